@@ -1,0 +1,141 @@
+//! `llm-warden`: the filter's engine on the command line, for policy authors and CI.
+//!
+//! - `validate CONFIG.json` — the same path-qualified errors Envoy would log.
+//! - `scan [--config C] --input F.jsonl` — one JSON line per input line, the interface the
+//!   evaluation scorers in `../shared/eval/` read.
+//! - `check [--config C] --request REQ.json [--response RESP.json]` — verdict, findings and
+//!   rewritten bodies for one exchange.
+
+// Tests slice strings at offsets they just computed; clippy.toml cannot allow this lint in tests.
+#![cfg_attr(test, allow(clippy::string_slice))]
+
+mod check;
+mod scan;
+
+use llm_warden::config;
+use llm_warden::policy::Config;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage:
+  llm-warden validate CONFIG.json
+  llm-warden scan [--config CONFIG.json] --input FILE.jsonl [--output OUT.jsonl]
+  llm-warden check [--config CONFIG.json] --request REQ.json [--response RESP.json]
+                   [--path PATH] [--host HOST] [--route-name NAME]";
+
+/// A CLI failure: a message for stderr and the exit code (1: the input is bad, 2: usage).
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            message: format!("{}\n{USAGE}", message.into()),
+            code: 2,
+        }
+    }
+
+    pub fn input(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 1,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("validate") => validate(args.get(1..).unwrap_or_default()),
+        Some("scan") => scan::run(args.get(1..).unwrap_or_default()),
+        Some("check") => check::run(args.get(1..).unwrap_or_default()),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(Failure::usage(format!("unknown command `{other}`"))),
+        None => Err(Failure::usage("missing command")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("{}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn validate(args: &[String]) -> Result<(), Failure> {
+    let [file] = args else {
+        return Err(Failure::usage("validate takes one CONFIG file"));
+    };
+    let bytes = read(file)?;
+    match config::load(&bytes) {
+        Ok(c) => {
+            println!(
+                "{file}: ok ({} policies, {} routes)",
+                c.policies.len(),
+                c.routes.len()
+            );
+            Ok(())
+        }
+        Err(errors) => {
+            let lines: Vec<String> = errors.0.iter().map(|e| format!("{file}: {e}")).collect();
+            Err(Failure::input(lines.join("\n")))
+        }
+    }
+}
+
+pub fn read(path: &str) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| Failure::input(format!("{path}: {e}")))
+}
+
+/// Loads `--config`, or the built-in default when absent.
+pub fn load_config(path: Option<&str>) -> Result<Config, Failure> {
+    let bytes = match path {
+        Some(p) => read(p)?,
+        None => Vec::new(),
+    };
+    config::load(&bytes).map_err(|e| {
+        Failure::input(format!(
+            "{}: invalid config: {e}",
+            path.unwrap_or("(built-in)")
+        ))
+    })
+}
+
+/// Minimal `--flag value` parsing: every option takes a value; unknown flags are errors.
+pub struct Flags {
+    pairs: Vec<(String, String)>,
+}
+
+impl Flags {
+    pub fn parse(args: &[String], known: &[&str]) -> Result<Flags, Failure> {
+        let mut pairs = Vec::new();
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            if !known.contains(&flag.as_str()) {
+                return Err(Failure::usage(format!("unknown argument `{flag}`")));
+            }
+            let value = it
+                .next()
+                .ok_or_else(|| Failure::usage(format!("{flag} needs a value")))?;
+            pairs.push((flag.clone(), value.clone()));
+        }
+        Ok(Flags { pairs })
+    }
+
+    pub fn get(&self, flag: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(f, _)| f == flag)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn require(&self, flag: &str) -> Result<&str, Failure> {
+        self.get(flag)
+            .ok_or_else(|| Failure::usage(format!("missing {flag}")))
+    }
+}

@@ -1,0 +1,309 @@
+//! Config lifecycle: parse (serde, strict) → validate (errors with paths) → compile (automatons,
+//! regexes, route table). The result is shared read-only by every request; nothing is compiled
+//! per request.
+
+mod error;
+pub mod spec;
+
+pub use error::{ConfigError, ConfigErrors};
+
+use crate::detect::injection::InjectionScreen;
+use crate::detect::patterns::{Pattern, MAX_PATTERNS};
+use crate::entity::{EntityType, Group};
+use crate::policy::{
+    Config, EntityRules, HostMatch, InjectionRule, Policy, RequestPolicy, ResponsePolicy, Route,
+};
+use spec::{Action, ConfigSpec, EntitySpec, Mode, PolicySpec};
+
+/// The policy every config has unless it defines its own policy of this name.
+pub const DEFAULT_POLICY: &str = "default";
+/// Injection score at or above which the default policy blocks.
+pub const DEFAULT_THRESHOLD: f32 = 0.5;
+const DEFAULT_BLOCK_STATUS: u16 = 403;
+/// Longest config accepted, in bytes: far above any real policy, far below a memory problem.
+pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
+
+/// Parses, validates and compiles a config. Empty input (Istio sends zero bytes for an empty
+/// `pluginConfig`) means the built-in default policy.
+pub fn load(bytes: &[u8]) -> Result<Config, ConfigErrors> {
+    let one = |path: &str, msg: String| ConfigErrors(vec![ConfigError::new(path, msg)]);
+    if bytes.len() > MAX_CONFIG_BYTES {
+        return Err(one(
+            "",
+            format!("config larger than {MAX_CONFIG_BYTES} bytes"),
+        ));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        one(
+            "",
+            format!("config is not UTF-8 (byte {})", e.valid_up_to()),
+        )
+    })?;
+    let trimmed = text.trim();
+    let spec = if trimmed.is_empty() {
+        ConfigSpec::default()
+    } else if !trimmed.starts_with('{') {
+        return Err(one("", "config must be a JSON object".to_string()));
+    } else {
+        parse(text)?
+    };
+    compile(&spec)
+}
+
+fn parse(text: &str) -> Result<ConfigSpec, ConfigErrors> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let spec: ConfigSpec = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        ConfigErrors(vec![ConfigError::new(path, e.inner().to_string())])
+    })?;
+    de.end()
+        .map_err(|e| ConfigErrors(vec![ConfigError::new("", e.to_string())]))?;
+    Ok(spec)
+}
+
+fn compile(spec: &ConfigSpec) -> Result<Config, ConfigErrors> {
+    let mut errors = Vec::new();
+    let screen = InjectionScreen::new().map_err(|e| ConfigErrors(vec![ConfigError::new("", e)]))?;
+
+    let builtin = PolicySpec::default();
+    let mut named: Vec<(&str, &PolicySpec)> =
+        spec.policies.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    if !spec.policies.contains_key(DEFAULT_POLICY) {
+        named.insert(0, (DEFAULT_POLICY, &builtin));
+    }
+    let mut policies = Vec::with_capacity(named.len());
+    for (name, p) in &named {
+        let path = format!("policies.{name}");
+        if name.is_empty() {
+            errors.push(ConfigError::new(
+                "policies",
+                "policy names must not be empty",
+            ));
+        }
+        if let Some(policy) = compile_policy(name, p, &path, &screen, &mut errors) {
+            policies.push(policy);
+        }
+    }
+
+    let index_of = |name: &str| named.iter().position(|(n, _)| *n == name);
+    let default_name = spec.default_policy.as_deref().unwrap_or(DEFAULT_POLICY);
+    let default_policy = index_of(default_name).unwrap_or_else(|| {
+        errors.push(unknown_policy("defaultPolicy", default_name));
+        0
+    });
+
+    let mut routes = Vec::with_capacity(spec.routes.len());
+    for (i, r) in spec.routes.iter().enumerate() {
+        let path = format!("routes[{i}]");
+        let Some(policy) = index_of(&r.policy) else {
+            errors.push(unknown_policy(&format!("{path}.policy"), &r.policy));
+            continue;
+        };
+        let m = &r.matches;
+        for (field, value) in [("path", &m.path), ("pathPrefix", &m.path_prefix)] {
+            if value.as_deref().is_some_and(|v| !v.starts_with('/')) {
+                errors.push(ConfigError::new(
+                    format!("{path}.match.{field}"),
+                    "must start with `/`",
+                ));
+            }
+        }
+        if let Some(host) = m.host.as_deref() {
+            if host.is_empty() || host.trim_matches('*').contains('*') {
+                errors.push(ConfigError::new(
+                    format!("{path}.match.host"),
+                    "expected an exact host, `*.suffix` or `prefix*`",
+                ));
+            }
+        }
+        routes.push(Route {
+            name: r.name.clone().unwrap_or_else(|| path.clone()),
+            route_name: m.route_name.clone(),
+            host: m.host.as_deref().map(HostMatch::parse),
+            path: m.path.clone(),
+            path_prefix: m.path_prefix.clone(),
+            policy,
+        });
+    }
+
+    if errors.is_empty() {
+        Ok(Config {
+            policies,
+            routes,
+            default_policy,
+            hold_headers: spec.hold_headers.unwrap_or(false),
+        })
+    } else {
+        Err(ConfigErrors(errors))
+    }
+}
+
+fn unknown_policy(path: &str, name: &str) -> ConfigError {
+    ConfigError::new(path, format!("unknown policy `{name}`"))
+}
+
+fn compile_policy(
+    name: &str,
+    p: &PolicySpec,
+    path: &str,
+    screen: &InjectionScreen,
+    errors: &mut Vec<ConfigError>,
+) -> Option<Policy> {
+    let errors_before = errors.len();
+    let block_status = p.block_status.unwrap_or(DEFAULT_BLOCK_STATUS);
+    if !(400..=599).contains(&block_status) {
+        errors.push(ConfigError::new(
+            format!("{path}.blockStatus"),
+            format!("{block_status} is not an error status (expected 400–599)"),
+        ));
+    }
+
+    let req = p.request.as_ref();
+    let injection_spec = req.and_then(|r| r.injection.as_ref());
+    let injection_action = injection_spec
+        .and_then(|i| i.action)
+        .unwrap_or(Action::Block);
+    if injection_action == Action::Redact {
+        errors.push(ConfigError::new(
+            format!("{path}.request.injection.action"),
+            "`redact` does not apply to injection; expected block, monitor or off",
+        ));
+    }
+    let threshold = injection_spec
+        .and_then(|i| i.threshold)
+        .unwrap_or(DEFAULT_THRESHOLD);
+    if !(threshold > 0.0 && threshold <= 1.0) {
+        errors.push(ConfigError::new(
+            format!("{path}.request.injection.threshold"),
+            format!("{threshold} is outside (0, 1]"),
+        ));
+    }
+    let injection = (injection_action != Action::Off).then(|| InjectionRule {
+        action: injection_action,
+        threshold,
+        screen: screen.clone(),
+    });
+
+    let sources = req
+        .and_then(|r| r.deny_patterns.as_deref())
+        .unwrap_or_default();
+    let deny_path = format!("{path}.request.denyPatterns");
+    if sources.len() > MAX_PATTERNS {
+        errors.push(ConfigError::new(
+            &deny_path,
+            format!("more than {MAX_PATTERNS} patterns"),
+        ));
+    }
+    let mut deny_patterns = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        let rule = format!("denyPatterns[{i}]");
+        match Pattern::compile(rule, source) {
+            Ok(pattern) => deny_patterns.push(pattern),
+            Err(msg) => errors.push(ConfigError::new(format!("{deny_path}[{i}]"), msg)),
+        }
+    }
+
+    // Defaults: secrets redacted both ways; personal data left alone in requests (it is often
+    // the point of the prompt) and redacted in responses.
+    let req_entities = entity_actions(
+        [
+            (
+                req.and_then(|r| r.secrets.as_ref()),
+                Group::Secret,
+                Action::Redact,
+            ),
+            (req.and_then(|r| r.pii.as_ref()), Group::Pii, Action::Off),
+        ],
+        &format!("{path}.request"),
+        errors,
+    );
+    let resp = p.response.as_ref();
+    let resp_entities = entity_actions(
+        [
+            (
+                resp.and_then(|r| r.secrets.as_ref()),
+                Group::Secret,
+                Action::Redact,
+            ),
+            (
+                resp.and_then(|r| r.pii.as_ref()),
+                Group::Pii,
+                Action::Redact,
+            ),
+        ],
+        &format!("{path}.response"),
+        errors,
+    );
+    let compile_rules = |actions, at: &str, errors: &mut Vec<ConfigError>| {
+        EntityRules::new(actions).unwrap_or_else(|e| {
+            errors.push(ConfigError::new(at, e));
+            None
+        })
+    };
+    let request_rules = compile_rules(req_entities, &format!("{path}.request"), errors);
+    let response_rules = compile_rules(resp_entities, &format!("{path}.response"), errors);
+
+    (errors.len() == errors_before).then(|| Policy {
+        name: name.to_string(),
+        mode: p.mode.unwrap_or(Mode::Enforce),
+        block_status,
+        request: RequestPolicy {
+            injection,
+            deny_patterns,
+            entities: request_rules,
+        },
+        response: ResponsePolicy {
+            entities: response_rules,
+        },
+    })
+}
+
+/// The action per entity type for one direction, from the `secrets` and `pii` groups.
+fn entity_actions(
+    groups: [(Option<&EntitySpec>, Group, Action); 2],
+    path: &str,
+    errors: &mut Vec<ConfigError>,
+) -> Vec<(EntityType, Action)> {
+    let mut out = Vec::new();
+    for (spec, group, default_action) in groups {
+        let key = match group {
+            Group::Secret => "secrets",
+            Group::Pii => "pii",
+        };
+        let action = spec.and_then(|s| s.action).unwrap_or(default_action);
+        let members = EntityType::ALL
+            .iter()
+            .copied()
+            .filter(|t| t.group() == group);
+        let Some(names) = spec.and_then(|s| s.types.as_ref()) else {
+            out.extend(members.map(|t| (t, action)));
+            continue;
+        };
+        for (i, name) in names.iter().enumerate() {
+            let at = format!("{path}.{key}.types[{i}]");
+            match EntityType::from_name(name) {
+                Some(t) if t.group() == group => out.push((t, action)),
+                Some(t) => {
+                    let other = if group == Group::Pii {
+                        "secrets"
+                    } else {
+                        "pii"
+                    };
+                    errors.push(ConfigError::new(
+                        at,
+                        format!("`{t}` belongs under `{other}`"),
+                    ));
+                }
+                None => errors.push(ConfigError::new(
+                    at,
+                    format!("unknown entity type `{name}`"),
+                )),
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

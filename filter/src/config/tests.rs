@@ -1,0 +1,200 @@
+use super::*;
+use crate::policy::RouteInput;
+
+#[test]
+fn empty_config_is_the_builtin_default() {
+    for input in ["", "  \n", "{}"] {
+        let config = load(input.as_bytes()).unwrap();
+        assert_eq!(config.policies.len(), 1, "input {input:?}");
+        let p = config.select(&RouteInput::default());
+        assert_eq!(p.name, DEFAULT_POLICY);
+        assert_eq!(p.block_status, 403);
+        assert_eq!(p.mode, Mode::Enforce);
+        assert!(
+            p.request.injection.is_some(),
+            "injection screening on by default"
+        );
+        let req = p.request.entities.as_ref().unwrap();
+        assert_eq!(req.action(EntityType::AwsAccessKeyId), Action::Redact);
+        assert_eq!(
+            req.action(EntityType::Email),
+            Action::Off,
+            "PII in prompts is left alone"
+        );
+        let resp = p.response.entities.as_ref().unwrap();
+        assert_eq!(resp.action(EntityType::Email), Action::Redact);
+        assert_eq!(resp.action(EntityType::GithubToken), Action::Redact);
+    }
+}
+
+/// Each bad config and the exact error line it must produce.
+#[test]
+fn errors_name_the_field() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "unknown top-level field",
+            r#"{"polices":{}}"#,
+            "polices: unknown field `polices`, expected one of `policies`, `routes`, `defaultPolicy`, `holdHeaders` at line 1 column 10",
+        ),
+        (
+            "unknown nested field",
+            r#"{"policies":{"strict":{"request":{"injection":{"treshold":0.3}}}}}"#,
+            "policies.strict.request.injection.treshold: unknown field `treshold`, expected `action` or `threshold` at line 1 column 57",
+        ),
+        (
+            "bad regex with index",
+            r#"{"policies":{"default":{"request":{"denyPatterns":["ok","(unclosed"]}}}}"#,
+            "policies.default.request.denyPatterns[1]: invalid regex:",
+        ),
+        (
+            "bad action value",
+            r#"{"policies":{"p":{"response":{"pii":{"action":"scrub"}}}}}"#,
+            "policies.p.response.pii.action: unknown variant `scrub`, expected one of `block`, `redact`, `monitor`, `off`",
+        ),
+        (
+            "redact is not an injection action",
+            r#"{"policies":{"p":{"request":{"injection":{"action":"redact"}}}}}"#,
+            "policies.p.request.injection.action: `redact` does not apply to injection",
+        ),
+        (
+            "threshold out of range",
+            r#"{"policies":{"p":{"request":{"injection":{"threshold":1.5}}}}}"#,
+            "policies.p.request.injection.threshold: 1.5 is outside (0, 1]",
+        ),
+        (
+            "block status 200",
+            r#"{"policies":{"p":{"blockStatus":200}}}"#,
+            "policies.p.blockStatus: 200 is not an error status (expected 400–599)",
+        ),
+        (
+            "unknown entity type",
+            r#"{"policies":{"p":{"response":{"pii":{"types":["EMAIL","SHOE_SIZE"]}}}}}"#,
+            "policies.p.response.pii.types[1]: unknown entity type `SHOE_SIZE`",
+        ),
+        (
+            "type in the wrong group",
+            r#"{"policies":{"p":{"request":{"secrets":{"types":["EMAIL"]}}}}}"#,
+            "policies.p.request.secrets.types[0]: `EMAIL` belongs under `pii`",
+        ),
+        (
+            "route to unknown policy",
+            r#"{"routes":[{"match":{"routeName":"x"},"policy":"strict"}]}"#,
+            "routes[0].policy: unknown policy `strict`",
+        ),
+        (
+            "unknown default policy",
+            r#"{"defaultPolicy":"nope"}"#,
+            "defaultPolicy: unknown policy `nope`",
+        ),
+        (
+            "relative path prefix",
+            r#"{"routes":[{"match":{"pathPrefix":"v1/"},"policy":"default"}]}"#,
+            "routes[0].match.pathPrefix: must start with `/`",
+        ),
+        ("not an object", "[]", "config must be a JSON object"),
+        ("yaml instead of json", "policies:\n  default: {}", "config must be a JSON object"),
+        ("trailing garbage", "{} x", "trailing characters at line 1 column 4"),
+        ("wrong type", r#"{"routes":{}}"#, "routes: invalid type: map, expected a sequence"),
+        ("not utf-8", "\u{0}", ""),
+    ];
+    for (name, input, want) in cases {
+        let bytes: Vec<u8> = if *name == "not utf-8" {
+            vec![b'{', 0xFF, b'}']
+        } else {
+            input.as_bytes().to_vec()
+        };
+        let got = match load(&bytes) {
+            Ok(_) => panic!("case {name}: accepted {input}"),
+            Err(e) => e.to_string(),
+        };
+        assert!(!got.contains('\n'), "case {name}: error spans lines: {got}");
+        assert!(
+            got.starts_with(want),
+            "case {name}\n input:    {input}\n expected: {want}…\n actual:   {got}"
+        );
+    }
+}
+
+#[test]
+fn all_errors_are_reported_together() {
+    let input = r#"{"policies":{"p":{"blockStatus":99,"request":{"denyPatterns":["("]}}},
+                    "routes":[{"policy":"q"}]}"#;
+    let errors = load(input.as_bytes()).unwrap_err();
+    let paths: Vec<&str> = errors.0.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "policies.p.blockStatus",
+            "policies.p.request.denyPatterns[0]",
+            "routes[0].policy"
+        ]
+    );
+}
+
+#[test]
+fn routes_select_policies_first_match_wins() {
+    let config = load(
+        br#"{
+        "policies": {"strict": {"blockStatus": 451}, "lenient": {"request": {"injection": {"action": "off"}}}},
+        "routes": [
+            {"name": "chat", "match": {"routeName": "chat_route"}, "policy": "strict"},
+            {"match": {"host": "*.internal", "pathPrefix": "/v1/"}, "policy": "lenient"},
+            {"match": {"path": "/v1/messages"}, "policy": "strict"}
+        ],
+        "defaultPolicy": "lenient"
+    }"#,
+    )
+    .unwrap();
+    let cases: &[(&str, RouteInput<'_>, &str)] = &[
+        (
+            "route name",
+            RouteInput {
+                route_name: "chat_route",
+                host: "x",
+                path: "/",
+            },
+            "strict",
+        ),
+        (
+            "host and prefix",
+            RouteInput {
+                route_name: "",
+                host: "llm.internal:80",
+                path: "/v1/messages",
+            },
+            "lenient",
+        ),
+        (
+            "exact path ignores query",
+            RouteInput {
+                route_name: "",
+                host: "api",
+                path: "/v1/messages?beta=1",
+            },
+            "strict",
+        ),
+        (
+            "default",
+            RouteInput {
+                route_name: "",
+                host: "api",
+                path: "/v2",
+            },
+            "lenient",
+        ),
+    ];
+    for (name, input, want) in cases {
+        assert_eq!(config.select(input).name, *want, "case {name}");
+    }
+    assert!(config
+        .policy("lenient")
+        .unwrap()
+        .request
+        .injection
+        .is_none());
+    assert_eq!(config.policy("strict").unwrap().block_status, 451);
+    assert!(
+        config.policy("default").is_some(),
+        "built-in default stays available"
+    );
+}

@@ -1,0 +1,182 @@
+//! Text locations in OpenAI and Anthropic bodies. Both put text either in a plain string or in
+//! an array of typed parts carrying a `text` field, so one walker serves both.
+
+use super::{Role, Segment};
+use crate::json::Value;
+
+fn push<'d>(out: &mut Vec<Segment<'d>>, role: Role, v: &'d Value, location: String) {
+    if let Some(literal) = v.as_str() {
+        out.push(Segment {
+            role,
+            literal,
+            location,
+        });
+    }
+}
+
+/// `content` as a string or an array of parts (`text`, `input_text`, `output_text`,
+/// Anthropic `tool_result` with nested content, tool-call `arguments`).
+pub fn content<'d>(v: Option<&'d Value>, at: &str, role: Role, out: &mut Vec<Segment<'d>>) {
+    let Some(v) = v else { return };
+    if v.as_str().is_some() {
+        push(out, role, v, at.to_string());
+        return;
+    }
+    let Some(parts) = v.as_array() else { return };
+    for (i, part) in parts.iter().enumerate() {
+        let here = format!("{at}[{i}]");
+        if part.as_str().is_some() {
+            push(out, role, part, here);
+            continue;
+        }
+        for text in part.get_all("text") {
+            push(out, role, text, format!("{here}.text"));
+        }
+        if part
+            .get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.text == "tool_result")
+        {
+            content(
+                part.get("content"),
+                &format!("{here}.content"),
+                Role::Tool,
+                out,
+            );
+        }
+    }
+}
+
+/// Chat requests: Anthropic's top-level `system`, then every message's content and the
+/// arguments of tool calls an assistant message carries.
+pub fn request<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
+    content(doc.get("system"), "system", Role::System, out);
+    let Some(messages) = doc.get("messages").and_then(Value::as_array) else {
+        return;
+    };
+    for (i, m) in messages.iter().enumerate() {
+        let role = m
+            .get("role")
+            .and_then(Value::as_str)
+            .map_or(Role::Other, |r| Role::parse(&r.text));
+        for c in m.get_all("content") {
+            content(Some(c), &format!("messages[{i}].content"), role, out);
+        }
+        tool_call_arguments(m, &format!("messages[{i}]"), out);
+    }
+}
+
+fn tool_call_arguments<'d>(message: &'d Value, at: &str, out: &mut Vec<Segment<'d>>) {
+    let Some(calls) = message.get("tool_calls").and_then(Value::as_array) else {
+        return;
+    };
+    for (j, call) in calls.iter().enumerate() {
+        if let Some(args) = call.get("function").and_then(|f| f.get("arguments")) {
+            push(
+                out,
+                Role::Assistant,
+                args,
+                format!("{at}.tool_calls[{j}].function.arguments"),
+            );
+        }
+    }
+}
+
+/// A field holding a string or an array of strings (`prompt`, `input`).
+pub fn strings<'d>(doc: &'d Value, key: &str, role: Role, out: &mut Vec<Segment<'d>>) {
+    let Some(v) = doc.get(key) else { return };
+    if v.as_str().is_some() {
+        push(out, role, v, key.to_string());
+    } else if let Some(items) = v.as_array() {
+        for (i, item) in items.iter().enumerate() {
+            push(out, role, item, format!("{key}[{i}]"));
+        }
+    }
+}
+
+/// Responses API requests: `instructions`, and `input` as a string or a list of items.
+pub fn responses_request<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
+    if let Some(v) = doc.get("instructions") {
+        push(out, Role::System, v, "instructions".to_string());
+    }
+    let Some(input) = doc.get("input") else {
+        return;
+    };
+    if input.as_str().is_some() {
+        push(out, Role::User, input, "input".to_string());
+        return;
+    }
+    let Some(items) = input.as_array() else {
+        return;
+    };
+    for (i, item) in items.iter().enumerate() {
+        let role = match item
+            .get("type")
+            .and_then(Value::as_str)
+            .map(|t| t.text.as_str())
+        {
+            Some("function_call_output") => Role::Tool,
+            _ => item
+                .get("role")
+                .and_then(Value::as_str)
+                .map_or(Role::Other, |r| Role::parse(&r.text)),
+        };
+        content(
+            item.get("content"),
+            &format!("input[{i}].content"),
+            role,
+            out,
+        );
+        if let Some(o) = item.get("output") {
+            push(out, Role::Tool, o, format!("input[{i}].output"));
+        }
+    }
+}
+
+pub fn openai_chat_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
+    let Some(choices) = doc.get("choices").and_then(Value::as_array) else {
+        return;
+    };
+    for (i, choice) in choices.iter().enumerate() {
+        let Some(message) = choice.get("message") else {
+            continue;
+        };
+        let at = format!("choices[{i}].message");
+        content(
+            message.get("content"),
+            &format!("{at}.content"),
+            Role::Assistant,
+            out,
+        );
+        tool_call_arguments(message, &at, out);
+    }
+}
+
+pub fn openai_completions_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
+    let Some(choices) = doc.get("choices").and_then(Value::as_array) else {
+        return;
+    };
+    for (i, choice) in choices.iter().enumerate() {
+        if let Some(t) = choice.get("text") {
+            push(out, Role::Assistant, t, format!("choices[{i}].text"));
+        }
+    }
+}
+
+/// Responses API output: message items' `output_text` parts and function-call arguments.
+pub fn responses_output<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
+    let Some(items) = doc.get("output").and_then(Value::as_array) else {
+        return;
+    };
+    for (i, item) in items.iter().enumerate() {
+        content(
+            item.get("content"),
+            &format!("output[{i}].content"),
+            Role::Assistant,
+            out,
+        );
+        if let Some(args) = item.get("arguments") {
+            push(out, Role::Assistant, args, format!("output[{i}].arguments"));
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! LLM API dialects: which API a request speaks, and where its text lives.
+//!
+//! Extraction yields `Segment`s: each a string literal of the body with the role of the message
+//! it belongs to and a JSON-path-like location for audit lines. Rewriting later replaces exactly
+//! those literals, so a dialect only has to know where text is, never how to re-serialise.
+
+mod chat;
+
+use crate::json::{Str, Value};
+use std::fmt;
+
+/// The APIs the engine understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    OpenAiChat,
+    OpenAiCompletions,
+    OpenAiEmbeddings,
+    OpenAiResponses,
+    AnthropicMessages,
+}
+
+impl Api {
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::OpenAiChat => "openai.chat",
+            Api::OpenAiCompletions => "openai.completions",
+            Api::OpenAiEmbeddings => "openai.embeddings",
+            Api::OpenAiResponses => "openai.responses",
+            Api::AnthropicMessages => "anthropic.messages",
+        }
+    }
+
+    /// Recognises an API from the request path (query ignored). Suffix matching also covers
+    /// Azure OpenAI (`/openai/deployments/<d>/chat/completions`) and gateway path prefixes.
+    pub fn from_path(path: &str) -> Option<Api> {
+        let path = path
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('/');
+        const SUFFIXES: &[(&str, Api)] = &[
+            ("/chat/completions", Api::OpenAiChat),
+            ("/v1/messages", Api::AnthropicMessages),
+            ("/completions", Api::OpenAiCompletions),
+            ("/embeddings", Api::OpenAiEmbeddings),
+            ("/responses", Api::OpenAiResponses),
+        ];
+        SUFFIXES
+            .iter()
+            .find(|(suffix, _)| path.ends_with(suffix))
+            .map(|(_, api)| *api)
+    }
+
+    /// Recognises a chat body by shape when the path says nothing (a custom route prefix).
+    pub fn from_request_body(doc: &Value) -> Option<Api> {
+        let messages = doc.get("messages")?.as_array()?;
+        let chat_like = messages.iter().all(|m| m.get("role").is_some());
+        if !chat_like {
+            return None;
+        }
+        let anthropic = doc.get("anthropic_version").is_some()
+            || doc
+                .get("system")
+                .is_some_and(|s| s.as_str().is_some() || s.as_array().is_some());
+        Some(if anthropic {
+            Api::AnthropicMessages
+        } else {
+            Api::OpenAiChat
+        })
+    }
+
+    /// Whether errors for this API take Anthropic's shape rather than OpenAI's.
+    pub fn is_anthropic(self) -> bool {
+        self == Api::AnthropicMessages
+    }
+}
+
+impl fmt::Display for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Who wrote a piece of text. Injection screening looks at what users and tools supply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+    /// Tool / function results: where indirect injection arrives.
+    Tool,
+    Other,
+}
+
+impl Role {
+    pub fn parse(role: &str) -> Role {
+        match role {
+            "system" | "developer" => Role::System,
+            "user" => Role::User,
+            "assistant" | "model" => Role::Assistant,
+            "tool" | "function" => Role::Tool,
+            _ => Role::Other,
+        }
+    }
+}
+
+/// One piece of text in a body.
+#[derive(Debug, Clone)]
+pub struct Segment<'d> {
+    pub role: Role,
+    pub literal: &'d Str,
+    /// Where it sits, e.g. `messages[2].content[0].text`; for audit lines.
+    pub location: String,
+}
+
+impl Segment<'_> {
+    pub fn text(&self) -> &str {
+        &self.literal.text
+    }
+}
+
+/// The text segments of a request body.
+pub fn request_segments(api: Api, doc: &Value) -> Vec<Segment<'_>> {
+    let mut out = Vec::new();
+    match api {
+        Api::OpenAiChat | Api::AnthropicMessages => chat::request(doc, &mut out),
+        Api::OpenAiCompletions => chat::strings(doc, "prompt", Role::User, &mut out),
+        Api::OpenAiEmbeddings => chat::strings(doc, "input", Role::User, &mut out),
+        Api::OpenAiResponses => chat::responses_request(doc, &mut out),
+    }
+    out
+}
+
+/// The text segments of a (non-streamed) response body.
+pub fn response_segments(api: Api, doc: &Value) -> Vec<Segment<'_>> {
+    let mut out = Vec::new();
+    match api {
+        Api::OpenAiChat => chat::openai_chat_response(doc, &mut out),
+        Api::AnthropicMessages => {
+            chat::content(doc.get("content"), "content", Role::Assistant, &mut out)
+        }
+        Api::OpenAiCompletions => chat::openai_completions_response(doc, &mut out),
+        Api::OpenAiResponses => chat::responses_output(doc, &mut out),
+        Api::OpenAiEmbeddings => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,163 @@
+use super::*;
+use crate::json::parse;
+
+fn texts(segments: &[Segment<'_>]) -> Vec<(Role, String, String)> {
+    segments
+        .iter()
+        .map(|s| (s.role, s.location.clone(), s.text().to_string()))
+        .collect()
+}
+
+#[test]
+fn api_from_path() {
+    let cases: &[(&str, Option<Api>)] = &[
+        ("/v1/chat/completions", Some(Api::OpenAiChat)),
+        (
+            "/openai/deployments/gpt4/chat/completions?api-version=2024-06-01",
+            Some(Api::OpenAiChat),
+        ),
+        ("/v1/messages", Some(Api::AnthropicMessages)),
+        ("/v1/messages/", Some(Api::AnthropicMessages)),
+        ("/v1/completions", Some(Api::OpenAiCompletions)),
+        ("/v1/embeddings", Some(Api::OpenAiEmbeddings)),
+        ("/v1/responses", Some(Api::OpenAiResponses)),
+        ("/v1/models", None),
+        ("/healthz", None),
+    ];
+    for (path, want) in cases {
+        assert_eq!(Api::from_path(path), *want, "path {path}");
+    }
+}
+
+#[test]
+fn openai_chat_request_all_text_locations() {
+    let body = r#"{"model":"m","messages":[
+        {"role":"system","content":"be nice"},
+        {"role":"user","content":[{"type":"text","text":"hello"},{"type":"image_url","image_url":{"url":"data:x"}}]},
+        {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"q\":1}"}}]},
+        {"role":"tool","tool_call_id":"c1","content":"result text"}
+    ]}"#;
+    let doc = parse(body).unwrap();
+    assert_eq!(Api::from_request_body(&doc), Some(Api::OpenAiChat));
+    let got = texts(&request_segments(Api::OpenAiChat, &doc));
+    let want = vec![
+        (
+            Role::System,
+            "messages[0].content".to_string(),
+            "be nice".to_string(),
+        ),
+        (
+            Role::User,
+            "messages[1].content[0].text".into(),
+            "hello".into(),
+        ),
+        (
+            Role::Assistant,
+            "messages[2].tool_calls[0].function.arguments".into(),
+            "{\"q\":1}".into(),
+        ),
+        (
+            Role::Tool,
+            "messages[3].content".into(),
+            "result text".into(),
+        ),
+    ];
+    assert_eq!(got, want);
+}
+
+#[test]
+fn anthropic_request_blocks_and_tool_results() {
+    let body = r#"{"model":"claude","max_tokens":10,"system":[{"type":"text","text":"sys"}],"messages":[
+        {"role":"user","content":[{"type":"text","text":"q"},
+            {"type":"tool_result","tool_use_id":"t","content":[{"type":"text","text":"doc"}]}]}]}"#;
+    let doc = parse(body).unwrap();
+    assert_eq!(Api::from_request_body(&doc), Some(Api::AnthropicMessages));
+    let got = texts(&request_segments(Api::AnthropicMessages, &doc));
+    assert_eq!(
+        got,
+        vec![
+            (
+                Role::System,
+                "system[0].text".to_string(),
+                "sys".to_string()
+            ),
+            (Role::User, "messages[0].content[0].text".into(), "q".into()),
+            (
+                Role::Tool,
+                "messages[0].content[1].content[0].text".into(),
+                "doc".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn responses_and_legacy_requests() {
+    let doc = parse(r#"{"instructions":"i","input":[{"role":"user","content":[{"type":"input_text","text":"u"}]},{"type":"function_call_output","call_id":"x","output":"o"}]}"#).unwrap();
+    let got = texts(&request_segments(Api::OpenAiResponses, &doc));
+    assert_eq!(
+        got.iter()
+            .map(|(r, _, t)| (*r, t.as_str()))
+            .collect::<Vec<_>>(),
+        [(Role::System, "i"), (Role::User, "u"), (Role::Tool, "o")]
+    );
+
+    let doc = parse(r#"{"prompt":["a","b"]}"#).unwrap();
+    assert_eq!(request_segments(Api::OpenAiCompletions, &doc).len(), 2);
+    let doc = parse(r#"{"input":"embed me"}"#).unwrap();
+    assert_eq!(request_segments(Api::OpenAiEmbeddings, &doc).len(), 1);
+}
+
+#[test]
+fn responses_of_each_api() {
+    let cases: &[(Api, &str, &[&str])] = &[
+        (
+            Api::OpenAiChat,
+            r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"hi"}}]}"#,
+            &["hi"],
+        ),
+        (
+            Api::AnthropicMessages,
+            r#"{"content":[{"type":"text","text":"a"},{"type":"tool_use","input":{}}]}"#,
+            &["a"],
+        ),
+        (
+            Api::OpenAiCompletions,
+            r#"{"choices":[{"text":"t"}]}"#,
+            &["t"],
+        ),
+        (
+            Api::OpenAiResponses,
+            r#"{"output":[{"type":"message","content":[{"type":"output_text","text":"o"}]}]}"#,
+            &["o"],
+        ),
+        (
+            Api::OpenAiEmbeddings,
+            r#"{"data":[{"embedding":[0.1]}]}"#,
+            &[],
+        ),
+    ];
+    for (api, body, want) in cases {
+        let doc = parse(body).unwrap();
+        let got: Vec<String> = response_segments(*api, &doc)
+            .iter()
+            .map(|s| s.text().to_string())
+            .collect();
+        assert_eq!(got, *want, "api {api}");
+    }
+}
+
+#[test]
+fn non_chat_bodies_are_not_guessed() {
+    for body in [
+        r#"{"messages":[{"text":"no role"}]}"#,
+        r#"{"foo":1}"#,
+        r#"[1,2]"#,
+    ] {
+        assert_eq!(
+            Api::from_request_body(&parse(body).unwrap()),
+            None,
+            "{body}"
+        );
+    }
+}

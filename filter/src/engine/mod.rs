@@ -1,0 +1,207 @@
+//! The request and response pipelines: body in, decision out. Pure Rust, no host calls, so
+//! every path is testable natively and the glue is a `match` on the result.
+
+use crate::config::spec::{Action, Mode};
+use crate::detect::Finding;
+use crate::dialect::{request_segments, response_segments, Api, Role, Segment};
+use crate::json::{self, Edit};
+use crate::policy::{EntityRules, Policy};
+use crate::report::{Direction, EntityReport, Outcome, PassReason, Report};
+use crate::verdict::{block_reply, BlockReason, Verdict};
+
+/// The engine's answer for one body.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub verdict: Verdict,
+    pub report: Report,
+}
+
+/// Roles whose text is screened for injection and deny patterns: what users and tools supply.
+/// System prompts are the application's own; assistant turns are the model's.
+fn screened(role: Role) -> bool {
+    matches!(role, Role::User | Role::Tool | Role::Other)
+}
+
+/// Inspects a complete request body. `path` is the request path (API detection).
+pub fn inspect_request(policy: &Policy, path: &str, body: &[u8]) -> Decision {
+    let mut report = Report::new(
+        Direction::Request,
+        &policy.name,
+        policy.mode == Mode::Monitor,
+    );
+    let (text, doc) = match parse_body(body) {
+        Ok(parsed) => parsed,
+        Err(reason) => return pass_through(report, reason),
+    };
+    let Some(api) = Api::from_path(path).or_else(|| Api::from_request_body(&doc)) else {
+        return pass_through(report, PassReason::UnknownApi);
+    };
+    report.api = Some(api);
+    let segments = request_segments(api, &doc);
+    let mut block: Option<BlockReason> = None;
+
+    for pattern in &policy.request.deny_patterns {
+        if segments
+            .iter()
+            .any(|s| screened(s.role) && pattern.is_match(s.text()))
+        {
+            report.rules.push(pattern.rule_id.clone());
+            report.flagged = true;
+            block.get_or_insert(BlockReason::DeniedPattern);
+        }
+    }
+
+    if let Some(rule) = &policy.request.injection {
+        let texts: Vec<&str> = segments
+            .iter()
+            .filter(|s| screened(s.role))
+            .map(Segment::text)
+            .collect();
+        let screening = rule.screen.screen(&texts);
+        report.injection_score = Some(screening.score);
+        if screening.score >= rule.threshold {
+            report
+                .rules
+                .extend(screening.signals.iter().map(|s| s.rule.to_string()));
+            report.flagged = true;
+            if rule.action == Action::Block {
+                block.get_or_insert(BlockReason::PromptInjection);
+            }
+        }
+    }
+
+    let edits = match &policy.request.entities {
+        Some(rules) => apply_entities(rules, &segments, &mut report, &mut block),
+        None => Vec::new(),
+    };
+    decide(policy, api, text, edits, block, report)
+}
+
+/// Inspects a complete, non-streamed response body for the API the request spoke.
+pub fn inspect_response(policy: &Policy, api: Option<Api>, body: &[u8]) -> Decision {
+    let mut report = Report::new(
+        Direction::Response,
+        &policy.name,
+        policy.mode == Mode::Monitor,
+    );
+    let Some(rules) = &policy.response.entities else {
+        return Decision {
+            verdict: Verdict::Continue,
+            report,
+        };
+    };
+    let (text, doc) = match parse_body(body) {
+        Ok(parsed) => parsed,
+        Err(reason) => return pass_through(report, reason),
+    };
+    let Some(api) = api else {
+        return pass_through(report, PassReason::UnknownApi);
+    };
+    report.api = Some(api);
+    let segments = response_segments(api, &doc);
+    let mut block = None;
+    let edits = apply_entities(rules, &segments, &mut report, &mut block);
+    decide(policy, api, text, edits, block, report)
+}
+
+fn parse_body(body: &[u8]) -> Result<(&str, json::Value), PassReason> {
+    let text = std::str::from_utf8(body).map_err(|_| PassReason::NotUtf8)?;
+    let doc = json::parse(text).map_err(PassReason::Malformed)?;
+    Ok((text, doc))
+}
+
+fn pass_through(mut report: Report, reason: PassReason) -> Decision {
+    report.outcome = Outcome::PassedThrough(reason);
+    Decision {
+        verdict: Verdict::Continue,
+        report,
+    }
+}
+
+/// Scans every segment, records findings, returns the edits for redacted ones and notes a
+/// block when a blocking type was found.
+fn apply_entities(
+    rules: &EntityRules,
+    segments: &[Segment<'_>],
+    report: &mut Report,
+    block: &mut Option<BlockReason>,
+) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    for segment in segments {
+        findings.clear();
+        rules.scanner.scan(segment.text(), &mut findings);
+        if findings.is_empty() {
+            continue;
+        }
+        let mut redacted = String::new();
+        let mut cursor = 0;
+        let text = segment.text();
+        for f in &findings {
+            let action = rules.action(f.entity);
+            report.entities.push(EntityReport {
+                entity: f.entity,
+                action: action.name(),
+                location: segment.location.clone(),
+                start: f.span.start,
+                end: f.span.end,
+            });
+            match action {
+                Action::Redact => {
+                    redacted.push_str(text.get(cursor..f.span.start).unwrap_or_default());
+                    redacted.push_str("[REDACTED:");
+                    redacted.push_str(f.entity.name());
+                    redacted.push(']');
+                    cursor = f.span.end;
+                }
+                Action::Block => {
+                    let rule = format!("entity.{}", f.entity.name());
+                    if !report.rules.contains(&rule) {
+                        report.rules.push(rule);
+                    }
+                    block.get_or_insert(BlockReason::SensitiveData);
+                }
+                Action::Monitor | Action::Off => {}
+            }
+        }
+        if cursor > 0 {
+            redacted.push_str(text.get(cursor..).unwrap_or_default());
+            edits.push(Edit::string(segment.literal, &redacted));
+        }
+    }
+    edits
+}
+
+fn decide(
+    policy: &Policy,
+    api: Api,
+    text: &str,
+    edits: Vec<Edit>,
+    block: Option<BlockReason>,
+    mut report: Report,
+) -> Decision {
+    report.outcome = match (block, edits.is_empty()) {
+        (Some(_), _) => Outcome::Blocked,
+        (None, false) => Outcome::Redacted,
+        (None, true) => Outcome::Allowed,
+    };
+    let verdict = if policy.mode == Mode::Monitor {
+        Verdict::Continue
+    } else if let Some(reason) = block {
+        Verdict::Block(block_reply(
+            Some(api),
+            policy.block_status,
+            &policy.name,
+            reason,
+            &report.rules,
+        ))
+    } else if edits.is_empty() {
+        Verdict::Continue
+    } else {
+        Verdict::Rewrite(json::splice(text, edits))
+    };
+    Decision { verdict, report }
+}
+
+#[cfg(test)]
+mod tests;

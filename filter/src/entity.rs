@@ -1,0 +1,88 @@
+//! The sensitive-data types the detectors report, named as in the evaluation corpus
+//! (`shared/eval/pii/README.md`) so that `llm-warden scan` output scores without mapping.
+
+use std::fmt;
+
+/// Whether a type is a credential (leaks access) or personal data (leaks people).
+/// Policies configure the two groups separately: secrets in prompts are redacted by default,
+/// personal data in prompts is often the point of the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Group {
+    Secret,
+    Pii,
+}
+
+macro_rules! entity_types {
+    ($($variant:ident => $name:literal, $group:ident;)*) => {
+        /// A built-in entity type.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum EntityType { $($variant,)* }
+
+        impl EntityType {
+            /// Every built-in type, in declaration order.
+            pub const ALL: &'static [EntityType] = &[$(EntityType::$variant,)*];
+
+            /// The upper-case name used in config, labels, audit lines and the eval corpus.
+            pub fn name(self) -> &'static str {
+                match self { $(EntityType::$variant => $name,)* }
+            }
+
+            pub fn group(self) -> Group {
+                match self { $(EntityType::$variant => Group::$group,)* }
+            }
+
+            pub fn from_name(name: &str) -> Option<EntityType> {
+                match name { $($name => Some(EntityType::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+entity_types! {
+    Email => "EMAIL", Pii;
+    Phone => "PHONE", Pii;
+    CreditCard => "CREDIT_CARD", Pii;
+    UsSsn => "US_SSN", Pii;
+    Iban => "IBAN", Pii;
+    Ipv4 => "IPV4", Pii;
+    Ipv6 => "IPV6", Pii;
+    MacAddress => "MAC_ADDRESS", Pii;
+    UrlCredentials => "URL_CREDENTIALS", Secret;
+    Password => "PASSWORD", Secret;
+    AwsAccessKeyId => "AWS_ACCESS_KEY_ID", Secret;
+    AwsSecretAccessKey => "AWS_SECRET_ACCESS_KEY", Secret;
+    GithubToken => "GITHUB_TOKEN", Secret;
+    SlackToken => "SLACK_TOKEN", Secret;
+    StripeKey => "STRIPE_KEY", Secret;
+    OpenaiApiKey => "OPENAI_API_KEY", Secret;
+    AnthropicApiKey => "ANTHROPIC_API_KEY", Secret;
+    GoogleApiKey => "GOOGLE_API_KEY", Secret;
+    Jwt => "JWT", Secret;
+    PrivateKey => "PRIVATE_KEY", Secret;
+}
+
+impl fmt::Display for EntityType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for t in EntityType::ALL {
+            assert_eq!(EntityType::from_name(t.name()), Some(*t));
+            assert!(seen.insert(t.name()), "duplicate name {}", t.name());
+        }
+        assert_eq!(EntityType::ALL.len(), 20);
+        assert_eq!(
+            EntityType::from_name("email"),
+            None,
+            "names are case-sensitive"
+        );
+    }
+}

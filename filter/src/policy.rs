@@ -1,0 +1,229 @@
+//! Compiled policies and route selection: what the engine consults for every request.
+//! Everything here is built once per config (see `config::load`) and only read afterwards.
+
+use crate::config::spec::{Action, Mode};
+use crate::detect::entities::EntityScanner;
+use crate::detect::injection::InjectionScreen;
+use crate::detect::patterns::Pattern;
+use crate::entity::EntityType;
+
+/// A whole compiled config.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub policies: Vec<Policy>,
+    pub routes: Vec<Route>,
+    /// Index into `policies` for requests no route matches.
+    pub default_policy: usize,
+    /// See `ConfigSpec::hold_headers`.
+    pub hold_headers: bool,
+}
+
+/// What route selection looks at; values come from Envoy properties and headers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RouteInput<'a> {
+    pub route_name: &'a str,
+    /// `:authority`/`Host`, possibly with a port.
+    pub host: &'a str,
+    /// `:path`, possibly with a query.
+    pub path: &'a str,
+}
+
+impl Config {
+    /// The policy for a request: the first route whose conditions all hold, else the default.
+    pub fn select(&self, input: &RouteInput<'_>) -> &Policy {
+        let index = self
+            .routes
+            .iter()
+            .find(|r| r.matches(input))
+            .map_or(self.default_policy, |r| r.policy);
+        // Indexes are checked when the config compiles; fall back rather than panic.
+        self.policies
+            .get(index)
+            .or_else(|| self.policies.first())
+            .unwrap_or(&FALLBACK)
+    }
+
+    pub fn policy(&self, name: &str) -> Option<&Policy> {
+        self.policies.iter().find(|p| p.name == name)
+    }
+}
+
+/// Never reached (a compiled config has at least one policy); a pass-through stand-in so that
+/// `select` needs no panic path.
+static FALLBACK: Policy = Policy {
+    name: String::new(),
+    mode: Mode::Monitor,
+    block_status: 403,
+    request: RequestPolicy {
+        injection: None,
+        deny_patterns: Vec::new(),
+        entities: None,
+    },
+    response: ResponsePolicy { entities: None },
+};
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub name: String,
+    pub route_name: Option<String>,
+    pub host: Option<HostMatch>,
+    pub path: Option<String>,
+    pub path_prefix: Option<String>,
+    pub policy: usize,
+}
+
+impl Route {
+    fn matches(&self, input: &RouteInput<'_>) -> bool {
+        let path = input.path.split(['?', '#']).next().unwrap_or_default();
+        self.route_name
+            .as_deref()
+            .is_none_or(|n| n == input.route_name)
+            && self.host.as_ref().is_none_or(|h| h.matches(input.host))
+            && self.path.as_deref().is_none_or(|p| p == path)
+            && self
+                .path_prefix
+                .as_deref()
+                .is_none_or(|p| path.starts_with(p))
+    }
+}
+
+/// A host pattern, stored lower-case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostMatch {
+    Exact(String),
+    /// `*.example.com` → `.example.com`: any subdomain, not the apex.
+    Suffix(String),
+    /// `api.*` → `api.`.
+    Prefix(String),
+}
+
+impl HostMatch {
+    pub fn parse(pattern: &str) -> HostMatch {
+        let p = pattern.to_ascii_lowercase();
+        if let Some(rest) = p.strip_prefix('*') {
+            HostMatch::Suffix(rest.to_string())
+        } else if let Some(rest) = p.strip_suffix('*') {
+            HostMatch::Prefix(rest.to_string())
+        } else {
+            HostMatch::Exact(p)
+        }
+    }
+
+    fn matches(&self, host: &str) -> bool {
+        let host = strip_port(host).to_ascii_lowercase();
+        match self {
+            HostMatch::Exact(h) => host == *h,
+            HostMatch::Suffix(s) => host.len() > s.len() && host.ends_with(s.as_str()),
+            HostMatch::Prefix(p) => host.starts_with(p.as_str()),
+        }
+    }
+}
+
+/// `example.com:8080` → `example.com`; `[::1]:80` → `[::1]`.
+fn strip_port(host: &str) -> &str {
+    match host.rfind(':') {
+        Some(i) if !host.ends_with(']') && host.get(i + 1..).is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit())) => {
+            host.get(..i).unwrap_or(host)
+        }
+        _ => host,
+    }
+}
+
+/// One named policy, compiled.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    pub mode: Mode,
+    pub block_status: u16,
+    pub request: RequestPolicy,
+    pub response: ResponsePolicy,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestPolicy {
+    pub injection: Option<InjectionRule>,
+    pub deny_patterns: Vec<Pattern>,
+    pub entities: Option<EntityRules>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResponsePolicy {
+    pub entities: Option<EntityRules>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InjectionRule {
+    /// `Block` or `Monitor`; an `Off` rule is not compiled at all.
+    pub action: Action,
+    pub threshold: f32,
+    pub screen: InjectionScreen,
+}
+
+/// Entity detection for one direction: the scanner for every type with an action, and the
+/// action per type.
+#[derive(Debug, Clone)]
+pub struct EntityRules {
+    pub scanner: EntityScanner,
+    actions: Vec<(EntityType, Action)>,
+}
+
+impl EntityRules {
+    /// `None` when no type has an action other than `Off` (nothing to scan).
+    pub fn new(actions: Vec<(EntityType, Action)>) -> Result<Option<EntityRules>, String> {
+        let actions: Vec<_> = actions
+            .into_iter()
+            .filter(|(_, a)| *a != Action::Off)
+            .collect();
+        let types: Vec<EntityType> = actions.iter().map(|(t, _)| *t).collect();
+        let scanner = EntityScanner::new(&types).map_err(|e| e.0)?;
+        Ok((!scanner.is_empty()).then_some(EntityRules { scanner, actions }))
+    }
+
+    pub fn action(&self, entity: EntityType) -> Action {
+        self.actions
+            .iter()
+            .find(|(t, _)| *t == entity)
+            .map_or(Action::Off, |(_, a)| *a)
+    }
+}
+
+impl Policy {
+    /// Whether responses under this policy need their bodies read.
+    pub fn inspects_responses(&self) -> bool {
+        self.response.entities.is_some()
+    }
+
+    /// Whether requests under this policy need their bodies read.
+    pub fn inspects_requests(&self) -> bool {
+        self.request.injection.is_some()
+            || !self.request.deny_patterns.is_empty()
+            || self.request.entities.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_patterns() {
+        let cases: &[(&str, &str, bool)] = &[
+            ("api.example.com", "api.example.com", true),
+            ("api.example.com", "API.Example.com:8443", true),
+            ("api.example.com", "example.com", false),
+            ("*.example.com", "a.b.example.com", true),
+            ("*.example.com", "example.com", false),
+            ("*.example.com", "badexample.com", false),
+            ("api.*", "api.internal:80", true),
+            ("api.*", "web.internal", false),
+            ("[::1]", "[::1]:10000", true),
+        ];
+        for (pattern, host, want) in cases {
+            assert_eq!(
+                HostMatch::parse(pattern).matches(host),
+                *want,
+                "{pattern} vs {host}"
+            );
+        }
+    }
+}

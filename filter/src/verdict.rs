@@ -1,0 +1,157 @@
+//! Decisions as data, and block answers in the caller's own API shape.
+//!
+//! A blocked call must fail the way the caller's SDK expects an API error to fail: OpenAI's
+//! `{"error": {...}}` or Anthropic's `{"type": "error", ...}`, a 4xx/5xx status (never 200, which
+//! SDKs would parse as a completion), `content-type: application/json`, and a message that names
+//! the rule, never the matched text.
+
+use crate::dialect::Api;
+
+/// What the glue must do with a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Forward unchanged.
+    Continue,
+    /// Answer locally (request) or end the response with this error.
+    Block(BlockReply),
+    /// Forward this body instead.
+    Rewrite(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockReply {
+    pub status: u16,
+    /// JSON, in the API's error shape.
+    pub body: String,
+}
+
+/// Why a call was blocked; becomes the error `code` (OpenAI) and part of the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockReason {
+    PromptInjection,
+    DeniedPattern,
+    SensitiveData,
+}
+
+impl BlockReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            BlockReason::PromptInjection => "prompt_injection",
+            BlockReason::DeniedPattern => "denied_pattern",
+            BlockReason::SensitiveData => "sensitive_data",
+        }
+    }
+}
+
+/// Most rule ids named in one message; the audit line carries them all.
+const MAX_RULES_IN_MESSAGE: usize = 5;
+
+/// Builds the error body. `api` is `None` when the API is unknown: OpenAI's shape is then the
+/// most widely understood choice.
+pub fn block_reply(
+    api: Option<Api>,
+    status: u16,
+    policy: &str,
+    reason: BlockReason,
+    rules: &[String],
+) -> BlockReply {
+    let mut named: Vec<&str> = rules
+        .iter()
+        .map(String::as_str)
+        .take(MAX_RULES_IN_MESSAGE)
+        .collect();
+    if rules.len() > MAX_RULES_IN_MESSAGE {
+        named.push("…");
+    }
+    let message = format!(
+        "Blocked by llm-warden policy `{policy}` ({}): {}",
+        reason.code(),
+        named.join(", ")
+    );
+    let body = if api.is_some_and(Api::is_anthropic) {
+        serde_json::json!({
+            "type": "error",
+            "error": {"type": anthropic_error_type(status), "message": message},
+        })
+    } else {
+        serde_json::json!({
+            "error": {
+                "message": message,
+                "type": "llm_warden_policy_violation",
+                "param": null,
+                "code": reason.code(),
+            }
+        })
+    };
+    BlockReply {
+        status,
+        body: body.to_string(),
+    }
+}
+
+/// Anthropic's documented error types by status, so its SDK raises the matching exception.
+fn anthropic_error_type(status: u16) -> &'static str {
+    match status {
+        400 => "invalid_request_error",
+        401 => "authentication_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        413 => "request_too_large",
+        429 => "rate_limit_error",
+        529 => "overloaded_error",
+        _ => "api_error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openai_shape() {
+        let rules = vec!["injection.override.ignore_previous".to_string()];
+        let r = block_reply(
+            Some(Api::OpenAiChat),
+            403,
+            "default",
+            BlockReason::PromptInjection,
+            &rules,
+        );
+        assert_eq!(r.status, 403);
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(v["error"]["code"], "prompt_injection");
+        assert_eq!(v["error"]["type"], "llm_warden_policy_violation");
+        assert_eq!(
+            v["error"]["message"],
+            "Blocked by llm-warden policy `default` (prompt_injection): injection.override.ignore_previous"
+        );
+    }
+
+    #[test]
+    fn anthropic_shape_follows_status() {
+        for (status, kind) in [
+            (403, "permission_error"),
+            (400, "invalid_request_error"),
+            (451, "api_error"),
+        ] {
+            let r = block_reply(
+                Some(Api::AnthropicMessages),
+                status,
+                "p",
+                BlockReason::DeniedPattern,
+                &[],
+            );
+            let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            assert_eq!(v["type"], "error");
+            assert_eq!(v["error"]["type"], kind, "status {status}");
+        }
+    }
+
+    #[test]
+    fn long_rule_lists_are_cut() {
+        let rules: Vec<String> = (0..9).map(|i| format!("r{i}")).collect();
+        let r = block_reply(None, 403, "p", BlockReason::SensitiveData, &rules);
+        assert!(r.body.contains("r0, r1, r2, r3, r4, …"), "{}", r.body);
+        assert!(!r.body.contains("r5"));
+    }
+}
