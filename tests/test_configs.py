@@ -55,3 +55,24 @@ def test_bad_config_fails_with_its_path(path):
     if want["schemaRejects"] is not None:
         errors = list(jsonschema.Draft202012Validator(SCHEMA).iter_errors(json.loads(path.read_text())))
         assert bool(errors) == want["schemaRejects"], [e.message for e in errors]
+
+
+def readme_configs() -> list[str]:
+    """Every ```json block of README.md that is a plugin config (an object with `policies`)."""
+    text = (REPO / "README.md").read_text()
+    blocks = text.split("```json\n")[1:]
+    return [b.split("```", 1)[0] for b in blocks if '"policies"' in b.split("```", 1)[0]]
+
+
+def test_readme_has_config_examples():
+    assert readme_configs(), "README.md should show a config example"
+
+
+@pytest.mark.parametrize("index", range(len(readme_configs())))
+def test_readme_config_examples_are_valid(index, tmp_path):
+    source = readme_configs()[index]
+    jsonschema.validate(json.loads(source), SCHEMA)
+    path = tmp_path / f"readme-{index}.json"
+    path.write_text(source)
+    r = validate(path)
+    assert r.returncode == 0, r.stderr

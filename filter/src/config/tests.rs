@@ -207,38 +207,86 @@ fn schema_matches_the_parser() {
         serde_json::from_str(include_str!("../../../schema/llm-warden.schema.json")).unwrap();
     let defs = &schema["$defs"];
     let props = |v: &serde_json::Value| -> Vec<String> {
-        let mut keys: Vec<String> = v["properties"].as_object().unwrap().keys().cloned().collect();
+        let mut keys: Vec<String> = v["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
         keys.sort();
         keys
     };
     // (level, config with an unknown field `zz` at that level, schema object for that level)
     let levels = [
         ("top", r#"{"zz":1}"#.to_string(), schema.clone()),
-        ("policy", r#"{"policies":{"p":{"zz":1}}}"#.into(), defs["policy"].clone()),
-        ("request", r#"{"policies":{"p":{"request":{"zz":1}}}}"#.into(), defs["policy"]["properties"]["request"].clone()),
-        ("response", r#"{"policies":{"p":{"response":{"zz":1}}}}"#.into(), defs["policy"]["properties"]["response"].clone()),
-        ("injection", r#"{"policies":{"p":{"request":{"injection":{"zz":1}}}}}"#.into(), defs["policy"]["properties"]["request"]["properties"]["injection"].clone()),
-        ("entities", r#"{"policies":{"p":{"response":{"pii":{"zz":1}}}}}"#.into(), defs["piiRule"].clone()),
-        ("route", r#"{"routes":[{"zz":1}]}"#.into(), defs["route"].clone()),
-        ("match", r#"{"routes":[{"policy":"default","match":{"zz":1}}]}"#.into(), defs["route"]["properties"]["match"].clone()),
+        (
+            "policy",
+            r#"{"policies":{"p":{"zz":1}}}"#.into(),
+            defs["policy"].clone(),
+        ),
+        (
+            "request",
+            r#"{"policies":{"p":{"request":{"zz":1}}}}"#.into(),
+            defs["policy"]["properties"]["request"].clone(),
+        ),
+        (
+            "response",
+            r#"{"policies":{"p":{"response":{"zz":1}}}}"#.into(),
+            defs["policy"]["properties"]["response"].clone(),
+        ),
+        (
+            "injection",
+            r#"{"policies":{"p":{"request":{"injection":{"zz":1}}}}}"#.into(),
+            defs["policy"]["properties"]["request"]["properties"]["injection"].clone(),
+        ),
+        (
+            "entities",
+            r#"{"policies":{"p":{"response":{"pii":{"zz":1}}}}}"#.into(),
+            defs["piiRule"].clone(),
+        ),
+        (
+            "route",
+            r#"{"routes":[{"zz":1}]}"#.into(),
+            defs["route"].clone(),
+        ),
+        (
+            "match",
+            r#"{"routes":[{"policy":"default","match":{"zz":1}}]}"#.into(),
+            defs["route"]["properties"]["match"].clone(),
+        ),
     ];
     for (level, input, schema_obj) in levels {
         let err = load(input.as_bytes()).unwrap_err().to_string();
         let listed = err.split("expected ").nth(1).unwrap_or_default();
-        let mut fields: Vec<String> =
-            listed.split('`').skip(1).step_by(2).map(str::to_string).collect();
+        let mut fields: Vec<String> = listed
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect();
         fields.sort();
-        assert_eq!(fields, props(&schema_obj), "level {level}: parser says {err}");
+        assert_eq!(
+            fields,
+            props(&schema_obj),
+            "level {level}: parser says {err}"
+        );
     }
     assert_eq!(props(&defs["secretRule"]), props(&defs["piiRule"]));
 
     // Entity type enums: exactly the built-in types of each group.
     for (def, group) in [("piiType", Group::Pii), ("secretType", Group::Secret)] {
-        let mut in_schema: Vec<&str> =
-            defs[def]["enum"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let mut in_schema: Vec<&str> = defs[def]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
         in_schema.sort();
-        let mut built_in: Vec<&str> =
-            EntityType::ALL.iter().filter(|t| t.group() == group).map(|t| t.name()).collect();
+        let mut built_in: Vec<&str> = EntityType::ALL
+            .iter()
+            .filter(|t| t.group() == group)
+            .map(|t| t.name())
+            .collect();
         built_in.sort();
         assert_eq!(in_schema, built_in, "schema $defs.{def}");
     }
