@@ -18,7 +18,7 @@ BAD = sorted((CONFIGS / "bad").glob("*.json"))
 
 
 def cli() -> Path:
-    for profile in ("release", "debug"):
+    for profile in ("debug", "release"):  # test.sh builds debug; release may be stale
         p = REPO / "target" / profile / "llm-warden"
         if p.is_file():
             return p

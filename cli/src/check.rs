@@ -22,12 +22,27 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
     let config = load_config(flags.get("--config"))?;
     let request = read(flags.require("--request")?)?;
     let path = flags.get("--path").unwrap_or("/v1/chat/completions");
+    let headers: Vec<(String, String)> = flags
+        .all("--header")
+        .map(|h| {
+            let (name, value) = h.split_once(':').unwrap_or((h, ""));
+            (name.trim().to_ascii_lowercase(), value.trim().to_string())
+        })
+        .collect();
     let input = RouteInput {
         route_name: flags.get("--route-name").unwrap_or_default(),
         host: flags.get("--host").unwrap_or_default(),
         path,
+        method: "POST",
+        headers: &headers,
     };
-    let policy = config.select(&input);
+    let Some(policy) = config.select(&input) else {
+        println!(
+            "{}",
+            json!({"policy": "none", "path": path, "verdict": "pass_through"})
+        );
+        return Ok(());
+    };
 
     let req = inspect_request(policy, path, &request);
     let mut out = json!({"policy": policy.name, "path": path, "request": direction(&req)});

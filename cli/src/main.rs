@@ -20,7 +20,7 @@ const USAGE: &str = "usage:
   llm-warden validate CONFIG.json
   llm-warden scan [--config CONFIG.json] --input FILE.jsonl [--output OUT.jsonl]
   llm-warden check [--config CONFIG.json] --request REQ.json [--response RESP.json]
-                   [--path PATH] [--host HOST] [--route-name NAME]";
+                   [--path PATH] [--host HOST] [--route-name NAME] [--header 'NAME: VALUE']...";
 
 /// A CLI failure: a message for stderr and the exit code (1: the input is bad, 2: usage).
 pub struct Failure {
@@ -131,6 +131,14 @@ impl Flags {
             .iter()
             .rev()
             .find(|(f, _)| f == flag)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a repeatable flag, in order.
+    pub fn all<'a>(&'a self, flag: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.pairs
+            .iter()
+            .filter(move |(f, _)| f == flag)
             .map(|(_, v)| v.as_str())
     }
 

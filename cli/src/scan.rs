@@ -17,10 +17,14 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 pub fn run(args: &[String]) -> Result<(), Failure> {
     let flags = Flags::parse(args, &["--config", "--input", "--output"])?;
     let config = load_config(flags.get("--config"))?;
-    let policy = config.select(&RouteInput {
+    let input = RouteInput {
         path: "/v1/chat/completions",
+        method: "POST",
         ..RouteInput::default()
-    });
+    };
+    let policy = config
+        .select(&input)
+        .ok_or_else(|| Failure::input("the config's policy for chat requests is `none`"))?;
     let scanner = entity_scanner(policy)?;
     let input_path = flags.require("--input")?;
     let input = std::fs::File::open(input_path)

@@ -84,7 +84,8 @@ enum Body {
 /// One HTTP exchange.
 struct Flow {
     config: Option<Rc<Config>>,
-    policy: usize,
+    /// Index of the selected policy; `None` when no policy applies (pass-through).
+    policy: Option<usize>,
     api: Option<Api>,
     path: String,
     route: String,
@@ -97,7 +98,7 @@ impl Flow {
     fn new(config: Option<Rc<Config>>) -> Flow {
         Flow {
             config,
-            policy: 0,
+            policy: None,
             api: None,
             path: String::new(),
             route: String::new(),
@@ -224,17 +225,24 @@ impl HttpContext for Flow {
         self.request_id = header(MapType::HttpRequestHeaders, "x-request-id");
         self.route = property(&["xds", "route_name"]);
         let host = header(MapType::HttpRequestHeaders, ":authority");
+        let method = header(MapType::HttpRequestHeaders, ":method");
+        let headers = if config.needs_headers() {
+            hostcalls::get_map(MapType::HttpRequestHeaders).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let input = RouteInput {
             route_name: &self.route,
             host: &host,
             path: &self.path,
+            method: &method,
+            headers: &headers,
         };
-        let selected = config.select(&input);
-        self.policy = config
-            .policies
-            .iter()
-            .position(|p| std::ptr::eq(p, selected))
-            .unwrap_or(0);
+        let Some(selected) = config.select(&input) else {
+            count("llm_warden.request.pass_through.no_policy");
+            return Action::Continue;
+        };
+        self.policy = config.index_of(selected);
         self.api = Api::from_path(&self.path);
 
         if selected.inspects_responses() {

@@ -6,14 +6,15 @@ use crate::detect::entities::EntityScanner;
 use crate::detect::injection::InjectionScreen;
 use crate::detect::patterns::Pattern;
 use crate::entity::EntityType;
+use regex_lite::Regex;
 
 /// A whole compiled config.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub policies: Vec<Policy>,
     pub routes: Vec<Route>,
-    /// Index into `policies` for requests no route matches.
-    pub default_policy: usize,
+    /// Index into `policies` for requests no route matches; `None`: they pass uninspected.
+    pub default_policy: Option<usize>,
     /// See `ConfigSpec::hold_headers`.
     pub hold_headers: bool,
 }
@@ -26,41 +27,37 @@ pub struct RouteInput<'a> {
     pub host: &'a str,
     /// `:path`, possibly with a query.
     pub path: &'a str,
+    pub method: &'a str,
+    /// Request headers (lower-case names); only needed when `Config::needs_headers`.
+    pub headers: &'a [(String, String)],
 }
 
 impl Config {
     /// The policy for a request: the first route whose conditions all hold, else the default.
-    pub fn select(&self, input: &RouteInput<'_>) -> &Policy {
-        let index = self
-            .routes
-            .iter()
-            .find(|r| r.matches(input))
-            .map_or(self.default_policy, |r| r.policy);
-        // Indexes are checked when the config compiles; fall back rather than panic.
-        self.policies
-            .get(index)
-            .or_else(|| self.policies.first())
-            .unwrap_or(&FALLBACK)
+    /// `None` means the request passes uninspected (policy `none`).
+    pub fn select(&self, input: &RouteInput<'_>) -> Option<&Policy> {
+        let index = match self.routes.iter().find(|r| r.matches(input)) {
+            Some(route) => route.policy,
+            None => self.default_policy,
+        };
+        // Indexes are checked when the config compiles.
+        index.and_then(|i| self.policies.get(i))
+    }
+
+    /// The index of `policy` in `policies` (for callers that keep an index, not a borrow).
+    pub fn index_of(&self, policy: &Policy) -> Option<usize> {
+        self.policies.iter().position(|p| std::ptr::eq(p, policy))
+    }
+
+    /// Whether any route matches on headers (so the caller must collect them).
+    pub fn needs_headers(&self) -> bool {
+        self.routes.iter().any(|r| !r.headers.is_empty())
     }
 
     pub fn policy(&self, name: &str) -> Option<&Policy> {
         self.policies.iter().find(|p| p.name == name)
     }
 }
-
-/// Never reached (a compiled config has at least one policy); a pass-through stand-in so that
-/// `select` needs no panic path.
-static FALLBACK: Policy = Policy {
-    name: String::new(),
-    mode: Mode::Monitor,
-    block_status: 403,
-    request: RequestPolicy {
-        injection: None,
-        deny_patterns: Vec::new(),
-        entities: None,
-    },
-    response: ResponsePolicy { entities: None },
-};
 
 #[derive(Debug, Clone)]
 pub struct Route {
@@ -69,7 +66,12 @@ pub struct Route {
     pub host: Option<HostMatch>,
     pub path: Option<String>,
     pub path_prefix: Option<String>,
-    pub policy: usize,
+    pub path_regex: Option<Regex>,
+    /// Empty: any method.
+    pub methods: Vec<String>,
+    pub headers: Vec<HeaderMatch>,
+    /// `None`: matching requests pass uninspected.
+    pub policy: Option<usize>,
 }
 
 impl Route {
@@ -84,6 +86,38 @@ impl Route {
                 .path_prefix
                 .as_deref()
                 .is_none_or(|p| path.starts_with(p))
+            && self.path_regex.as_ref().is_none_or(|r| r.is_match(path))
+            && (self.methods.is_empty() || self.methods.iter().any(|m| m == input.method))
+            && self.headers.iter().all(|h| h.matches(input.headers))
+    }
+}
+
+/// A header condition; `name` is stored lower-case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderMatch {
+    pub name: String,
+    pub condition: HeaderCondition,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderCondition {
+    Exact(String),
+    Prefix(String),
+    Present,
+    Absent,
+}
+
+impl HeaderMatch {
+    fn matches(&self, headers: &[(String, String)]) -> bool {
+        let mut values = headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(&self.name));
+        match &self.condition {
+            HeaderCondition::Exact(v) => values.any(|(_, value)| value == v),
+            HeaderCondition::Prefix(p) => values.any(|(_, value)| value.starts_with(p.as_str())),
+            HeaderCondition::Present => values.next().is_some(),
+            HeaderCondition::Absent => values.next().is_none(),
+        }
     }
 }
 
@@ -122,7 +156,12 @@ impl HostMatch {
 /// `example.com:8080` → `example.com`; `[::1]:80` → `[::1]`.
 fn strip_port(host: &str) -> &str {
     match host.rfind(':') {
-        Some(i) if !host.ends_with(']') && host.get(i + 1..).is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit())) => {
+        Some(i)
+            if !host.ends_with(']')
+                && host
+                    .get(i + 1..)
+                    .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit())) =>
+        {
             host.get(..i).unwrap_or(host)
         }
         _ => host,

@@ -40,7 +40,7 @@ def envoy_binary() -> str:
 
 
 def cargo_binary(name: str) -> Path:
-    for profile in ("release", "debug"):
+    for profile in ("debug", "release"):  # test.sh builds debug; release may be stale
         p = REPO / "target" / profile / name
         if p.is_file():
             return p

@@ -11,12 +11,15 @@ use crate::detect::injection::InjectionScreen;
 use crate::detect::patterns::{Pattern, MAX_PATTERNS};
 use crate::entity::{EntityType, Group};
 use crate::policy::{
-    Config, EntityRules, HostMatch, InjectionRule, Policy, RequestPolicy, ResponsePolicy, Route,
+    Config, EntityRules, HeaderCondition, HeaderMatch, HostMatch, InjectionRule, Policy,
+    RequestPolicy, ResponsePolicy, Route,
 };
 use spec::{Action, ConfigSpec, EntitySpec, Mode, PolicySpec};
 
 /// The policy every config has unless it defines its own policy of this name.
 pub const DEFAULT_POLICY: &str = "default";
+/// The reserved policy name for "do not inspect": as `defaultPolicy` or a route's `policy`.
+pub const PASS_THROUGH: &str = "none";
 /// Injection score at or above which the default policy blocks.
 pub const DEFAULT_THRESHOLD: f32 = 0.5;
 const DEFAULT_BLOCK_STATUS: u16 = 403;
@@ -73,58 +76,44 @@ fn compile(spec: &ConfigSpec) -> Result<Config, ConfigErrors> {
         named.insert(0, (DEFAULT_POLICY, &builtin));
     }
     let mut policies = Vec::with_capacity(named.len());
-    for (name, p) in &named {
+    for (name, _) in &named {
         let path = format!("policies.{name}");
-        if name.is_empty() {
+        if name.is_empty() || *name == PASS_THROUGH {
             errors.push(ConfigError::new(
-                "policies",
-                "policy names must not be empty",
+                &path,
+                format!("policy names must be non-empty and not `{PASS_THROUGH}` (reserved)"),
             ));
+            continue;
         }
-        if let Some(policy) = compile_policy(name, p, &path, &screen, &mut errors) {
+        let Some(resolved) = resolve_extends(name, spec, &path, &mut errors) else {
+            continue;
+        };
+        if let Some(policy) = compile_policy(name, &resolved, &path, &screen, &mut errors) {
             policies.push(policy);
         }
     }
 
-    let index_of = |name: &str| named.iter().position(|(n, _)| *n == name);
+    // Route and default targets: a compiled policy's index, or `none` for pass-through.
+    let mut target = |name: &str, at: &str, errors: &mut Vec<ConfigError>| -> Option<usize> {
+        if name == PASS_THROUGH {
+            return None;
+        }
+        let index = policies.iter().position(|p| p.name == name);
+        if index.is_none() && !named.iter().any(|(n, _)| *n == name) {
+            errors.push(ConfigError::new(at, format!("unknown policy `{name}`")));
+        }
+        index
+    };
     let default_name = spec.default_policy.as_deref().unwrap_or(DEFAULT_POLICY);
-    let default_policy = index_of(default_name).unwrap_or_else(|| {
-        errors.push(unknown_policy("defaultPolicy", default_name));
-        0
-    });
+    let default_policy = target(default_name, "defaultPolicy", &mut errors);
 
     let mut routes = Vec::with_capacity(spec.routes.len());
     for (i, r) in spec.routes.iter().enumerate() {
         let path = format!("routes[{i}]");
-        let Some(policy) = index_of(&r.policy) else {
-            errors.push(unknown_policy(&format!("{path}.policy"), &r.policy));
-            continue;
-        };
-        let m = &r.matches;
-        for (field, value) in [("path", &m.path), ("pathPrefix", &m.path_prefix)] {
-            if value.as_deref().is_some_and(|v| !v.starts_with('/')) {
-                errors.push(ConfigError::new(
-                    format!("{path}.match.{field}"),
-                    "must start with `/`",
-                ));
-            }
+        let policy = target(&r.policy, &format!("{path}.policy"), &mut errors);
+        if let Some(route) = compile_route(r, &path, policy, &mut errors) {
+            routes.push(route);
         }
-        if let Some(host) = m.host.as_deref() {
-            if host.is_empty() || host.trim_matches('*').contains('*') {
-                errors.push(ConfigError::new(
-                    format!("{path}.match.host"),
-                    "expected an exact host, `*.suffix` or `prefix*`",
-                ));
-            }
-        }
-        routes.push(Route {
-            name: r.name.clone().unwrap_or_else(|| path.clone()),
-            route_name: m.route_name.clone(),
-            host: m.host.as_deref().map(HostMatch::parse),
-            path: m.path.clone(),
-            path_prefix: m.path_prefix.clone(),
-            policy,
-        });
     }
 
     if errors.is_empty() {
@@ -139,8 +128,131 @@ fn compile(spec: &ConfigSpec) -> Result<Config, ConfigErrors> {
     }
 }
 
-fn unknown_policy(path: &str, name: &str) -> ConfigError {
-    ConfigError::new(path, format!("unknown policy `{name}`"))
+/// Longest `extends` chain followed; deeper is reported as an error.
+const MAX_EXTENDS_DEPTH: usize = 16;
+
+/// The policy `name` with its `extends` chain applied (base first, then each child over it).
+fn resolve_extends(
+    name: &str,
+    spec: &ConfigSpec,
+    path: &str,
+    errors: &mut Vec<ConfigError>,
+) -> Option<PolicySpec> {
+    let builtin = PolicySpec::default();
+    let lookup = |n: &str| -> Option<&PolicySpec> {
+        spec.policies
+            .get(n)
+            .or((n == DEFAULT_POLICY).then_some(&builtin))
+    };
+    let mut chain: Vec<&str> = vec![name];
+    let mut current = lookup(name)?;
+    while let Some(base) = current.extends.as_deref() {
+        let at = format!("{path}.extends");
+        if chain.contains(&base) {
+            chain.push(base);
+            errors.push(ConfigError::new(
+                at,
+                format!("cycle: {}", chain.join(" → ")),
+            ));
+            return None;
+        }
+        if chain.len() > MAX_EXTENDS_DEPTH {
+            errors.push(ConfigError::new(
+                at,
+                format!("more than {MAX_EXTENDS_DEPTH} levels"),
+            ));
+            return None;
+        }
+        let Some(next) = lookup(base) else {
+            errors.push(ConfigError::new(at, format!("unknown policy `{base}`")));
+            return None;
+        };
+        chain.push(base);
+        current = next;
+    }
+    // `chain` runs child → … → root; lay each level over the one below it.
+    let mut resolved = PolicySpec::default();
+    for level in chain.iter().rev() {
+        if let Some(p) = lookup(level) {
+            resolved = p.over(&resolved);
+        }
+    }
+    Some(resolved)
+}
+
+fn compile_route(
+    r: &spec::RouteSpec,
+    path: &str,
+    policy: Option<usize>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<Route> {
+    let before = errors.len();
+    let m = &r.matches;
+    for (field, value) in [("path", &m.path), ("pathPrefix", &m.path_prefix)] {
+        if value.as_deref().is_some_and(|v| !v.starts_with('/')) {
+            errors.push(ConfigError::new(
+                format!("{path}.match.{field}"),
+                "must start with `/`",
+            ));
+        }
+    }
+    if let Some(host) = m.host.as_deref() {
+        if host.is_empty() || host.trim_matches('*').contains('*') {
+            errors.push(ConfigError::new(
+                format!("{path}.match.host"),
+                "expected an exact host, `*.suffix` or `prefix*`",
+            ));
+        }
+    }
+    let path_regex = m.path_regex.as_deref().and_then(|source| {
+        Pattern::compile_regex(source)
+            .map_err(|msg| errors.push(ConfigError::new(format!("{path}.match.pathRegex"), msg)))
+            .ok()
+    });
+    let methods = m.methods.clone().unwrap_or_default();
+    for (j, method) in methods.iter().enumerate() {
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
+            errors.push(ConfigError::new(
+                format!("{path}.match.methods[{j}]"),
+                format!("`{method}` is not an upper-case HTTP method"),
+            ));
+        }
+    }
+    let mut headers = Vec::new();
+    for (j, h) in m.headers.iter().flatten().enumerate() {
+        let at = format!("{path}.match.headers[{j}]");
+        if h.name.is_empty() {
+            errors.push(ConfigError::new(format!("{at}.name"), "must not be empty"));
+        }
+        let condition = match (&h.exact, &h.prefix, h.present) {
+            (Some(v), None, None | Some(true)) => HeaderCondition::Exact(v.clone()),
+            (None, Some(p), None | Some(true)) => HeaderCondition::Prefix(p.clone()),
+            (None, None, None | Some(true)) => HeaderCondition::Present,
+            (None, None, Some(false)) => HeaderCondition::Absent,
+            _ => {
+                errors.push(ConfigError::new(
+                    at,
+                    "use one of `exact`, `prefix` or `present: false`",
+                ));
+                continue;
+            }
+        };
+        headers.push(HeaderMatch {
+            name: h.name.to_ascii_lowercase(),
+            condition,
+        });
+    }
+    (errors.len() == before).then(|| Route {
+        name: r.name.clone().unwrap_or_else(|| path.to_string()),
+        route_name: m.route_name.clone(),
+        host: m.host.as_deref().map(HostMatch::parse),
+        path: m.path.clone(),
+        path_prefix: m.path_prefix.clone(),
+        path_regex,
+        methods,
+        headers,
+        policy,
+    })
 }
 
 fn compile_policy(

@@ -25,9 +25,11 @@ pub struct ConfigSpec {
     pub hold_headers: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PolicySpec {
+    /// A policy whose settings this one starts from; fields set here win, lists replace.
+    pub extends: Option<String>,
     pub mode: Option<Mode>,
     /// HTTP status of block answers (400–599).
     pub block_status: Option<u16>,
@@ -44,7 +46,7 @@ pub enum Mode {
     Monitor,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RequestSpec {
     pub injection: Option<InjectionSpec>,
@@ -54,14 +56,14 @@ pub struct RequestSpec {
     pub pii: Option<EntitySpec>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ResponseSpec {
     pub secrets: Option<EntitySpec>,
     pub pii: Option<EntitySpec>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct InjectionSpec {
     pub action: Option<Action>,
@@ -69,7 +71,7 @@ pub struct InjectionSpec {
     pub threshold: Option<f32>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct EntitySpec {
     pub action: Option<Action>,
@@ -121,4 +123,64 @@ pub struct MatchSpec {
     pub path: Option<String>,
     /// Path (query excluded) prefix.
     pub path_prefix: Option<String>,
+    /// Path (query excluded) matching this regex (regex-lite syntax; unanchored unless you
+    /// anchor it).
+    pub path_regex: Option<String>,
+    /// Any of these methods (case-sensitive, e.g. `POST`).
+    pub methods: Option<Vec<String>>,
+    /// Every one of these header conditions.
+    pub headers: Option<Vec<HeaderMatchSpec>>,
+}
+
+/// A request header condition: `exact` value, value `prefix`, or (neither) mere presence;
+/// `present: false` requires the header to be absent.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HeaderMatchSpec {
+    pub name: String,
+    pub exact: Option<String>,
+    pub prefix: Option<String>,
+    pub present: Option<bool>,
+}
+
+impl PolicySpec {
+    /// This policy laid over `base`: every field set here wins; lists are replaced, not merged.
+    pub fn over(&self, base: &PolicySpec) -> PolicySpec {
+        PolicySpec {
+            extends: base.extends.clone(),
+            mode: self.mode.or(base.mode),
+            block_status: self.block_status.or(base.block_status),
+            request: merge(&self.request, &base.request, |c, b| RequestSpec {
+                injection: merge(&c.injection, &b.injection, |c, b| InjectionSpec {
+                    action: c.action.or(b.action),
+                    threshold: c.threshold.or(b.threshold),
+                }),
+                deny_patterns: c.deny_patterns.clone().or_else(|| b.deny_patterns.clone()),
+                secrets: merge(&c.secrets, &b.secrets, EntitySpec::over),
+                pii: merge(&c.pii, &b.pii, EntitySpec::over),
+            }),
+            response: merge(&self.response, &base.response, |c, b| ResponseSpec {
+                secrets: merge(&c.secrets, &b.secrets, EntitySpec::over),
+                pii: merge(&c.pii, &b.pii, EntitySpec::over),
+            }),
+        }
+    }
+}
+
+impl EntitySpec {
+    fn over(&self, base: &EntitySpec) -> EntitySpec {
+        EntitySpec {
+            action: self.action.or(base.action),
+            types: self.types.clone().or_else(|| base.types.clone()),
+        }
+    }
+}
+
+/// Merges two optional sections: both present → `f(child, base)`, else whichever exists.
+fn merge<T: Clone>(child: &Option<T>, base: &Option<T>, f: impl Fn(&T, &T) -> T) -> Option<T> {
+    match (child, base) {
+        (Some(c), Some(b)) => Some(f(c, b)),
+        (Some(c), None) => Some(c.clone()),
+        (None, b) => b.clone(),
+    }
 }

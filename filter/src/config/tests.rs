@@ -6,7 +6,7 @@ fn empty_config_is_the_builtin_default() {
     for input in ["", "  \n", "{}"] {
         let config = load(input.as_bytes()).unwrap();
         assert_eq!(config.policies.len(), 1, "input {input:?}");
-        let p = config.select(&RouteInput::default());
+        let p = config.select(&RouteInput::default()).unwrap();
         assert_eq!(p.name, DEFAULT_POLICY);
         assert_eq!(p.block_status, 403);
         assert_eq!(p.mode, Mode::Enforce);
@@ -152,6 +152,7 @@ fn routes_select_policies_first_match_wins() {
                 route_name: "chat_route",
                 host: "x",
                 path: "/",
+                ..RouteInput::default()
             },
             "strict",
         ),
@@ -161,6 +162,7 @@ fn routes_select_policies_first_match_wins() {
                 route_name: "",
                 host: "llm.internal:80",
                 path: "/v1/messages",
+                ..RouteInput::default()
             },
             "lenient",
         ),
@@ -170,6 +172,7 @@ fn routes_select_policies_first_match_wins() {
                 route_name: "",
                 host: "api",
                 path: "/v1/messages?beta=1",
+                ..RouteInput::default()
             },
             "strict",
         ),
@@ -179,12 +182,13 @@ fn routes_select_policies_first_match_wins() {
                 route_name: "",
                 host: "api",
                 path: "/v2",
+                ..RouteInput::default()
             },
             "lenient",
         ),
     ];
     for (name, input, want) in cases {
-        assert_eq!(config.select(input).name, *want, "case {name}");
+        assert_eq!(config.select(input).unwrap().name, *want, "case {name}");
     }
     assert!(config
         .policy("lenient")
@@ -289,5 +293,219 @@ fn schema_matches_the_parser() {
             .collect();
         built_in.sort();
         assert_eq!(in_schema, built_in, "schema $defs.{def}");
+    }
+}
+
+#[test]
+fn extends_layers_a_policy_over_its_base() {
+    let config = load(
+        br#"{"policies": {
+            "base": {"blockStatus": 451, "request": {"denyPatterns": ["a"], "injection": {"threshold": 0.3}},
+                     "response": {"pii": {"action": "off"}}},
+            "child": {"extends": "base", "request": {"injection": {"action": "monitor"}}},
+            "grandchild": {"extends": "child", "blockStatus": 400, "request": {"denyPatterns": []}},
+            "default": {"extends": "base", "mode": "monitor"}
+        }}"#,
+    )
+    .unwrap();
+    let child = config.policy("child").unwrap();
+    assert_eq!(child.block_status, 451, "inherited");
+    let injection = child.request.injection.as_ref().unwrap();
+    assert_eq!(
+        (injection.action, injection.threshold),
+        (Action::Monitor, 0.3),
+        "merged field by field"
+    );
+    assert_eq!(child.request.deny_patterns.len(), 1);
+    assert!(
+        child
+            .response
+            .entities
+            .as_ref()
+            .unwrap()
+            .action(EntityType::Email)
+            == Action::Off
+    );
+    let grandchild = config.policy("grandchild").unwrap();
+    assert_eq!(grandchild.block_status, 400);
+    assert!(
+        grandchild.request.deny_patterns.is_empty(),
+        "lists replace, not merge"
+    );
+    assert_eq!(
+        grandchild.request.injection.as_ref().unwrap().action,
+        Action::Monitor
+    );
+    assert_eq!(config.policy("default").unwrap().mode, Mode::Monitor);
+    assert_eq!(config.policy("default").unwrap().block_status, 451);
+}
+
+#[test]
+fn extends_errors() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "unknown base",
+            r#"{"policies":{"a":{"extends":"zz"}}}"#,
+            "policies.a.extends: unknown policy `zz`",
+        ),
+        (
+            "cycle",
+            r#"{"policies":{"a":{"extends":"b"},"b":{"extends":"a"}}}"#,
+            "policies.a.extends: cycle: a → b → a",
+        ),
+        (
+            "self",
+            r#"{"policies":{"a":{"extends":"a"}}}"#,
+            "policies.a.extends: cycle: a → a",
+        ),
+        (
+            "reserved name",
+            r#"{"policies":{"none":{}}}"#,
+            "policies.none: policy names must be non-empty and not `none` (reserved)",
+        ),
+    ];
+    for (name, input, want) in cases {
+        let got = load(input.as_bytes()).unwrap_err().to_string();
+        assert!(
+            got.starts_with(want),
+            "case {name}\n expected: {want}\n actual:   {got}"
+        );
+    }
+}
+
+#[test]
+fn policy_none_passes_requests_through() {
+    let config = load(
+        br#"{"routes": [{"match": {"pathPrefix": "/internal/"}, "policy": "none"}], "defaultPolicy": "default"}"#,
+    )
+    .unwrap();
+    let internal = RouteInput {
+        path: "/internal/v1/chat/completions",
+        ..RouteInput::default()
+    };
+    assert!(config.select(&internal).is_none());
+    assert!(config
+        .select(&RouteInput {
+            path: "/v1/chat/completions",
+            ..RouteInput::default()
+        })
+        .is_some());
+    let nothing = load(br#"{"defaultPolicy": "none"}"#).unwrap();
+    assert!(nothing.select(&RouteInput::default()).is_none());
+}
+
+#[test]
+fn routes_match_methods_headers_and_path_regex() {
+    let config = load(
+        br#"{"policies": {"a": {}, "b": {}, "c": {}, "d": {}},
+            "routes": [
+                {"match": {"methods": ["PUT", "PATCH"]}, "policy": "a"},
+                {"match": {"headers": [{"name": "X-Tenant", "exact": "blue"}, {"name": "x-debug", "present": false}]}, "policy": "b"},
+                {"match": {"headers": [{"name": "authorization", "prefix": "Bearer sk-ant-"}]}, "policy": "c"},
+                {"match": {"pathRegex": "^/v1/(chat|responses)"}, "policy": "d"}
+            ]}"#,
+    )
+    .unwrap();
+    assert!(config.needs_headers());
+    let h = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    };
+    let blue = h(&[("x-tenant", "blue")]);
+    let blue_debug = h(&[("x-tenant", "blue"), ("x-debug", "1")]);
+    let anthropic = h(&[("authorization", "Bearer sk-ant-xyz")]);
+    let cases: Vec<(&str, RouteInput<'_>, Option<&str>)> = vec![
+        (
+            "method",
+            RouteInput {
+                method: "PATCH",
+                path: "/x",
+                ..RouteInput::default()
+            },
+            Some("a"),
+        ),
+        (
+            "header exact + absent",
+            RouteInput {
+                method: "POST",
+                headers: &blue,
+                ..RouteInput::default()
+            },
+            Some("b"),
+        ),
+        (
+            "absent header present",
+            RouteInput {
+                method: "POST",
+                headers: &blue_debug,
+                path: "/x",
+                ..RouteInput::default()
+            },
+            Some("default"),
+        ),
+        (
+            "header prefix",
+            RouteInput {
+                method: "POST",
+                headers: &anthropic,
+                ..RouteInput::default()
+            },
+            Some("c"),
+        ),
+        (
+            "path regex",
+            RouteInput {
+                method: "POST",
+                path: "/v1/responses?x=1",
+                ..RouteInput::default()
+            },
+            Some("d"),
+        ),
+        (
+            "nothing",
+            RouteInput {
+                method: "POST",
+                path: "/v2/chat",
+                ..RouteInput::default()
+            },
+            Some("default"),
+        ),
+    ];
+    for (name, input, want) in cases {
+        assert_eq!(
+            config.select(&input).map(|p| p.name.as_str()),
+            want,
+            "case {name}"
+        );
+    }
+}
+
+#[test]
+fn route_match_errors() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "bad method",
+            r#"{"routes":[{"match":{"methods":["post"]},"policy":"default"}]}"#,
+            "routes[0].match.methods[0]: `post` is not an upper-case HTTP method",
+        ),
+        (
+            "bad header",
+            r#"{"routes":[{"match":{"headers":[{"name":"a","exact":"x","prefix":"y"}]},"policy":"default"}]}"#,
+            "routes[0].match.headers[0]: use one of `exact`, `prefix` or `present: false`",
+        ),
+        (
+            "bad regex",
+            r#"{"routes":[{"match":{"pathRegex":"("},"policy":"default"}]}"#,
+            "routes[0].match.pathRegex: invalid regex:",
+        ),
+    ];
+    for (name, input, want) in cases {
+        let got = load(input.as_bytes()).unwrap_err().to_string();
+        assert!(
+            got.starts_with(want),
+            "case {name}\n expected: {want}\n actual:   {got}"
+        );
     }
 }

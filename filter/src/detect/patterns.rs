@@ -22,14 +22,21 @@ pub struct Pattern {
 impl Pattern {
     /// Compiles `source`; the error text is regex-lite's own message on one line.
     pub fn compile(rule_id: String, source: &str) -> Result<Pattern, String> {
+        Ok(Pattern {
+            rule_id,
+            regex: Pattern::compile_regex(source)?,
+        })
+    }
+
+    /// A bare regex with the same limits (route `pathRegex`).
+    pub fn compile_regex(source: &str) -> Result<Regex, String> {
         if source.len() > MAX_PATTERN_LEN {
             return Err(format!("pattern longer than {MAX_PATTERN_LEN} bytes"));
         }
-        let regex = RegexBuilder::new(source)
+        RegexBuilder::new(source)
             .size_limit(SIZE_LIMIT)
             .build()
-            .map_err(|e| format!("invalid regex: {}", e.to_string().replace('\n', " ")))?;
-        Ok(Pattern { rule_id, regex })
+            .map_err(|e| format!("invalid regex: {}", e.to_string().replace('\n', " ")))
     }
 
     pub fn is_match(&self, text: &str) -> bool {
