@@ -47,9 +47,9 @@ impl RootContext for Root {
                     "llm-warden: config loaded ({} policies, {} routes, default policy `{}`)",
                     c.policies.len(),
                     c.routes.len(),
-                    c.policies
-                        .get(c.default_policy)
-                        .map_or("", |p| p.name.as_str())
+                    c.default_policy
+                        .and_then(|i| c.policies.get(i))
+                        .map_or(config::PASS_THROUGH, |p| p.name.as_str())
                 );
                 self.config = Some(Rc::new(c));
                 true
@@ -109,9 +109,8 @@ impl Flow {
     }
 
     fn policy(&self) -> Option<&Policy> {
-        self.config
-            .as_ref()
-            .and_then(|c| c.policies.get(self.policy))
+        let index = self.policy?;
+        self.config.as_ref().and_then(|c| c.policies.get(index))
     }
 
     /// Runs the engine on the buffered body and applies its verdict.
@@ -193,7 +192,12 @@ impl Flow {
     fn record(&self, decision: &Decision) {
         let report = &decision.report;
         let dir = report.direction.name();
-        count(&format!("llm_warden.{dir}.{}", report.outcome.name()));
+        // A monitor-mode policy changes nothing: its counters say what it *would* have done.
+        let prefix = if report.monitor { "would_" } else { "" };
+        count(&format!(
+            "llm_warden.{dir}.{prefix}{}",
+            report.outcome.name()
+        ));
         if let Outcome::PassedThrough(reason) = &report.outcome {
             count(&format!("llm_warden.{dir}.pass_through.{}", reason.name()));
         }

@@ -49,6 +49,8 @@ impl PassReason {
 pub enum Outcome {
     /// Inspected; nothing to do.
     Allowed,
+    /// A detector whose action is `monitor` fired; nothing was changed.
+    Monitored,
     Blocked,
     Redacted,
     /// Forwarded uninspected.
@@ -59,6 +61,7 @@ impl Outcome {
     pub fn name(&self) -> &'static str {
         match self {
             Outcome::Allowed => "allow",
+            Outcome::Monitored => "monitor",
             Outcome::Blocked => "block",
             Outcome::Redacted => "redact",
             Outcome::PassedThrough(_) => "pass_through",

@@ -10,10 +10,12 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +26,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 WASM = REPO / "target/wasm32-wasip1/release/llm_warden.wasm"
 sys.path.insert(0, str(REPO / "scripts"))
-from envoy_config import render  # noqa: E402  (the same renderer scripts/run.sh uses)
+from envoy_config import render, render_ecds  # noqa: E402,F401  (the same renderer scripts/run.sh uses)
 
 
 class SetupError(Exception):
@@ -114,13 +116,17 @@ class Mock:
 class Envoy:
     """A real Envoy with llm-warden, started from envoy/envoy.yaml."""
 
-    def __init__(self, workdir: Path, upstream_port: int, plugin_config: str = "{}",
-                 allow_header_stop: bool = False, wait_ready: bool = True):
+    def __init__(self, workdir: Path, upstream_port: int, plugin_config: str | None = "{}",
+                 allow_header_stop: bool = False, wait_ready: bool = True,
+                 base: Path = REPO / "envoy/envoy.yaml", ecds_path: Path | None = None,
+                 remote_code: tuple[int, str] | None = None):
         if not WASM.is_file():
             raise SetupError(f"{WASM} missing: run cargo build --release --target wasm32-wasip1 -p llm-warden")
         self.port, self.admin_port = free_port(), free_port()
-        boot = render(listen_port=self.port, admin_port=self.admin_port, mock_port=upstream_port,
-                      wasm=WASM, plugin_config=plugin_config, allow_header_stop=allow_header_stop)
+        boot = render(base, listen_port=self.port, admin_port=self.admin_port,
+                      mock_port=upstream_port, wasm=WASM, plugin_config=plugin_config,
+                      allow_header_stop=allow_header_stop, ecds_path=ecds_path,
+                      remote_code=remote_code)
         workdir.mkdir(parents=True, exist_ok=True)
         self.config_path = workdir / "envoy.yaml"
         self.config_path.write_text(yaml.safe_dump(boot))
@@ -162,8 +168,14 @@ class Envoy:
         return out
 
     def stats(self, prefix: str) -> dict[str, str]:
-        text = request(self.admin_port, "GET", f"/stats?filter={prefix}").body.decode()
+        query = urllib.parse.urlencode({"filter": prefix})
+        text = request(self.admin_port, "GET", f"/stats?{query}").body.decode()
         return dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+
+    def stat(self, name: str) -> int:
+        """One Envoy stat as an integer (0 when absent)."""
+        value = self.stats(f"^{re.escape(name)}$").get(name, "0")
+        return int(value) if value.strip().isdigit() else 0
 
     def post(self, path: str, body, headers: dict[str, str] | None = None) -> Response:
         return request(self.port, "POST", path, body, headers)

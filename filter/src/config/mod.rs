@@ -94,7 +94,7 @@ fn compile(spec: &ConfigSpec) -> Result<Config, ConfigErrors> {
     }
 
     // Route and default targets: a compiled policy's index, or `none` for pass-through.
-    let mut target = |name: &str, at: &str, errors: &mut Vec<ConfigError>| -> Option<usize> {
+    let target = |name: &str, at: &str, errors: &mut Vec<ConfigError>| -> Option<usize> {
         if name == PASS_THROUGH {
             return None;
         }

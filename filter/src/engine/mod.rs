@@ -183,6 +183,9 @@ fn decide(
     report.outcome = match (block, edits.is_empty()) {
         (Some(_), _) => Outcome::Blocked,
         (None, false) => Outcome::Redacted,
+        (None, true) if report.flagged || report.entities.iter().any(|e| e.action == "monitor") => {
+            Outcome::Monitored
+        }
         (None, true) => Outcome::Allowed,
     };
     let verdict = if policy.mode == Mode::Monitor {
