@@ -37,7 +37,11 @@ trap 'rm -rf "$rendered"' EXIT
 .venv/bin/envoy --mode validate -c "$rendered/tls.yaml" --log-level error
 echo "(rendered) envoy/envoy.yaml with UPSTREAM_URL=https://api.openai.com: OK"
 
-say "python tests: config schema and fixtures, e2e in real Envoy"
+say "mesh manifests: real CRD schemas (../shared/schemas) and the embedded plugin configs"
+.venv/bin/python ../shared/schemas/validate_manifests.py --skip-unknown istio/
+./target/debug/llm-warden validate istio/*.yaml
+
+say "python tests: config schema and fixtures, packaging, e2e in real Envoy"
 .venv/bin/python -m pytest -q tests
 
 say "demo: scripts/run.sh --smoke"

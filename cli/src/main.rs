@@ -10,6 +10,7 @@
 #![cfg_attr(test, allow(clippy::string_slice))]
 
 mod check;
+mod manifest;
 mod scan;
 
 use llm_warden::config;
@@ -17,7 +18,7 @@ use llm_warden::policy::Config;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  llm-warden validate CONFIG.json
+  llm-warden validate CONFIG.json | MANIFEST.yaml ...
   llm-warden scan [--config CONFIG.json] --input FILE.jsonl [--output OUT.jsonl]
   llm-warden check [--config CONFIG.json] --request REQ.json [--response RESP.json]
                    [--path PATH] [--host HOST] [--route-name NAME] [--header 'NAME: VALUE']...";
@@ -66,25 +67,53 @@ fn main() -> ExitCode {
     }
 }
 
+/// Validates plugin configs: JSON files as they are, YAML files as Istio `WasmPlugin` /
+/// Envoy Gateway `EnvoyExtensionPolicy` manifests whose embedded llm-warden config is checked.
 fn validate(args: &[String]) -> Result<(), Failure> {
-    let [file] = args else {
-        return Err(Failure::usage("validate takes one CONFIG file"));
-    };
-    let bytes = read(file)?;
-    match config::load(&bytes) {
-        Ok(c) => {
-            println!(
-                "{file}: ok ({} policies, {} routes)",
-                c.policies.len(),
-                c.routes.len()
-            );
-            Ok(())
+    if args.is_empty() {
+        return Err(Failure::usage("validate takes one or more files"));
+    }
+    let mut errors = Vec::new();
+    for file in args {
+        let bytes = read(file)?;
+        let yaml = file.ends_with(".yaml") || file.ends_with(".yml");
+        if !yaml {
+            match config::load(&bytes) {
+                Ok(c) => println!("{file}: ok ({})", summary(&c)),
+                Err(e) => errors.extend(e.0.iter().map(|e| format!("{file}: {e}"))),
+            }
+            continue;
         }
-        Err(errors) => {
-            let lines: Vec<String> = errors.0.iter().map(|e| format!("{file}: {e}")).collect();
-            Err(Failure::input(lines.join("\n")))
+        let text = String::from_utf8_lossy(&bytes);
+        let found = manifest::scan(&text).map_err(|e| Failure::input(format!("{file}: {e}")))?;
+        for skipped in &found.skipped {
+            println!("{file}{skipped}");
+        }
+        if found.configs.is_empty() {
+            errors.push(format!(
+                "{file}: no llm-warden WasmPlugin or EnvoyExtensionPolicy found"
+            ));
+        }
+        for embedded in &found.configs {
+            let at = format!("{file}{}", embedded.origin);
+            match config::load(embedded.json.as_bytes()) {
+                Ok(c) => println!("{at}: {}: ok ({})", embedded.path, summary(&c)),
+                Err(e) => errors.extend(e.0.iter().map(|e| {
+                    let sep = if e.path.is_empty() { "" } else { "." };
+                    format!("{at}: {}{sep}{}: {}", embedded.path, e.path, e.message)
+                })),
+            }
         }
     }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::input(errors.join("\n")))
+    }
+}
+
+fn summary(c: &llm_warden::policy::Config) -> String {
+    format!("{} policies, {} routes", c.policies.len(), c.routes.len())
 }
 
 pub fn read(path: &str) -> Result<Vec<u8>, Failure> {
