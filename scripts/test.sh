@@ -24,6 +24,9 @@ cargo build --locked --release --target wasm32-wasip1 -p llm-warden
 wasm=target/wasm32-wasip1/release/llm_warden.wasm
 printf 'built %s (%s bytes)\n' "$wasm" "$(wc -c <"$wasm")"
 
+say "fault-injection module (test only: lets e2e show Envoy's failure_policy with this filter)"
+cargo build --locked --profile fault --target wasm32-wasip1 -p llm-warden --features fault-injection
+
 say "CLI and mock upstream"
 cargo build --locked -p llm-warden-cli -p llm-warden-mock
 

@@ -13,6 +13,7 @@ pub mod dialect;
 pub mod engine;
 pub mod entity;
 pub mod json;
+pub mod pairs;
 pub mod policy;
 pub mod report;
 pub mod verdict;

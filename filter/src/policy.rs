@@ -1,7 +1,7 @@
 //! Compiled policies and route selection: what the engine consults for every request.
 //! Everything here is built once per config (see `config::load`) and only read afterwards.
 
-use crate::config::spec::{Action, Mode};
+use crate::config::spec::{Action, AuditLevel, Mode, OnError};
 use crate::detect::entities::EntityScanner;
 use crate::detect::injection::InjectionScreen;
 use crate::detect::patterns::Pattern;
@@ -17,6 +17,16 @@ pub struct Config {
     pub default_policy: Option<usize>,
     /// See `ConfigSpec::hold_headers`.
     pub hold_headers: bool,
+    pub audit: Audit,
+    /// See `ConfigSpec::decision_header`.
+    pub decision_header: bool,
+}
+
+/// Where audit lines go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Audit {
+    pub level: AuditLevel,
+    pub include_allowed: bool,
 }
 
 /// What route selection looks at; values come from Envoy properties and headers.
@@ -176,6 +186,26 @@ pub struct Policy {
     pub block_status: u16,
     pub request: RequestPolicy,
     pub response: ResponsePolicy,
+    pub limits: Limits,
+    pub on_body_error: BodyErrors,
+}
+
+/// Largest bodies inspected, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_request_bytes: usize,
+    pub max_response_bytes: usize,
+}
+
+/// What to do with bodies that cannot be inspected (see `BodyErrorSpec`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyErrors {
+    pub oversize_request: OnError,
+    pub oversize_response: OnError,
+    pub compressed_request: OnError,
+    pub compressed_response: OnError,
+    pub malformed_request: OnError,
+    pub malformed_response: OnError,
 }
 
 #[derive(Debug, Clone)]

@@ -32,6 +32,12 @@ pub enum PassReason {
     Malformed(ParseError),
     /// JSON, but no API the engine understands.
     UnknownApi,
+    /// Larger than the policy's limit.
+    Oversize,
+    /// Content-encoded (compressed).
+    Compressed,
+    /// The stream ended before the body was complete (client disconnect, upstream reset).
+    Truncated,
 }
 
 impl PassReason {
@@ -40,6 +46,9 @@ impl PassReason {
             PassReason::NotUtf8 => "not_utf8",
             PassReason::Malformed(_) => "malformed_json",
             PassReason::UnknownApi => "unknown_api",
+            PassReason::Oversize => "oversize",
+            PassReason::Compressed => "compressed",
+            PassReason::Truncated => "truncated",
         }
     }
 }

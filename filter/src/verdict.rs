@@ -31,6 +31,14 @@ pub enum BlockReason {
     PromptInjection,
     DeniedPattern,
     SensitiveData,
+    /// A body over the policy's limit.
+    TooLarge,
+    /// A compressed body (cannot be inspected).
+    UnsupportedEncoding,
+    /// A body that is not UTF-8 JSON, where the policy rejects those.
+    MalformedBody,
+    /// A response that cannot be inspected (too large, compressed, malformed).
+    ResponseNotInspectable,
 }
 
 impl BlockReason {
@@ -39,6 +47,21 @@ impl BlockReason {
             BlockReason::PromptInjection => "prompt_injection",
             BlockReason::DeniedPattern => "denied_pattern",
             BlockReason::SensitiveData => "sensitive_data",
+            BlockReason::TooLarge => "request_too_large",
+            BlockReason::UnsupportedEncoding => "unsupported_content_encoding",
+            BlockReason::MalformedBody => "invalid_request_body",
+            BlockReason::ResponseNotInspectable => "response_not_inspectable",
+        }
+    }
+
+    /// The status a body error always gets (policy decisions use the policy's `blockStatus`).
+    pub fn fixed_status(self) -> Option<u16> {
+        match self {
+            BlockReason::TooLarge => Some(413),
+            BlockReason::UnsupportedEncoding => Some(415),
+            BlockReason::MalformedBody => Some(400),
+            BlockReason::ResponseNotInspectable => Some(502),
+            _ => None,
         }
     }
 }
@@ -92,7 +115,7 @@ pub fn block_reply(
 /// Anthropic's documented error types by status, so its SDK raises the matching exception.
 fn anthropic_error_type(status: u16) -> &'static str {
     match status {
-        400 => "invalid_request_error",
+        400 | 415 => "invalid_request_error",
         401 => "authentication_error",
         403 => "permission_error",
         404 => "not_found_error",

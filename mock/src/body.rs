@@ -90,6 +90,8 @@ pub struct MockBody {
     resetting: bool,
     exact_len: Option<u64>,
     done: bool,
+    /// Sent as the final frame (`x-mock-trailer`).
+    trailers: Option<hyper::HeaderMap>,
 }
 
 /// Pause between the last permitted bytes and the abort, so hyper flushes those bytes to
@@ -113,7 +115,14 @@ impl MockBody {
             resetting: false,
             exact_len: None,
             done: false,
+            trailers: None,
         }
+    }
+
+    /// Trailers to send after the last data frame (the body is then not of known length).
+    pub fn set_trailers(&mut self, trailers: hyper::HeaderMap) {
+        self.trailers = Some(trailers);
+        self.exact_len = None;
     }
 
     /// A single-buffer body with no pacing, chunking or reset.
@@ -174,6 +183,9 @@ impl Body for MockBody {
                     return Poll::Pending;
                 }
                 this.done = true;
+                if let Some(trailers) = this.trailers.take() {
+                    return Poll::Ready(Some(Ok(Frame::trailers(trailers))));
+                }
                 return Poll::Ready(None);
             }
         };

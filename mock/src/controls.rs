@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
-use hyper::header::{HeaderMap, HeaderValue};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::StatusCode;
 
 /// Reply used when no reply control is given.
@@ -30,6 +30,10 @@ pub const H_CHUNK_BYTES: &str = "x-mock-chunk-bytes";
 pub const H_DELAY_MS: &str = "x-mock-delay-ms";
 pub const H_STATUS: &str = "x-mock-status";
 pub const H_CONTENT_TYPE: &str = "x-mock-content-type";
+/// `name: value` to add to the response (e.g. `content-encoding: gzip` with a raw gzip body).
+pub const H_RESPONSE_HEADER: &str = "x-mock-response-header";
+/// `name: value` to send as a response trailer (sent on HTTP/2; HTTP/1.1 only when chunked).
+pub const H_TRAILER: &str = "x-mock-trailer";
 pub const H_RAW_B64: &str = "x-mock-raw-b64";
 pub const H_RESET_AFTER_BYTES: &str = "x-mock-reset-after-bytes";
 pub const H_PROMPT_TOKENS: &str = "x-mock-prompt-tokens";
@@ -51,6 +55,10 @@ pub struct Controls {
     pub status: Option<StatusCode>,
     /// Content-type override; the body is unchanged.
     pub content_type: Option<HeaderValue>,
+    /// Extra response headers.
+    pub extra_headers: Vec<(HeaderName, HeaderValue)>,
+    /// Response trailers.
+    pub trailers: Vec<(HeaderName, HeaderValue)>,
     /// Exact response body bytes (bypasses the API emulation).
     pub raw_body: Option<Bytes>,
     /// Abort the connection after this many body bytes.
@@ -107,6 +115,8 @@ impl Controls {
         };
 
         let content_type = headers.get(H_CONTENT_TYPE).cloned();
+        let extra_headers = header_list(headers, H_RESPONSE_HEADER)?;
+        let trailers = header_list(headers, H_TRAILER)?;
         let raw_body = match header_str(headers, H_RAW_B64)? {
             None => None,
             Some(b64) => {
@@ -123,6 +133,8 @@ impl Controls {
             delay,
             status,
             content_type,
+            extra_headers,
+            trailers,
             raw_body,
             reset_after_bytes: parse_num::<usize>(headers, H_RESET_AFTER_BYTES)?,
             prompt_tokens: parse_num::<u64>(headers, H_PROMPT_TOKENS)?,
@@ -305,4 +317,25 @@ mod tests {
         assert!(filler(200).contains(' '));
         assert_eq!(filler(50), &filler(100)[..50]);
     }
+}
+
+/// Every `name: value` given in a repeatable control header.
+fn header_list(
+    headers: &HeaderMap,
+    control: &str,
+) -> Result<Vec<(HeaderName, HeaderValue)>, ControlError> {
+    let mut out = Vec::new();
+    for value in headers.get_all(control) {
+        let (name, value) = value
+            .to_str()
+            .ok()
+            .and_then(|t| t.split_once(':'))
+            .ok_or_else(|| ControlError(format!("{control}: expected `name: value`")))?;
+        let name = HeaderName::from_bytes(name.trim().as_bytes())
+            .map_err(|_| ControlError(format!("{control}: invalid header name")))?;
+        let value = HeaderValue::from_str(value.trim())
+            .map_err(|_| ControlError(format!("{control}: invalid header value")))?;
+        out.push((name, value));
+    }
+    Ok(out)
 }

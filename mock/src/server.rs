@@ -14,10 +14,10 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::http::request::Parts;
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use serde_json::json;
 use tokio::net::TcpListener;
 
@@ -65,8 +65,11 @@ pub async fn serve(listener: TcpListener, state: Arc<State>, shutdown: impl Futu
                         let service = service_fn(move |req| handle(req, Arc::clone(&state)));
                         // Connection errors (peer resets, our own x-mock-reset aborts) are
                         // routine for a test upstream; nothing useful to report.
-                        let _ = http1::Builder::new()
-                            .timer(TokioTimer::new())
+                        // HTTP/1.1, or HTTP/2 with prior knowledge (h2c): an h2 upstream is
+                        // how tests get real response trailers.
+                        let mut builder = auto::Builder::new(TokioExecutor::new());
+                        builder.http1().timer(TokioTimer::new());
+                        let _ = builder
                             .serve_connection(TokioIo::new(stream), service)
                             .await;
                     });
@@ -244,16 +247,22 @@ async fn respond(parts: &Parts, body: &[u8], state: &State) -> Response<MockBody
     let content_type = controls
         .content_type
         .unwrap_or_else(|| HeaderValue::from_static(payload.content_type));
-    let body = MockBody::new(
+    let mut body = MockBody::new(
         payload.source,
         controls.chunk_bytes,
         controls.delay,
         controls.reset_after_bytes,
     );
+    if !controls.trailers.is_empty() {
+        body.set_trailers(controls.trailers.iter().cloned().collect());
+    }
     let mut response = Response::new(body);
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, content_type);
+    for (name, value) in controls.extra_headers {
+        headers.append(name, value);
+    }
     if payload.streaming {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }

@@ -119,7 +119,7 @@ class Envoy:
     def __init__(self, workdir: Path, upstream_port: int, plugin_config: str | None = "{}",
                  allow_header_stop: bool = False, wait_ready: bool = True,
                  base: Path = REPO / "envoy/envoy.yaml", ecds_path: Path | None = None,
-                 remote_code: tuple[int, str] | None = None):
+                 remote_code: tuple[int, str] | None = None, mutate=None):
         if not WASM.is_file():
             raise SetupError(f"{WASM} missing: run cargo build --release --target wasm32-wasip1 -p llm-warden")
         self.port, self.admin_port = free_port(), free_port()
@@ -127,17 +127,20 @@ class Envoy:
                       mock_port=upstream_port, wasm=WASM, plugin_config=plugin_config,
                       allow_header_stop=allow_header_stop, ecds_path=ecds_path,
                       remote_code=remote_code)
+        if mutate is not None:
+            mutate(boot)  # a test's own variation of the shipped config
         workdir.mkdir(parents=True, exist_ok=True)
         self.config_path = workdir / "envoy.yaml"
         self.config_path.write_text(yaml.safe_dump(boot))
         self.log_path = workdir / "envoy.log"
+        self.access_log_path = workdir / "access.log"
         # Envoy's own log goes to stderr (unbuffered, unlike --log-path); access logs to stdout.
-        with open(self.log_path, "wb") as log:
+        with open(self.log_path, "wb") as log, open(self.access_log_path, "wb") as access:
             self.proc = subprocess.Popen(
                 [envoy_binary(), "-c", str(self.config_path), "--concurrency", "1",
                  "--disable-hot-restart", "--log-level", "warn",
-                 "--component-log-level", "wasm:info"],
-                stdout=subprocess.DEVNULL, stderr=log)
+                 "--component-log-level", os.environ.get("ENVOY_COMPONENT_LOG", "wasm:info")],
+                stdout=access, stderr=log)
         if wait_ready:
             self.wait_ready()
 
@@ -153,6 +156,9 @@ class Envoy:
                 pass
             time.sleep(0.1)
         raise AssertionError(f"Envoy not ready after {timeout}s:\n{self.log()[-3000:]}")
+
+    def access_log(self) -> str:
+        return self.access_log_path.read_text(errors="replace") if self.access_log_path.exists() else ""
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -11,10 +11,10 @@ use crate::detect::injection::InjectionScreen;
 use crate::detect::patterns::{Pattern, MAX_PATTERNS};
 use crate::entity::{EntityType, Group};
 use crate::policy::{
-    Config, EntityRules, HeaderCondition, HeaderMatch, HostMatch, InjectionRule, Policy,
-    RequestPolicy, ResponsePolicy, Route,
+    Audit, BodyErrors, Config, EntityRules, HeaderCondition, HeaderMatch, HostMatch, InjectionRule,
+    Limits, Policy, RequestPolicy, ResponsePolicy, Route,
 };
-use spec::{Action, ConfigSpec, EntitySpec, Mode, PolicySpec};
+use spec::{Action, AuditLevel, ConfigSpec, EntitySpec, Mode, OnError, PolicySpec};
 
 /// The policy every config has unless it defines its own policy of this name.
 pub const DEFAULT_POLICY: &str = "default";
@@ -23,6 +23,11 @@ pub const PASS_THROUGH: &str = "none";
 /// Injection score at or above which the default policy blocks.
 pub const DEFAULT_THRESHOLD: f32 = 0.5;
 const DEFAULT_BLOCK_STATUS: u16 = 403;
+/// Default body limit each way: Envoy's own default buffer limit, so by default the filter
+/// answers before Envoy would.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest body limit accepted: 64 MiB.
+const MAX_BODY_LIMIT: u64 = 64 * 1024 * 1024;
 /// Longest config accepted, in bytes: far above any real policy, far below a memory problem.
 pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 
@@ -122,6 +127,19 @@ fn compile(spec: &ConfigSpec) -> Result<Config, ConfigErrors> {
             routes,
             default_policy,
             hold_headers: spec.hold_headers.unwrap_or(false),
+            audit: Audit {
+                level: spec
+                    .audit
+                    .as_ref()
+                    .and_then(|a| a.level)
+                    .unwrap_or(AuditLevel::Info),
+                include_allowed: spec
+                    .audit
+                    .as_ref()
+                    .and_then(|a| a.include_allowed)
+                    .unwrap_or(false),
+            },
+            decision_header: spec.decision_header.unwrap_or(false),
         })
     } else {
         Err(ConfigErrors(errors))
@@ -356,6 +374,38 @@ fn compile_policy(
     let request_rules = compile_rules(req_entities, &format!("{path}.request"), errors);
     let response_rules = compile_rules(resp_entities, &format!("{path}.response"), errors);
 
+    let limit = |value: Option<u64>, field: &str, errors: &mut Vec<ConfigError>| -> usize {
+        match value {
+            None => DEFAULT_MAX_BODY_BYTES,
+            Some(v) if (1..=MAX_BODY_LIMIT).contains(&v) => {
+                usize::try_from(v).unwrap_or(DEFAULT_MAX_BODY_BYTES)
+            }
+            Some(v) => {
+                errors.push(ConfigError::new(
+                    format!("{path}.limits.{field}"),
+                    format!("{v} is outside 1..={MAX_BODY_LIMIT}"),
+                ));
+                DEFAULT_MAX_BODY_BYTES
+            }
+        }
+    };
+    let l = p.limits.clone().unwrap_or_default();
+    let limits = Limits {
+        max_request_bytes: limit(l.max_request_bytes, "maxRequestBytes", errors),
+        max_response_bytes: limit(l.max_response_bytes, "maxResponseBytes", errors),
+    };
+    // Defaults: what cannot be inspected is refused, except bodies that are not JSON, which
+    // the provider refuses anyway (and which non-LLM traffic on the same route may send).
+    let e = p.on_body_error.clone().unwrap_or_default();
+    let on_body_error = BodyErrors {
+        oversize_request: e.oversize_request.unwrap_or(OnError::Reject),
+        oversize_response: e.oversize_response.unwrap_or(OnError::Reject),
+        compressed_request: e.compressed_request.unwrap_or(OnError::Reject),
+        compressed_response: e.compressed_response.unwrap_or(OnError::Reject),
+        malformed_request: e.malformed_request.unwrap_or(OnError::Pass),
+        malformed_response: e.malformed_response.unwrap_or(OnError::Pass),
+    };
+
     (errors.len() == errors_before).then(|| Policy {
         name: name.to_string(),
         mode: p.mode.unwrap_or(Mode::Enforce),
@@ -368,6 +418,8 @@ fn compile_policy(
         response: ResponsePolicy {
             entities: response_rules,
         },
+        limits,
+        on_body_error,
     })
 }
 

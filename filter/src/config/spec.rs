@@ -23,6 +23,60 @@ pub struct ConfigSpec {
     /// Envoy filter setting `allow_on_headers_stop_iteration: true`; without it Envoy stalls
     /// the stream. Off by default because Istio's WasmPlugin cannot set that flag.
     pub hold_headers: Option<bool>,
+    /// Audit lines: level and whether allowed requests get one.
+    pub audit: Option<AuditSpec>,
+    /// Add `x-llm-warden: request=<action>[, response=<action>]` to responses.
+    pub decision_header: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AuditSpec {
+    pub level: Option<AuditLevel>,
+    /// Log `allow` decisions at `level` too (otherwise at debug).
+    pub include_allowed: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AuditLevel {
+    Off,
+    Debug,
+    Info,
+    Warn,
+}
+
+/// Body size limits of a policy, in bytes.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LimitsSpec {
+    pub max_request_bytes: Option<u64>,
+    pub max_response_bytes: Option<u64>,
+}
+
+/// What to do with a body the policy cannot inspect.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BodyErrorSpec {
+    /// Request over `maxRequestBytes`: `reject` (413, API-shaped) or `pass` uninspected.
+    pub oversize_request: Option<OnError>,
+    /// Response over `maxResponseBytes`: `reject` (end with an error) or `pass`.
+    pub oversize_response: Option<OnError>,
+    /// Request body with a `content-encoding`: `reject` (415) or `pass`.
+    pub compressed_request: Option<OnError>,
+    /// Compressed response arriving despite the stripped `accept-encoding`.
+    pub compressed_response: Option<OnError>,
+    /// Request body that is not UTF-8 JSON on an LLM API path: `pass` or `reject` (400).
+    pub malformed_request: Option<OnError>,
+    /// Response body that is not UTF-8 JSON: `pass` or `reject` (502).
+    pub malformed_response: Option<OnError>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OnError {
+    Reject,
+    Pass,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -35,6 +89,8 @@ pub struct PolicySpec {
     pub block_status: Option<u16>,
     pub request: Option<RequestSpec>,
     pub response: Option<ResponseSpec>,
+    pub limits: Option<LimitsSpec>,
+    pub on_body_error: Option<BodyErrorSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -162,6 +218,20 @@ impl PolicySpec {
             response: merge(&self.response, &base.response, |c, b| ResponseSpec {
                 secrets: merge(&c.secrets, &b.secrets, EntitySpec::over),
                 pii: merge(&c.pii, &b.pii, EntitySpec::over),
+            }),
+            limits: merge(&self.limits, &base.limits, |c, b| LimitsSpec {
+                max_request_bytes: c.max_request_bytes.or(b.max_request_bytes),
+                max_response_bytes: c.max_response_bytes.or(b.max_response_bytes),
+            }),
+            on_body_error: merge(&self.on_body_error, &base.on_body_error, |c, b| {
+                BodyErrorSpec {
+                    oversize_request: c.oversize_request.or(b.oversize_request),
+                    oversize_response: c.oversize_response.or(b.oversize_response),
+                    compressed_request: c.compressed_request.or(b.compressed_request),
+                    compressed_response: c.compressed_response.or(b.compressed_response),
+                    malformed_request: c.malformed_request.or(b.malformed_request),
+                    malformed_response: c.malformed_response.or(b.malformed_response),
+                }
             }),
         }
     }

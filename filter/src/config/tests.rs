@@ -34,7 +34,7 @@ fn errors_name_the_field() {
         (
             "unknown top-level field",
             r#"{"polices":{}}"#,
-            "polices: unknown field `polices`, expected one of `policies`, `routes`, `defaultPolicy`, `holdHeaders` at line 1 column 10",
+            "polices: unknown field `polices`, expected one of `policies`, `routes`, `defaultPolicy`, `holdHeaders`, `audit`, `decisionHeader` at line 1 column 10",
         ),
         (
             "unknown nested field",
@@ -247,6 +247,21 @@ fn schema_matches_the_parser() {
             "entities",
             r#"{"policies":{"p":{"response":{"pii":{"zz":1}}}}}"#.into(),
             defs["piiRule"].clone(),
+        ),
+        (
+            "limits",
+            r#"{"policies":{"p":{"limits":{"zz":1}}}}"#.into(),
+            defs["policy"]["properties"]["limits"].clone(),
+        ),
+        (
+            "onBodyError",
+            r#"{"policies":{"p":{"onBodyError":{"zz":1}}}}"#.into(),
+            defs["policy"]["properties"]["onBodyError"].clone(),
+        ),
+        (
+            "audit",
+            r#"{"audit":{"zz":1}}"#.into(),
+            schema["properties"]["audit"].clone(),
         ),
         (
             "route",

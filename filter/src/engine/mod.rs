@@ -1,7 +1,7 @@
 //! The request and response pipelines: body in, decision out. Pure Rust, no host calls, so
 //! every path is testable natively and the glue is a `match` on the result.
 
-use crate::config::spec::{Action, Mode};
+use crate::config::spec::{Action, Mode, OnError};
 use crate::detect::Finding;
 use crate::dialect::{request_segments, response_segments, Api, Role, Segment};
 use crate::json::{self, Edit};
@@ -31,7 +31,23 @@ pub fn inspect_request(policy: &Policy, path: &str, body: &[u8]) -> Decision {
     );
     let (text, doc) = match parse_body(body) {
         Ok(parsed) => parsed,
-        Err(reason) => return pass_through(report, reason),
+        Err(reason) => {
+            let api = Api::from_path(path);
+            // Only bodies on a known LLM API path count as malformed; elsewhere JSON is not
+            // expected and the body passes as unknown traffic.
+            let on_error = match api {
+                Some(_) => policy.on_body_error.malformed_request,
+                None => OnError::Pass,
+            };
+            return body_error(
+                policy,
+                report,
+                api,
+                reason,
+                on_error,
+                BlockReason::MalformedBody,
+            );
+        }
     };
     let Some(api) = Api::from_path(path).or_else(|| Api::from_request_body(&doc)) else {
         return pass_through(report, PassReason::UnknownApi);
@@ -92,7 +108,11 @@ pub fn inspect_response(policy: &Policy, api: Option<Api>, body: &[u8]) -> Decis
     };
     let (text, doc) = match parse_body(body) {
         Ok(parsed) => parsed,
-        Err(reason) => return pass_through(report, reason),
+        Err(reason) => {
+            let on_error = policy.on_body_error.malformed_response;
+            let reject = BlockReason::ResponseNotInspectable;
+            return body_error(policy, report, api, reason, on_error, reject);
+        }
     };
     let Some(api) = api else {
         return pass_through(report, PassReason::UnknownApi);
@@ -108,6 +128,57 @@ fn parse_body(body: &[u8]) -> Result<(&str, json::Value), PassReason> {
     let text = std::str::from_utf8(body).map_err(|_| PassReason::NotUtf8)?;
     let doc = json::parse(text).map_err(PassReason::Malformed)?;
     Ok((text, doc))
+}
+
+/// A body the filter could not inspect, seen by the glue before the body is complete
+/// (oversize) or from headers (compressed): the policy's `onBodyError` decides.
+pub fn uninspectable(
+    policy: &Policy,
+    direction: Direction,
+    api: Option<Api>,
+    reason: PassReason,
+) -> Decision {
+    let report = Report::new(direction, &policy.name, policy.mode == Mode::Monitor);
+    let e = &policy.on_body_error;
+    let (on_error, reject) = match (direction, &reason) {
+        (Direction::Request, PassReason::Oversize) => (e.oversize_request, BlockReason::TooLarge),
+        (Direction::Request, _) => (e.compressed_request, BlockReason::UnsupportedEncoding),
+        (Direction::Response, PassReason::Oversize) => {
+            (e.oversize_response, BlockReason::ResponseNotInspectable)
+        }
+        (Direction::Response, _) => (e.compressed_response, BlockReason::ResponseNotInspectable),
+    };
+    body_error(policy, report, api, reason, on_error, reject)
+}
+
+/// Passes or rejects an uninspectable body, as configured; either way the reason is reported.
+fn body_error(
+    policy: &Policy,
+    mut report: Report,
+    api: Option<Api>,
+    reason: PassReason,
+    on_error: OnError,
+    reject: BlockReason,
+) -> Decision {
+    report.api = api;
+    if on_error == OnError::Pass {
+        return pass_through(report, reason);
+    }
+    report.rules.push(format!("body.{}", reason.name()));
+    report.outcome = Outcome::Blocked;
+    let verdict = if policy.mode == Mode::Monitor {
+        Verdict::Continue
+    } else {
+        let status = reject.fixed_status().unwrap_or(policy.block_status);
+        Verdict::Block(block_reply(
+            api,
+            status,
+            &policy.name,
+            reject,
+            &report.rules,
+        ))
+    };
+    Decision { verdict, report }
 }
 
 fn pass_through(mut report: Report, reason: PassReason) -> Decision {

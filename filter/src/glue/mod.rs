@@ -2,30 +2,34 @@
 //! values to the engine, and applies the engine's decision.
 //!
 //! Rules this module keeps (see `../shared/PLATFORM.md`):
-//! - Host calls go through `proxy_wasm::hostcalls` with every error handled; the SDK's trait
-//!   helpers `unwrap` host results, and a panic aborts the VM (FAIL_CLOSED: 503s until reload).
-//! - Headers are never paused (that stalls the stream unless Envoy sets
-//!   `allow_on_headers_stop_iteration`); bodies are buffered in the body callbacks instead, and
-//!   `content-length` is dropped while headers can still change.
+//! - Host calls go through `host`, which never panics (the SDK's wrappers panic on unexpected
+//!   statuses and on non-UTF-8 header values; a panic aborts the VM).
+//! - Headers are paused only with `holdHeaders` (Envoy's `allow_on_headers_stop_iteration`);
+//!   otherwise bodies are buffered in the body callbacks, and `content-length` is dropped
+//!   while headers can still change.
+//! - After `Pause`, `body_size` is the cumulative buffered size: the limit is checked on it.
 //! - End of stream may arrive in the trailers callback; the body is finalised there too.
-//! - After `send_http_response` the callback returns `Pause`.
+//! - After a local response the callback returns `Pause`.
+
+mod host;
 
 use crate::config;
+use crate::config::spec::AuditLevel;
 use crate::dialect::Api;
 use crate::engine::{self, Decision};
 use crate::policy::{Config, Policy, RouteInput};
-use crate::report::{Direction, Outcome};
+use crate::report::{Direction, Outcome, PassReason, Report};
 use crate::verdict::Verdict;
-use log::{debug, error, info, warn};
-use proxy_wasm::hostcalls;
+use host::{Buffer, Map};
+use log::{debug, info, log_enabled, warn, Level};
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType};
+use proxy_wasm::types::{Action, ContextType, LogLevel};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 proxy_wasm::main! {{
-    proxy_wasm::set_log_level(LogLevel::Debug);
+    proxy_wasm::set_log_level(LogLevel::Info);
     proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root { config: None }) });
 }}
 
@@ -37,10 +41,16 @@ impl Context for Root {}
 
 impl RootContext for Root {
     fn on_configure(&mut self, _size: usize) -> bool {
-        let bytes = hostcalls::get_buffer(BufferType::PluginConfiguration, 0, usize::MAX)
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+        // Format only what Envoy will print: audit lines cost a JSON serialisation.
+        let level = match host::log_level() {
+            Some(0) => LogLevel::Trace,
+            Some(1) => LogLevel::Debug,
+            Some(3) => LogLevel::Warn,
+            Some(4) | Some(5) => LogLevel::Error,
+            _ => LogLevel::Info,
+        };
+        proxy_wasm::set_log_level(level);
+        let bytes = host::buffer(Buffer::PluginConfiguration, usize::MAX);
         match config::load(&bytes) {
             Ok(c) => {
                 info!(
@@ -55,7 +65,7 @@ impl RootContext for Root {
                 true
             }
             Err(e) => {
-                error!("llm-warden: config rejected: {e}");
+                log::error!("llm-warden: config rejected: {e}");
                 false
             }
         }
@@ -92,6 +102,9 @@ struct Flow {
     request_id: String,
     request: Body,
     response: Body,
+    /// What was done with each direction, for the decision header and filter state.
+    request_action: &'static str,
+    response_action: &'static str,
 }
 
 impl Flow {
@@ -105,6 +118,8 @@ impl Flow {
             request_id: String::new(),
             request: Body::Skip,
             response: Body::Skip,
+            request_action: "none",
+            response_action: "none",
         }
     }
 
@@ -113,17 +128,34 @@ impl Flow {
         self.config.as_ref().and_then(|c| c.policies.get(index))
     }
 
+    fn hold_headers(&self) -> bool {
+        self.config.as_ref().is_some_and(|c| c.hold_headers)
+    }
+
+    /// Headers of a body being buffered: held when the config says Envoy allows it.
+    fn headers_action(&self) -> Action {
+        if self.hold_headers() {
+            Action::Pause
+        } else {
+            Action::Continue
+        }
+    }
+
+    fn state(&mut self, direction: Direction) -> &mut Body {
+        match direction {
+            Direction::Request => &mut self.request,
+            Direction::Response => &mut self.response,
+        }
+    }
+
     /// Runs the engine on the buffered body and applies its verdict.
     fn finish(&mut self, direction: Direction) -> Action {
-        let (buffer, state) = match direction {
-            Direction::Request => (BufferType::HttpRequestBody, &mut self.request),
-            Direction::Response => (BufferType::HttpResponseBody, &mut self.response),
+        *self.state(direction) = Body::Done;
+        let buffer = match direction {
+            Direction::Request => Buffer::RequestBody,
+            Direction::Response => Buffer::ResponseBody,
         };
-        *state = Body::Done;
-        let body = hostcalls::get_buffer(buffer, 0, usize::MAX)
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+        let body = host::buffer(buffer, usize::MAX);
         let Some(policy) = self.policy() else {
             return Action::Continue;
         };
@@ -131,19 +163,26 @@ impl Flow {
             Direction::Request => engine::inspect_request(policy, &self.path, &body),
             Direction::Response => engine::inspect_response(policy, self.api, &body),
         };
-        self.record(&decision);
         if direction == Direction::Request && decision.report.api.is_some() {
             // A chat body on a custom path is recognised by shape; its response follows suit.
             self.api = decision.report.api;
         }
+        self.apply(decision, Some((buffer, body.len())))
+    }
+
+    /// Records a decision and carries out its verdict. `body` is the buffer to rewrite.
+    fn apply(&mut self, decision: Decision, body: Option<(Buffer, usize)>) -> Action {
+        self.record(&decision.report);
+        let direction = decision.report.direction;
         match decision.verdict {
             Verdict::Continue => Action::Continue,
             Verdict::Rewrite(new_body) => {
-                if let Err(status) =
-                    hostcalls::set_buffer(buffer, 0, body.len(), new_body.as_bytes())
-                {
+                let Some((buffer, size)) = body else {
+                    return Action::Continue;
+                };
+                if let Err(status) = host::set_buffer(buffer, size, new_body.as_bytes()) {
                     warn!(
-                        "llm-warden: could not replace the {} body: {status:?}",
+                        "llm-warden: could not replace the {} body (status {status})",
                         direction.name()
                     );
                     return self.fail(direction);
@@ -151,64 +190,156 @@ impl Flow {
                 Action::Continue
             }
             Verdict::Block(reply) => {
-                let headers = vec![
+                *self.state(direction) = Body::Done;
+                let headers = [
                     ("content-type", "application/json"),
                     ("x-llm-warden", "blocked"),
                 ];
-                if let Err(status) = hostcalls::send_http_response(
-                    u32::from(reply.status),
-                    headers,
-                    Some(reply.body.as_bytes()),
-                ) {
-                    warn!("llm-warden: could not send the block reply: {status:?}");
+                if let Err(status) =
+                    host::send_response(reply.status, &headers, reply.body.as_bytes())
+                {
+                    // Response headers already left: stopping the stream is all that is left.
+                    warn!(
+                        "llm-warden: local reply refused (status {status}); resetting the stream"
+                    );
+                    let _ = host::reset_response();
                 }
                 Action::Pause
             }
         }
     }
 
-    /// Headers of a body being buffered: held when the config says Envoy allows it.
-    fn headers_action(&self, config: &Config) -> Action {
-        if config.hold_headers {
-            Action::Pause
-        } else {
-            Action::Continue
-        }
-    }
-
     /// A redaction that could not be applied must not forward the original: fail closed.
-    fn fail(&self, direction: Direction) -> Action {
-        count(&format!("llm_warden.{}.error", direction.name()));
+    fn fail(&mut self, direction: Direction) -> Action {
+        count(&format!("llm_warden.{}.error.internal", direction.name()));
+        *self.state(direction) = Body::Done;
         let body = br#"{"error":{"message":"llm-warden could not apply its policy","type":"llm_warden_error","param":null,"code":"internal_error"}}"#;
-        let _ = hostcalls::send_http_response(
-            500,
-            vec![("content-type", "application/json")],
-            Some(body),
-        );
+        if host::send_response(500, &[("content-type", "application/json")], body).is_err() {
+            let _ = host::reset_response();
+        }
         Action::Pause
     }
 
-    /// Counts the decision and writes its audit line (never any text).
-    fn record(&self, decision: &Decision) {
-        let report = &decision.report;
+    /// A body that cannot be inspected (oversize, compressed): the policy decides.
+    fn uninspectable(&mut self, direction: Direction, reason: PassReason) -> Action {
+        let Some(policy) = self.policy() else {
+            return Action::Continue;
+        };
+        let decision = engine::uninspectable(policy, direction, self.api, reason);
+        let passes = matches!(decision.verdict, Verdict::Continue);
+        let action = self.apply(decision, None);
+        if passes {
+            *self.state(direction) = Body::Skip;
+        }
+        action
+    }
+
+    /// Counts the decision, exposes it to access logs and writes its audit line (never text).
+    fn record(&mut self, report: &Report) {
         let dir = report.direction.name();
         // A monitor-mode policy changes nothing: its counters say what it *would* have done.
         let prefix = if report.monitor { "would_" } else { "" };
+        let outcome = report.outcome.name();
+        count(&format!("llm_warden.{dir}.{prefix}{outcome}"));
         count(&format!(
-            "llm_warden.{dir}.{prefix}{}",
-            report.outcome.name()
+            "llm_warden.policy.{}.{dir}.{prefix}{outcome}",
+            stat_part(&report.policy)
         ));
-        if let Outcome::PassedThrough(reason) = &report.outcome {
-            count(&format!("llm_warden.{dir}.pass_through.{}", reason.name()));
+        match &report.outcome {
+            Outcome::PassedThrough(reason) => {
+                count(&format!("llm_warden.{dir}.pass_through.{}", reason.name()));
+                if let Some(kind) = error_kind(reason) {
+                    count(&format!("llm_warden.{dir}.error.{kind}"));
+                }
+            }
+            _ => {
+                for rule in &report.rules {
+                    count(&format!("llm_warden.rule.{}.{dir}", stat_part(rule)));
+                    if let Some(kind) = rule.strip_prefix("body.").and_then(|r| error_kind_name(r))
+                    {
+                        count(&format!("llm_warden.{dir}.error.{kind}"));
+                    }
+                }
+                for e in &report.entities {
+                    count(&format!(
+                        "llm_warden.entity.{}.{dir}.{}",
+                        e.entity.name(),
+                        e.action
+                    ));
+                }
+            }
         }
-        let line = report
-            .to_json(&[("request_id", &self.request_id), ("route", &self.route)])
-            .to_string();
-        match report.outcome {
-            Outcome::Allowed => debug!("llm-warden audit {line}"),
-            _ => info!("llm-warden audit {line}"),
+        let action = if report.monitor { "monitor" } else { outcome };
+        match report.direction {
+            Direction::Request => self.request_action = action,
+            Direction::Response => self.response_action = action,
         }
+        let _ = host::set_property(&[&format!("llm_warden_{dir}")], action.as_bytes());
+        let _ = host::set_property(&["llm_warden_policy"], report.policy.as_bytes());
+        if !report.rules.is_empty() {
+            let _ = host::set_property(
+                &[&format!("llm_warden_{dir}_rules")],
+                report.rules.join(",").as_bytes(),
+            );
+        }
+        self.audit(report);
     }
+
+    fn audit(&self, report: &Report) {
+        let Some(config) = &self.config else { return };
+        let allowed = report.outcome == Outcome::Allowed;
+        let level = match (config.audit.level, allowed && !config.audit.include_allowed) {
+            (AuditLevel::Off, _) => return,
+            (_, true) | (AuditLevel::Debug, _) => Level::Debug,
+            (AuditLevel::Info, _) => Level::Info,
+            (AuditLevel::Warn, _) => Level::Warn,
+        };
+        if !log_enabled!(level) {
+            return;
+        }
+        let line = report.to_json(&[("request_id", &self.request_id), ("route", &self.route)]);
+        log::log!(level, "llm-warden audit {line}");
+    }
+
+    /// Tells the client what happened, when the config asks for it.
+    fn decision_header(&self) {
+        if !self.config.as_ref().is_some_and(|c| c.decision_header) {
+            return;
+        }
+        let mut value = format!("request={}", self.request_action);
+        if self.response_action != "none" {
+            value.push_str(&format!(", response={}", self.response_action));
+        }
+        let _ = host::set_header(Map::ResponseHeaders, "x-llm-warden", Some(&value));
+    }
+}
+
+/// `oversize`, `compressed`, `malformed`, `truncated`: the error kinds operators alert on.
+fn error_kind(reason: &PassReason) -> Option<&'static str> {
+    error_kind_name(reason.name())
+}
+
+fn error_kind_name(reason: &str) -> Option<&'static str> {
+    match reason {
+        "oversize" => Some("oversize"),
+        "compressed" => Some("compressed"),
+        "malformed_json" | "not_utf8" => Some("malformed"),
+        "truncated" => Some("truncated"),
+        _ => None,
+    }
+}
+
+/// A stat name segment: anything but letters, digits, `_`, `-` and `.` becomes `_`.
+fn stat_part(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 impl Context for Flow {}
@@ -218,60 +349,83 @@ impl HttpContext for Flow {
         let Some(config) = self.config.clone() else {
             // on_configure never succeeded for this root: fail closed, clearly.
             let body = br#"{"error":{"message":"llm-warden has no valid configuration","type":"llm_warden_error","param":null,"code":"not_configured"}}"#;
-            let _ = hostcalls::send_http_response(
-                503,
-                vec![("content-type", "application/json")],
-                Some(body),
-            );
+            let _ = host::send_response(503, &[("content-type", "application/json")], body);
             return Action::Pause;
         };
-        self.path = header(MapType::HttpRequestHeaders, ":path");
-        self.request_id = header(MapType::HttpRequestHeaders, "x-request-id");
-        self.route = property(&["xds", "route_name"]);
-        let host = header(MapType::HttpRequestHeaders, ":authority");
-        let method = header(MapType::HttpRequestHeaders, ":method");
+        #[cfg(feature = "fault-injection")]
+        if host::header(Map::RequestHeaders, "x-llm-warden-fault") == "panic" {
+            #[allow(clippy::panic)] // test builds only: the point is to abort the VM
+            {
+                panic!("llm-warden: fault injected");
+            }
+        }
+        self.path = host::header(Map::RequestHeaders, ":path");
+        self.request_id = host::header(Map::RequestHeaders, "x-request-id");
+        self.route = host::property(&["xds", "route_name"])
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        let host_header = host::header(Map::RequestHeaders, ":authority");
+        let method = host::header(Map::RequestHeaders, ":method");
         let headers = if config.needs_headers() {
-            hostcalls::get_map(MapType::HttpRequestHeaders).unwrap_or_default()
+            host::headers(Map::RequestHeaders)
         } else {
             Vec::new()
         };
         let input = RouteInput {
             route_name: &self.route,
-            host: &host,
+            host: &host_header,
             path: &self.path,
             method: &method,
             headers: &headers,
         };
         let Some(selected) = config.select(&input) else {
             count("llm_warden.request.pass_through.no_policy");
+            let _ = host::set_property(&["llm_warden_request"], b"none");
             return Action::Continue;
         };
         self.policy = config.index_of(selected);
         self.api = Api::from_path(&self.path);
-
+        let (inspects_requests, max_request) = (
+            selected.inspects_requests(),
+            selected.limits.max_request_bytes,
+        );
         if selected.inspects_responses() {
             // Ask for an identity-encoded response: compressed bytes cannot be inspected.
-            remove_header(MapType::HttpRequestHeaders, "accept-encoding");
+            let _ = host::set_header(Map::RequestHeaders, "accept-encoding", None);
         }
-        if end_of_stream || !selected.inspects_requests() {
+        if end_of_stream || !inspects_requests {
             return Action::Continue;
         }
-        let encoding = header(MapType::HttpRequestHeaders, "content-encoding");
+        let encoding = host::header(Map::RequestHeaders, "content-encoding");
         if !encoding.is_empty() && !encoding.eq_ignore_ascii_case("identity") {
-            count("llm_warden.request.pass_through.compressed");
-            info!("llm-warden: request body is {encoding}-encoded; forwarded uninspected");
-            return Action::Continue;
+            return self.uninspectable(Direction::Request, PassReason::Compressed);
         }
-        remove_header(MapType::HttpRequestHeaders, "content-length");
+        let declared = host::header(Map::RequestHeaders, "content-length")
+            .parse::<usize>()
+            .ok();
+        if declared.is_some_and(|n| n > max_request) {
+            // Refuse before buffering a byte of it.
+            return self.uninspectable(Direction::Request, PassReason::Oversize);
+        }
+        let _ = host::set_header(Map::RequestHeaders, "content-length", None);
         self.request = Body::Buffer;
-        self.headers_action(&config)
+        self.headers_action()
     }
 
-    fn on_http_request_body(&mut self, _body_size: usize, end_of_stream: bool) -> Action {
-        match (self.request, end_of_stream) {
-            (Body::Buffer, false) => Action::Pause,
-            (Body::Buffer, true) => self.finish(Direction::Request),
-            _ => Action::Continue,
+    fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        if self.request != Body::Buffer {
+            return Action::Continue;
+        }
+        let limit = self
+            .policy()
+            .map_or(usize::MAX, |p| p.limits.max_request_bytes);
+        if body_size > limit {
+            return self.uninspectable(Direction::Request, PassReason::Oversize);
+        }
+        if end_of_stream {
+            self.finish(Direction::Request)
+        } else {
+            Action::Pause
         }
     }
 
@@ -286,70 +440,95 @@ impl HttpContext for Flow {
         let Some(policy) = self.policy() else {
             return Action::Continue;
         };
-        if end_of_stream || !policy.inspects_responses() {
+        let (inspects, max_response) = (
+            policy.inspects_responses(),
+            policy.limits.max_response_bytes,
+        );
+        if end_of_stream || !inspects {
+            self.decision_header();
             return Action::Continue;
         }
-        let content_type =
-            header(MapType::HttpResponseHeaders, "content-type").to_ascii_lowercase();
-        let encoding = header(MapType::HttpResponseHeaders, "content-encoding");
+        let content_type = host::header(Map::ResponseHeaders, "content-type").to_ascii_lowercase();
+        let encoding = host::header(Map::ResponseHeaders, "content-encoding");
         let skip = if self.api.is_none() {
             Some("unknown_api")
         } else if content_type.starts_with("text/event-stream") {
             Some("stream")
         } else if !content_type.contains("json") {
             Some("not_json")
-        } else if !encoding.is_empty() && !encoding.eq_ignore_ascii_case("identity") {
-            Some("compressed")
         } else {
             None
         };
         if let Some(reason) = skip {
             count(&format!("llm_warden.response.pass_through.{reason}"));
             debug!("llm-warden: response forwarded uninspected ({reason})");
+            self.decision_header();
             return Action::Continue;
         }
-        remove_header(MapType::HttpResponseHeaders, "content-length");
-        self.response = Body::Buffer;
-        match self.config.clone() {
-            Some(config) => self.headers_action(&config),
-            None => Action::Continue,
+        // Still in the headers callback: a rejection here is a clean local reply.
+        if !encoding.is_empty() && !encoding.eq_ignore_ascii_case("identity") {
+            return self.uninspectable(Direction::Response, PassReason::Compressed);
         }
+        let declared = host::header(Map::ResponseHeaders, "content-length")
+            .parse::<usize>()
+            .ok();
+        if declared.is_some_and(|n| n > max_response) {
+            return self.uninspectable(Direction::Response, PassReason::Oversize);
+        }
+        let _ = host::set_header(Map::ResponseHeaders, "content-length", None);
+        self.response = Body::Buffer;
+        if !self.hold_headers() {
+            self.decision_header();
+        }
+        self.headers_action()
     }
 
-    fn on_http_response_body(&mut self, _body_size: usize, end_of_stream: bool) -> Action {
-        match (self.response, end_of_stream) {
-            (Body::Buffer, false) => Action::Pause,
-            (Body::Buffer, true) => self.finish(Direction::Response),
-            _ => Action::Continue,
+    fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        if self.response != Body::Buffer {
+            return Action::Continue;
         }
+        let limit = self
+            .policy()
+            .map_or(usize::MAX, |p| p.limits.max_response_bytes);
+        let action = if body_size > limit {
+            self.uninspectable(Direction::Response, PassReason::Oversize)
+        } else if end_of_stream {
+            self.finish(Direction::Response)
+        } else {
+            return Action::Pause;
+        };
+        if self.hold_headers() && action == Action::Continue {
+            self.decision_header();
+        }
+        action
     }
 
     fn on_http_response_trailers(&mut self, _num_trailers: usize) -> Action {
         if self.response == Body::Buffer {
-            return self.finish(Direction::Response);
+            let action = self.finish(Direction::Response);
+            if self.hold_headers() && action == Action::Continue {
+                self.decision_header();
+            }
+            return action;
         }
         Action::Continue
     }
-}
 
-fn header(map: MapType, name: &str) -> String {
-    hostcalls::get_map_value(map, name)
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-}
-
-fn remove_header(map: MapType, name: &str) {
-    let _ = hostcalls::set_map_value(map, name, None);
-}
-
-/// A string property, empty when absent or unreadable (never a panic; see PLATFORM.md).
-fn property(path: &[&str]) -> String {
-    hostcalls::get_property(path.to_vec())
-        .ok()
-        .flatten()
-        .and_then(|b| String::from_utf8(b).ok())
-        .unwrap_or_default()
+    fn on_log(&mut self) {
+        // A body still buffering when the exchange ends was cut short (client disconnect,
+        // upstream reset): nothing was forwarded from it; say so.
+        for direction in [Direction::Request, Direction::Response] {
+            if *self.state(direction) == Body::Buffer {
+                *self.state(direction) = Body::Done;
+                if let Some(policy) = self.policy() {
+                    let mut report = Report::new(direction, &policy.name, false);
+                    report.api = self.api;
+                    report.outcome = Outcome::PassedThrough(PassReason::Truncated);
+                    self.record(&report);
+                }
+            }
+        }
+    }
 }
 
 thread_local! {
@@ -365,11 +544,11 @@ fn count(name: &str) {
         if let Some(id) = m.get(name) {
             return Some(*id);
         }
-        let id = hostcalls::define_metric(MetricType::Counter, name).ok()?;
+        let id = host::define_counter(name).ok()?;
         m.insert(name.to_string(), id);
         Some(id)
     });
     if let Some(id) = id {
-        let _ = hostcalls::increment_metric(id, 1);
+        let _ = host::increment(id, 1);
     }
 }
