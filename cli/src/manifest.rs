@@ -6,6 +6,7 @@ use serde_json::{Map, Number, Value};
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// One llm-warden plugin config found in a manifest file.
+#[derive(Debug)]
 pub struct Embedded {
     /// `#<document> <Kind> <namespace>/<name>`, for messages.
     pub origin: String,
@@ -16,6 +17,7 @@ pub struct Embedded {
 }
 
 /// What a manifest file holds.
+#[derive(Debug)]
 pub struct Scan {
     pub configs: Vec<Embedded>,
     /// Documents passed over, with the reason.

@@ -1,0 +1,139 @@
+//! The properties each fuzz target checks, shared with the native regression test
+//! (`filter/tests/fuzz_regressions.rs`), which replays every crash saved under
+//! `testdata/fuzz/<target>/` on each `cargo test`.
+//!
+//! Beyond "no panic" (a panic aborts the Wasm VM), each check asserts what must hold for any
+//! input: rewrites stay valid JSON, findings are sorted, disjoint and on char boundaries,
+//! scores stay in [0, 1].
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::string_slice)]
+
+use llm_warden::config;
+use llm_warden::detect::entities::EntityScanner;
+use llm_warden::detect::injection::InjectionScreen;
+use llm_warden::detect::Finding;
+use llm_warden::dialect::Api;
+use llm_warden::engine::{inspect_request, inspect_response};
+use llm_warden::entity::EntityType;
+use llm_warden::json::{self, Edit, Value};
+use llm_warden::policy::Config;
+use llm_warden::verdict::Verdict;
+use std::sync::OnceLock;
+
+const PATHS: [&str; 6] = [
+    "/v1/chat/completions",
+    "/v1/messages",
+    "/v1/completions",
+    "/v1/embeddings",
+    "/v1/responses",
+    "/custom",
+];
+
+/// Every detector on, both ways, redacting: the most rewriting the engine can do.
+fn config() -> &'static Config {
+    static CONFIG: OnceLock<Config> = OnceLock::new();
+    CONFIG.get_or_init(|| {
+        config::load(
+            br#"{"policies":{"default":{"request":{"pii":{"action":"redact"},"denyPatterns":["(?i)forbidden"]}}}}"#,
+        )
+        .expect("fuzz config")
+    })
+}
+
+fn strings(v: &Value, out: &mut Vec<json::Str>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|i| strings(i, out)),
+        Value::Object(members) => members.iter().for_each(|(k, v)| {
+            out.push(k.clone());
+            strings(v, out)
+        }),
+        _ => {}
+    }
+}
+
+/// Parsing never panics; re-writing every string literal with its own decoded text gives a
+/// document that parses to the same value.
+pub fn json(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(doc) = json::parse(text) else { return };
+    let mut lits = Vec::new();
+    strings(&doc, &mut lits);
+    let edits = lits.iter().map(|s| Edit::string(s, &s.text)).collect();
+    let again = json::splice(text, edits);
+    let reparsed = json::parse(&again).expect("re-written document must parse");
+    let mut lits2 = Vec::new();
+    strings(&reparsed, &mut lits2);
+    let a: Vec<&str> = lits.iter().map(|s| s.text.as_str()).collect();
+    let b: Vec<&str> = lits2.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(a, b, "string values changed by a neutral rewrite");
+}
+
+/// Any bytes as config: an answer, never a panic; accepted configs select a policy.
+pub fn config_bytes(data: &[u8]) {
+    if let Ok(c) = config::load(data) {
+        let _ = c.select(&Default::default());
+    }
+}
+
+fn valid_rewrite(verdict: &Verdict) {
+    match verdict {
+        Verdict::Rewrite(body) => {
+            json::parse(body).expect("a rewritten body must stay valid JSON");
+        }
+        Verdict::Block(reply) => {
+            assert!((400..=599).contains(&reply.status));
+            serde_json::from_str::<serde_json::Value>(&reply.body).expect("block body is JSON");
+        }
+        Verdict::Continue => {}
+    }
+}
+
+/// First byte picks the API path; the rest is the body.
+pub fn request(data: &[u8]) {
+    let Some((&first, body)) = data.split_first() else { return };
+    let path = PATHS[usize::from(first) % PATHS.len()];
+    for policy in &config().policies {
+        valid_rewrite(&inspect_request(policy, path, body).verdict);
+    }
+}
+
+pub fn response(data: &[u8]) {
+    let Some((&first, body)) = data.split_first() else { return };
+    let api = Api::from_path(PATHS[usize::from(first) % PATHS.len()]);
+    for policy in &config().policies {
+        valid_rewrite(&inspect_response(policy, api, body).verdict);
+    }
+}
+
+pub fn pairs(data: &[u8]) {
+    let _ = llm_warden::pairs::deserialize(data);
+}
+
+pub fn entities(data: &[u8]) {
+    static SCANNER: OnceLock<EntityScanner> = OnceLock::new();
+    let scanner = SCANNER.get_or_init(|| EntityScanner::new(EntityType::ALL).expect("scanner"));
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let mut found: Vec<Finding> = Vec::new();
+    scanner.scan(text, &mut found);
+    let mut end = 0;
+    for f in &found {
+        assert!(f.span.start >= end, "findings overlap or are unsorted");
+        assert!(f.span.start < f.span.end && f.span.end <= text.len());
+        assert!(text.is_char_boundary(f.span.start) && text.is_char_boundary(f.span.end));
+        end = f.span.end;
+    }
+}
+
+pub fn injection(data: &[u8]) {
+    static SCREEN: OnceLock<InjectionScreen> = OnceLock::new();
+    let screen = SCREEN.get_or_init(|| InjectionScreen::new().expect("screen"));
+    let text = String::from_utf8_lossy(data);
+    let parts: Vec<&str> = text.split('\u{1e}').collect();
+    let s = screen.screen(&parts);
+    assert!((0.0..=1.0).contains(&s.score), "score {} out of range", s.score);
+    for sig in &s.signals {
+        let t = parts[sig.text_index];
+        assert!(sig.offset <= t.len() && t.is_char_boundary(sig.offset));
+    }
+}
