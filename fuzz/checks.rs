@@ -6,7 +6,14 @@
 //! input: rewrites stay valid JSON, findings are sorted, disjoint and on char boundaries,
 //! scores stay in [0, 1].
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::string_slice)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 use llm_warden::config;
 use llm_warden::detect::entities::EntityScanner;
@@ -55,7 +62,9 @@ fn strings(v: &Value, out: &mut Vec<json::Str>) {
 /// Parsing never panics; re-writing every string literal with its own decoded text gives a
 /// document that parses to the same value.
 pub fn json(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let Ok(doc) = json::parse(text) else { return };
     let mut lits = Vec::new();
     strings(&doc, &mut lits);
@@ -91,7 +100,9 @@ fn valid_rewrite(verdict: &Verdict) {
 
 /// First byte picks the API path; the rest is the body.
 pub fn request(data: &[u8]) {
-    let Some((&first, body)) = data.split_first() else { return };
+    let Some((&first, body)) = data.split_first() else {
+        return;
+    };
     let path = PATHS[usize::from(first) % PATHS.len()];
     for policy in &config().policies {
         valid_rewrite(&inspect_request(policy, path, body).verdict);
@@ -99,7 +110,9 @@ pub fn request(data: &[u8]) {
 }
 
 pub fn response(data: &[u8]) {
-    let Some((&first, body)) = data.split_first() else { return };
+    let Some((&first, body)) = data.split_first() else {
+        return;
+    };
     let api = Api::from_path(PATHS[usize::from(first) % PATHS.len()]);
     for policy in &config().policies {
         valid_rewrite(&inspect_response(policy, api, body).verdict);
@@ -113,7 +126,9 @@ pub fn pairs(data: &[u8]) {
 pub fn entities(data: &[u8]) {
     static SCANNER: OnceLock<EntityScanner> = OnceLock::new();
     let scanner = SCANNER.get_or_init(|| EntityScanner::new(EntityType::ALL).expect("scanner"));
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut found: Vec<Finding> = Vec::new();
     scanner.scan(text, &mut found);
     let mut end = 0;
@@ -131,7 +146,11 @@ pub fn injection(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let parts: Vec<&str> = text.split('\u{1e}').collect();
     let s = screen.screen(&parts);
-    assert!((0.0..=1.0).contains(&s.score), "score {} out of range", s.score);
+    assert!(
+        (0.0..=1.0).contains(&s.score),
+        "score {} out of range",
+        s.score
+    );
     for sig in &s.signals {
         let t = parts[sig.text_index];
         assert!(sig.offset <= t.len() && t.is_char_boundary(sig.offset));

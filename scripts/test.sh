@@ -14,7 +14,7 @@ cargo fmt --all -- --check
 
 say "clippy, native and wasm32, warnings denied"
 cargo clippy --locked --workspace --all-targets -- -D warnings
-cargo clippy --locked -p llm-warden --target wasm32-wasip1 -- -D warnings
+cargo clippy --locked -p llm-warden -p llm-warden-noop --target wasm32-wasip1 -- -D warnings
 
 say "cargo test (engine, CLI, mock)"
 cargo test --locked --workspace

@@ -21,11 +21,17 @@ fn saved_fuzz_inputs_pass_their_checks() {
     ];
     let mut replayed = 0;
     for (name, check) in targets {
-        let Ok(dir) = std::fs::read_dir(root.join(name)) else { continue };
+        let Ok(dir) = std::fs::read_dir(root.join(name)) else {
+            continue;
+        };
         for entry in dir.flatten() {
             let data = std::fs::read(entry.path()).unwrap();
             let result = std::panic::catch_unwind(|| check(&data));
-            assert!(result.is_ok(), "{name}: {} fails its check again", entry.path().display());
+            assert!(
+                result.is_ok(),
+                "{name}: {} fails its check again",
+                entry.path().display()
+            );
             replayed += 1;
         }
     }
