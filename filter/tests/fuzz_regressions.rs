@@ -7,10 +7,13 @@ mod checks;
 
 use std::path::Path;
 
+/// A fuzz target's property check.
+type Check = fn(&[u8]);
+
 #[test]
 fn saved_fuzz_inputs_pass_their_checks() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/fuzz");
-    let targets: [(&str, fn(&[u8])); 7] = [
+    let targets: [(&str, Check); 7] = [
         ("json", checks::json),
         ("config", checks::config_bytes),
         ("request", checks::request),

@@ -244,6 +244,27 @@ pub fn filler(n: usize) -> &'static str {
     text.get(..n).unwrap_or(text)
 }
 
+/// Every `name: value` given in a repeatable control header.
+fn header_list(
+    headers: &HeaderMap,
+    control: &str,
+) -> Result<Vec<(HeaderName, HeaderValue)>, ControlError> {
+    let mut out = Vec::new();
+    for value in headers.get_all(control) {
+        let (name, value) = value
+            .to_str()
+            .ok()
+            .and_then(|t| t.split_once(':'))
+            .ok_or_else(|| ControlError(format!("{control}: expected `name: value`")))?;
+        let name = HeaderName::from_bytes(name.trim().as_bytes())
+            .map_err(|_| ControlError(format!("{control}: invalid header name")))?;
+        let value = HeaderValue::from_str(value.trim())
+            .map_err(|_| ControlError(format!("{control}: invalid header value")))?;
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,25 +338,4 @@ mod tests {
         assert!(filler(200).contains(' '));
         assert_eq!(filler(50), &filler(100)[..50]);
     }
-}
-
-/// Every `name: value` given in a repeatable control header.
-fn header_list(
-    headers: &HeaderMap,
-    control: &str,
-) -> Result<Vec<(HeaderName, HeaderValue)>, ControlError> {
-    let mut out = Vec::new();
-    for value in headers.get_all(control) {
-        let (name, value) = value
-            .to_str()
-            .ok()
-            .and_then(|t| t.split_once(':'))
-            .ok_or_else(|| ControlError(format!("{control}: expected `name: value`")))?;
-        let name = HeaderName::from_bytes(name.trim().as_bytes())
-            .map_err(|_| ControlError(format!("{control}: invalid header name")))?;
-        let value = HeaderValue::from_str(value.trim())
-            .map_err(|_| ControlError(format!("{control}: invalid header value")))?;
-        out.push((name, value));
-    }
-    Ok(out)
 }
