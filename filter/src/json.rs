@@ -386,6 +386,147 @@ impl Parser<'_> {
     }
 }
 
+/// The byte range of the value that starts at `start` (after optional whitespace) in `src`,
+/// for values whose span the tree does not keep (arrays, objects). `None` if `src` does not
+/// hold a valid value there.
+pub fn value_span(src: &str, start: usize) -> Option<Range<usize>> {
+    let mut p = Parser {
+        src: src.as_bytes(),
+        text: src,
+        pos: start,
+    };
+    p.skip_ws();
+    let from = p.pos;
+    p.value(0).ok()?;
+    Some(from..p.pos)
+}
+
+/// The element ranges of the array whose `[` is at or after `start` (whitespace skipped).
+pub fn element_spans(src: &str, start: usize) -> Option<Vec<Range<usize>>> {
+    let mut p = Parser {
+        src: src.as_bytes(),
+        text: src,
+        pos: start,
+    };
+    p.skip_ws();
+    if p.peek() != Some(b'[') {
+        return None;
+    }
+    p.pos += 1;
+    let mut out = Vec::new();
+    loop {
+        p.skip_ws();
+        if p.peek() == Some(b']') && out.is_empty() {
+            return Some(out);
+        }
+        let from = p.pos;
+        p.value(1).ok()?;
+        out.push(from..p.pos);
+        p.skip_ws();
+        match p.peek() {
+            Some(b',') => p.pos += 1,
+            Some(b']') => return Some(out),
+            _ => return None,
+        }
+    }
+}
+
+/// The range of the object member whose key literal is `key`, from the key to the end of its
+/// value, extended over one adjacent comma so that removing the range leaves valid JSON.
+pub fn member_removal_span(src: &str, key: &Str) -> Option<Range<usize>> {
+    let bytes = src.as_bytes();
+    let mut p = Parser {
+        src: bytes,
+        text: src,
+        pos: key.span.end,
+    };
+    p.skip_ws();
+    if p.peek() != Some(b':') {
+        return None;
+    }
+    p.pos += 1;
+    let value = value_span(src, p.pos)?;
+    let mut end = value.end;
+    let mut q = Parser {
+        src: bytes,
+        text: src,
+        pos: end,
+    };
+    q.skip_ws();
+    if q.peek() == Some(b',') {
+        // A following member exists: take the comma after this one.
+        end = q.pos + 1;
+        return Some(key.span.start..end);
+    }
+    // Last member: take the comma before it, if any.
+    let before = src.get(..key.span.start)?.trim_end();
+    if before.ends_with(',') {
+        return Some(before.len() - 1..end);
+    }
+    Some(key.span.start..end)
+}
+
+/// Edits that remove the members at indexes `remove` of an object whose keys, in order, are
+/// `keys`. Each run of removed members takes the comma that joined it to a kept neighbour,
+/// so the object stays valid whatever is removed.
+pub fn remove_members(src: &str, keys: &[&Str], remove: &[usize]) -> Option<Vec<Edit>> {
+    // Full member ranges: key start to value end.
+    let mut spans = Vec::with_capacity(keys.len());
+    for key in keys {
+        let after = src.get(key.span.end..)?;
+        let colon = key.span.end + after.find(':')? + 1;
+        spans.push(key.span.start..value_span(src, colon)?.end);
+    }
+    let mut edits = Vec::new();
+    let mut i = 0;
+    while i < spans.len() {
+        if !remove.contains(&i) {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        while i < spans.len() && remove.contains(&i) {
+            i += 1;
+        }
+        let (run_start, run_end) = (spans.get(first)?.start, spans.get(i - 1)?.end);
+        let span = match (
+            spans.get(i),
+            first.checked_sub(1).and_then(|p| spans.get(p)),
+        ) {
+            // A kept member follows: remove up to it (the comma after the run goes too).
+            (Some(next), _) => run_start..next.start,
+            // The run ends the object: remove from the kept member before it.
+            (None, Some(prev)) => prev.end..run_end,
+            (None, None) => run_start..run_end,
+        };
+        edits.push(Edit {
+            span,
+            replacement: String::new(),
+        });
+    }
+    Some(edits)
+}
+
+/// One edit that removes the elements at indexes `remove` from an array whose element ranges
+/// are `spans`: the run from the first to the last element becomes the kept elements joined
+/// by commas (bytes outside that run, and inside kept elements, are untouched).
+pub fn remove_elements(src: &str, spans: &[Range<usize>], remove: &[usize]) -> Option<Edit> {
+    let (first, last) = (spans.first()?, spans.last()?);
+    if remove.is_empty() {
+        return None;
+    }
+    let kept: Vec<&str> = spans
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !remove.contains(i))
+        .filter_map(|(_, r)| src.get(r.clone()))
+        .collect();
+    Some(Edit {
+        span: first.start..last.end,
+        replacement: kept.join(","),
+    })
+}
+
 /// Appends `s` as a JSON string literal: quotes, backslash and control characters escaped,
 /// everything else (non-ASCII included) written as UTF-8.
 pub fn write_string(out: &mut String, s: &str) {
@@ -554,6 +695,69 @@ mod tests {
             let back: String = serde_json::from_str(&lit).unwrap();
             assert_eq!(back, s, "literal {lit}");
         }
+    }
+
+    #[test]
+    fn spans_of_containers_and_removals() {
+        let src = r#"{"a": 1, "tools": [ {"n":"x"}, {"n":"y"} ,{"n":"z"}], "b": [] }"#;
+        let doc = parse(src).unwrap();
+        let Value::Object(members) = &doc else {
+            panic!()
+        };
+        let tools_key = &members[1].0;
+        let at = src.find('[').unwrap();
+        let spans = element_spans(src, at).unwrap();
+        let texts: Vec<&str> = spans.iter().map(|r| &src[r.clone()]).collect();
+        assert_eq!(texts, [r#"{"n":"x"}"#, r#"{"n":"y"}"#, r#"{"n":"z"}"#]);
+        let edit = remove_elements(src, &spans, &[0, 2]).unwrap();
+        let out = splice(src, vec![edit]);
+        assert_eq!(out, r#"{"a": 1, "tools": [ {"n":"y"}], "b": [] }"#);
+        assert!(element_spans(src, src.rfind('[').unwrap())
+            .unwrap()
+            .is_empty());
+
+        for (key_index, want) in [
+            (1, r#"{"a": 1,  "b": [] }"#),
+            (
+                0,
+                r#"{ "tools": [ {"n":"x"}, {"n":"y"} ,{"n":"z"}], "b": [] }"#,
+            ),
+            (
+                2,
+                r#"{"a": 1, "tools": [ {"n":"x"}, {"n":"y"} ,{"n":"z"}] }"#,
+            ),
+        ] {
+            let key = &members[key_index].0;
+            let span = member_removal_span(src, key).unwrap();
+            let out = splice(
+                src,
+                vec![Edit {
+                    span,
+                    replacement: String::new(),
+                }],
+            );
+            assert_eq!(out, want, "removing member {key_index}");
+            parse(&out).unwrap();
+        }
+        let _ = tools_key;
+        let keys: Vec<&Str> = members.iter().map(|(k, _)| k).collect();
+        for (remove, want) in [
+            (vec![1, 2], r#"{"a": 1 }"#),
+            (vec![0, 1], r#"{"b": [] }"#),
+            (
+                vec![0, 2],
+                r#"{"tools": [ {"n":"x"}, {"n":"y"} ,{"n":"z"}] }"#,
+            ),
+            (vec![0, 1, 2], r#"{ }"#),
+        ] {
+            let out = splice(src, remove_members(src, &keys, &remove).unwrap());
+            assert_eq!(out, want, "removing {remove:?}");
+            parse(&out).unwrap();
+        }
+        assert_eq!(
+            value_span(src, at).map(|r| &src[r]),
+            Some(r#"[ {"n":"x"}, {"n":"y"} ,{"n":"z"}]"#)
+        );
     }
 
     #[test]

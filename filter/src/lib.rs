@@ -16,6 +16,7 @@ pub mod json;
 pub mod pairs;
 pub mod policy;
 pub mod report;
+pub mod stream;
 pub mod verdict;
 
 #[cfg(target_arch = "wasm32")]

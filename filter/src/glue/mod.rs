@@ -15,10 +15,14 @@ mod host;
 
 use crate::config;
 use crate::config::spec::AuditLevel;
+use crate::config::spec::{Action as RuleAction, Mode};
 use crate::dialect::Api;
 use crate::engine::{self, Decision};
+use crate::entity::EntityType;
 use crate::policy::{Config, Policy, RouteInput};
-use crate::report::{Direction, Outcome, PassReason, Report};
+use crate::report::{Direction, EntityReport, Outcome, PassReason, Report};
+use crate::stream::redactor::{Detector, FindingAction, MonitorOnly, RedactorOptions};
+use crate::stream::{StreamApi, StreamOptions, StreamRewriter};
 use crate::verdict::Verdict;
 use host::{Buffer, Map};
 use log::{debug, info, log_enabled, warn, Level};
@@ -89,7 +93,16 @@ enum Body {
     Buffer,
     /// Decided (or answered locally); later callbacks only continue.
     Done,
+    /// A streamed response rewritten chunk by chunk (`Flow::stream`).
+    Stream,
 }
+
+/// Hold-back window of streamed redaction: the longest match any built-in detector can make
+/// plus what it reads after it (the password detector's 256-byte value and its label), with
+/// token runs held whole up to 16 KiB on top (see `stream::redactor`).
+const STREAM_WINDOW: usize = 320;
+/// Context before a match that detectors read (`password: `, `aws_secret_access_key = `).
+const STREAM_LOOKBEHIND: usize = 64;
 
 /// One HTTP exchange.
 struct Flow {
@@ -105,6 +118,11 @@ struct Flow {
     /// What was done with each direction, for the decision header and filter state.
     request_action: &'static str,
     response_action: &'static str,
+    /// The streamed response's rewriter, and what it has decided so far.
+    stream: Option<StreamRewriter>,
+    stream_report: Option<Report>,
+    /// The rewriter ended the stream (block or error): later chunks are dropped.
+    stream_stopped: bool,
 }
 
 impl Flow {
@@ -120,7 +138,129 @@ impl Flow {
             response: Body::Skip,
             request_action: "none",
             response_action: "none",
+            stream: None,
+            stream_report: None,
+            stream_stopped: false,
         }
+    }
+
+    /// Sets up streamed redaction when the response is an event stream of a known API.
+    fn start_stream(&mut self, content_type: &str) -> bool {
+        let Some(api) = StreamApi::from_path(&self.path) else {
+            return false;
+        };
+        let Some(policy) = self.policy() else {
+            return false;
+        };
+        let Some(rules) = policy.response.entities.clone() else {
+            return false;
+        };
+        if !api.is_stream_content_type(content_type) {
+            return false;
+        }
+        let private_keys = rules.action(EntityType::PrivateKey) != RuleAction::Off;
+        let monitor = policy.mode == Mode::Monitor;
+        let mut report = Report::new(Direction::Response, &policy.name, monitor);
+        report.api = self.api;
+        let detector: Box<dyn Detector> = if monitor {
+            Box::new(MonitorOnly(rules))
+        } else {
+            Box::new(rules)
+        };
+        let options = StreamOptions {
+            redactor: RedactorOptions {
+                window: STREAM_WINDOW,
+                lookbehind: STREAM_LOOKBEHIND,
+                private_keys,
+                ..RedactorOptions::default()
+            },
+            ..StreamOptions::default()
+        };
+        self.stream = Some(StreamRewriter::new(api, options, detector));
+        self.stream_report = Some(report);
+        true
+    }
+
+    /// Rewrites one chunk of a streamed response (and the end of it).
+    fn stream_chunk(&mut self, size: usize, end_of_stream: bool) -> Action {
+        let chunk = host::buffer(Buffer::ResponseBody, size);
+        let Some(rewriter) = self.stream.as_mut() else {
+            return Action::Continue;
+        };
+        let mut out = if self.stream_stopped {
+            Default::default()
+        } else {
+            rewriter.push(&chunk)
+        };
+        if end_of_stream && !self.stream_stopped && out.error.is_none() {
+            let last = rewriter.finish();
+            out.bytes.extend(last.bytes);
+            out.hits.extend(last.hits);
+            out.error = last.error;
+        }
+        let mut blocked_rules = Vec::new();
+        if let Some(error) = &out.error {
+            blocked_rules.push(match error {
+                crate::stream::StreamError::Blocked { entity } => {
+                    format!("entity.{}", entity.name())
+                }
+                other => format!(
+                    "stream.{}",
+                    stat_part(&other.to_string()).to_ascii_lowercase()
+                ),
+            });
+            let message = "llm-warden ended this stream: it could not be forwarded safely";
+            out.bytes
+                .extend(rewriter.block_event(message, &blocked_rules));
+            self.stream_stopped = true;
+        }
+        if let Some(report) = self.stream_report.as_mut() {
+            for hit in &out.hits {
+                let action = match hit.action {
+                    FindingAction::Redact => "redact",
+                    FindingAction::Block => "block",
+                    FindingAction::Keep => "monitor",
+                };
+                report.entities.push(EntityReport {
+                    entity: hit.entity,
+                    action,
+                    location: "stream".into(),
+                    start: 0,
+                    end: 0,
+                });
+            }
+            report.rules.extend(blocked_rules);
+        }
+        if out.bytes != chunk {
+            if let Err(status) = host::set_buffer(Buffer::ResponseBody, chunk.len(), &out.bytes) {
+                warn!("llm-warden: could not rewrite a stream chunk (status {status})");
+                let _ = host::reset_response();
+                self.stream_stopped = true;
+            }
+        }
+        if end_of_stream || (self.stream_stopped && self.response == Body::Stream) {
+            self.end_stream();
+        }
+        Action::Continue
+    }
+
+    /// Records the streamed response's decision once.
+    fn end_stream(&mut self) {
+        self.response = Body::Done;
+        let Some(mut report) = self.stream_report.take() else {
+            return;
+        };
+        let has = |a: &str| report.entities.iter().any(|e| e.action == a);
+        report.outcome = if self.stream_stopped {
+            Outcome::Blocked
+        } else if has("redact") {
+            Outcome::Redacted
+        } else if has("monitor") {
+            Outcome::Monitored
+        } else {
+            Outcome::Allowed
+        };
+        self.record(&report);
     }
 
     fn policy(&self) -> Option<&Policy> {
@@ -450,6 +590,13 @@ impl HttpContext for Flow {
         }
         let content_type = host::header(Map::ResponseHeaders, "content-type").to_ascii_lowercase();
         let encoding = host::header(Map::ResponseHeaders, "content-encoding");
+        let identity = encoding.is_empty() || encoding.eq_ignore_ascii_case("identity");
+        if identity && self.start_stream(&content_type) {
+            let _ = host::set_header(Map::ResponseHeaders, "content-length", None);
+            self.response = Body::Stream;
+            self.decision_header();
+            return Action::Continue;
+        }
         let skip = if self.api.is_none() {
             Some("unknown_api")
         } else if content_type.starts_with("text/event-stream") {
@@ -484,6 +631,9 @@ impl HttpContext for Flow {
     }
 
     fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        if self.response == Body::Stream {
+            return self.stream_chunk(body_size, end_of_stream);
+        }
         if self.response != Body::Buffer {
             return Action::Continue;
         }
@@ -504,6 +654,13 @@ impl HttpContext for Flow {
     }
 
     fn on_http_response_trailers(&mut self, _num_trailers: usize) -> Action {
+        if self.response == Body::Stream {
+            // The body can no longer be written: what the rewriter holds is dropped, never
+            // leaked. Every supported API closes its text before the end, so only truncated
+            // streams lose a tail.
+            self.end_stream();
+            return Action::Continue;
+        }
         if self.response == Body::Buffer {
             let action = self.finish(Direction::Response);
             if self.hold_headers() && action == Action::Continue {
@@ -517,6 +674,13 @@ impl HttpContext for Flow {
     fn on_log(&mut self) {
         // A body still buffering when the exchange ends was cut short (client disconnect,
         // upstream reset): nothing was forwarded from it; say so.
+        if self.response == Body::Stream {
+            if let Some(report) = self.stream_report.as_mut() {
+                report.rules.push("stream.truncated".into());
+            }
+            count("llm_warden.response.error.truncated");
+            self.end_stream();
+        }
         for direction in [Direction::Request, Direction::Response] {
             if *self.state(direction) == Body::Buffer {
                 *self.state(direction) = Body::Done;

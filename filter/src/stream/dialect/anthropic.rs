@@ -1,0 +1,97 @@
+//! Anthropic Messages streams: `event:` names mirrored by `type` in the data.
+//!
+//! `content_block_delta` carries `text_delta` (`delta.text`), `input_json_delta`
+//! (`delta.partial_json`, a tool call's input as JSON text) or `thinking_delta`
+//! (`delta.thinking`), keyed by the block `index`. `content_block_stop` closes a block,
+//! `message_delta` / `message_stop` the message. The SDKs append every delta, so an emptied
+//! `text` or `partial_json` is harmless (an empty `partial_json` is skipped by their JSON
+//! accumulators).
+
+use super::{
+    items, quoted, text, uint, Analysis, Framing, Key, KeyKind, NewEvent, Scope, StreamDialect,
+    SynthContext,
+};
+use crate::json::Value;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Anthropic;
+
+impl StreamDialect for Anthropic {
+    fn framing(&self) -> Framing {
+        Framing::Sse
+    }
+
+    fn analyze<'d>(&self, event: Option<&str>, data: &str, doc: Option<&'d Value>) -> Analysis<'d> {
+        let mut an = Analysis::default();
+        let Some(doc) = doc else { return an };
+        let kind = text(doc.get("type")).map(|s| s.text.as_str()).or(event);
+        let index = uint(data, doc.get("index")).unwrap_or(0);
+        match kind.unwrap_or_default() {
+            "content_block_delta" => {
+                let Some(delta) = doc.get("delta") else {
+                    return an;
+                };
+                for (field, kind) in [
+                    ("text", KeyKind::Content),
+                    ("partial_json", KeyKind::Tool),
+                    ("thinking", KeyKind::Reasoning),
+                ] {
+                    if let Some(s) = text(delta.get(field)) {
+                        an.deltas.push((Key::new(kind, index, 0), s));
+                    }
+                }
+            }
+            "content_block_start" => {
+                // Normally `"text": ""`; a server may open a block with text already in it.
+                if let Some(block) = doc.get("content_block") {
+                    if let Some(s) = text(block.get("text")) {
+                        an.deltas.push((Key::new(KeyKind::Content, index, 0), s));
+                    }
+                    if let Some(s) = text(block.get("thinking")) {
+                        an.deltas.push((Key::new(KeyKind::Reasoning, index, 0), s));
+                    }
+                }
+            }
+            "content_block_stop" => an.ends.push(Scope::Group(index)),
+            "message_start" => {
+                if let Some(message) = doc.get("message") {
+                    for block in items(message.get("content")) {
+                        an.full.extend(text(block.get("text")));
+                    }
+                }
+            }
+            "message_delta" | "message_stop" => an.ends.push(Scope::All),
+            _ => {}
+        }
+        an
+    }
+
+    fn synthesize(&self, key: Key, text: &str, _cx: &SynthContext<'_>) -> NewEvent {
+        let t = quoted(text);
+        let delta = match key.kind {
+            KeyKind::Tool => format!("{{\"type\":\"input_json_delta\",\"partial_json\":{t}}}"),
+            KeyKind::Reasoning => format!("{{\"type\":\"thinking_delta\",\"thinking\":{t}}}"),
+            KeyKind::Content | KeyKind::Refusal => {
+                format!("{{\"type\":\"text_delta\",\"text\":{t}}}")
+            }
+        };
+        NewEvent {
+            event: Some("content_block_delta"),
+            data: format!(
+                "{{\"type\":\"content_block_delta\",\"index\":{},\"delta\":{delta}}}",
+                key.a
+            ),
+        }
+    }
+
+    /// `event: error` with Anthropic's error object; its SDKs raise on an `error` event.
+    fn block_events(&self, message: &str, _cx: &SynthContext<'_>) -> Vec<NewEvent> {
+        vec![NewEvent {
+            event: Some("error"),
+            data: format!(
+                "{{\"type\":\"error\",\"error\":{{\"type\":\"permission_error\",\"message\":{}}}}}",
+                quoted(message)
+            ),
+        }]
+    }
+}

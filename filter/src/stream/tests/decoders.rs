@@ -1,0 +1,258 @@
+//! SSE and NDJSON decoding: grammar cases under every split, raw-byte preservation.
+
+use crate::stream::ndjson;
+use crate::stream::sse::{Block, Decoder, LineEnding};
+
+/// (event, data, id) of a dispatched block.
+type Want = (Option<&'static str>, &'static str, Option<&'static str>);
+
+fn decode(chunks: &[&[u8]]) -> Vec<Block> {
+    let mut d = Decoder::new(1 << 20);
+    let mut out = Vec::new();
+    for c in chunks {
+        d.push(c, &mut out).unwrap();
+    }
+    d.finish(&mut out).unwrap();
+    out
+}
+
+fn events(blocks: &[Block]) -> Vec<(Option<String>, String, Option<String>)> {
+    blocks
+        .iter()
+        .filter_map(|b| {
+            b.data
+                .as_ref()
+                .map(|d| (b.event_type.clone(), d.clone(), b.id.clone()))
+        })
+        .collect()
+}
+
+/// Every way of cutting `input` in two, and byte by byte.
+fn splits(input: &[u8]) -> Vec<Vec<&[u8]>> {
+    let mut all = vec![vec![input]];
+    for i in 1..input.len() {
+        all.push(vec![&input[..i], &input[i..]]);
+    }
+    all.push(input.chunks(1).collect());
+    all
+}
+
+#[test]
+fn sse_grammar_table() {
+    let cases: &[(&str, &str, &[Want])] = &[
+        ("simple", "data: hello\n\n", &[(None, "hello", None)]),
+        (
+            "multi-line data",
+            "data: a\ndata: b\n\n",
+            &[(None, "a\nb", None)],
+        ),
+        (
+            "event name",
+            "event: add\ndata: x\n\n",
+            &[(Some("add"), "x", None)],
+        ),
+        ("no space after colon", "data:x\n\n", &[(None, "x", None)]),
+        (
+            "only one space stripped",
+            "data:  x\n\n",
+            &[(None, " x", None)],
+        ),
+        ("comment only", ": ping\n\n", &[]),
+        (
+            "comment inside event",
+            "data: a\n: c\ndata: b\n\n",
+            &[(None, "a\nb", None)],
+        ),
+        ("field without colon", "data\n\n", &[(None, "", None)]),
+        ("empty data line", "data:\n\n", &[(None, "", None)]),
+        (
+            "trailing empty data",
+            "data: a\ndata:\n\n",
+            &[(None, "a\n", None)],
+        ),
+        (
+            "crlf",
+            "data: a\r\n\r\ndata: b\r\n\r\n",
+            &[(None, "a", None), (None, "b", None)],
+        ),
+        (
+            "cr only",
+            "data: a\r\rdata: b\r\r",
+            &[(None, "a", None), (None, "b", None)],
+        ),
+        (
+            "mixed endings",
+            "data: a\r\n\ndata: b\n\r\n",
+            &[(None, "a", None), (None, "b", None)],
+        ),
+        ("bom", "\u{FEFF}data: a\n\n", &[(None, "a", None)]),
+        (
+            "bom only at start",
+            "\u{FEFF}data: a\n\n\u{FEFF}data: b\n\n",
+            &[(None, "a", None)],
+        ),
+        ("id", "id: 7\ndata: x\n\n", &[(None, "x", Some("7"))]),
+        (
+            "id with nul ignored",
+            "id: a\0b\ndata: x\n\n",
+            &[(None, "x", None)],
+        ),
+        (
+            "unknown field ignored",
+            "foo: bar\ndata: x\n\n",
+            &[(None, "x", None)],
+        ),
+        ("colon in value", "data: a:b\n\n", &[(None, "a:b", None)]),
+        ("utf-8", "data: é😀\n\n", &[(None, "é😀", None)]),
+        (
+            "event without data",
+            "event: x\n\ndata: y\n\n",
+            &[(None, "y", None)],
+        ),
+        (
+            "last event name wins",
+            "event: a\nevent: b\ndata: y\n\n",
+            &[(Some("b"), "y", None)],
+        ),
+        (
+            "extra blank lines",
+            "\n\ndata: y\n\n\n",
+            &[(None, "y", None)],
+        ),
+        (
+            "unterminated last event",
+            "data: a\n\ndata: b",
+            &[(None, "a", None), (None, "b", None)],
+        ),
+    ];
+    for (name, input, want) in cases {
+        for chunks in splits(input.as_bytes()) {
+            let blocks = decode(&chunks);
+            let got = events(&blocks);
+            let want: Vec<_> = want
+                .iter()
+                .map(|(e, d, i)| (e.map(String::from), d.to_string(), i.map(String::from)))
+                .collect();
+            assert_eq!(
+                got, want,
+                "case {name}: input {input:?} chunks {chunks:?}\nexpected {want:?}\nactual {got:?}"
+            );
+            let raw: Vec<u8> = blocks.iter().flat_map(|b| b.raw().to_vec()).collect();
+            assert_eq!(
+                raw,
+                input.as_bytes(),
+                "case {name}: raw bytes not preserved"
+            );
+        }
+    }
+}
+
+#[test]
+fn sse_retry_field() {
+    let cases: &[(&str, &str, Option<u64>)] = &[
+        ("valid", "retry: 1000\ndata: x\n\n", Some(1000)),
+        ("not digits", "retry: 1x\ndata: x\n\n", None),
+        ("empty", "retry:\ndata: x\n\n", None),
+    ];
+    for (name, input, want) in cases {
+        let blocks = decode(&[input.as_bytes()]);
+        assert_eq!(blocks[0].retry, *want, "case {name}: input {input:?}");
+    }
+}
+
+#[test]
+fn sse_line_ending_detected_across_splits() {
+    let cases: &[(&str, &str, LineEnding)] = &[
+        ("lf", "data: a\n\n", LineEnding::Lf),
+        ("crlf", "data: a\r\n\r\n", LineEnding::CrLf),
+        ("cr", "data: a\r\r", LineEnding::Cr),
+    ];
+    for (name, input, want) in cases {
+        for chunks in splits(input.as_bytes()) {
+            let blocks = decode(&chunks);
+            assert_eq!(blocks[0].ending, *want, "case {name}: chunks {chunks:?}");
+        }
+    }
+}
+
+#[test]
+fn sse_encode_keeps_the_block_shape() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "event and id kept, crlf kept",
+            "event: x\r\nid: 1\r\ndata: {\"a\":1}\r\n\r\n",
+            "{\"a\":2}",
+            "event: x\r\nid: 1\r\ndata: {\"a\":2}\r\n\r\n",
+        ),
+        (
+            "multi-line data collapses into the first data line's place",
+            ": c\ndata: {\ndata: \"a\":1}\nid: 9\n\n",
+            "{\"a\":2}",
+            ": c\ndata: {\"a\":2}\nid: 9\n\n",
+        ),
+        ("no space kept", "data:{}\n\n", "[]", "data:[]\n\n"),
+        (
+            "newline in new data",
+            "data: x\n\n",
+            "a\nb",
+            "data: a\ndata: b\n\n",
+        ),
+        (
+            "bom kept",
+            "\u{FEFF}data: x\n\n",
+            "y",
+            "\u{FEFF}data: y\n\n",
+        ),
+        ("cr", "data: x\r\r", "y", "data: y\r\r"),
+    ];
+    for (name, input, data, want) in cases {
+        for chunks in splits(input.as_bytes()) {
+            let blocks = decode(&chunks);
+            let block = blocks.iter().find(|b| b.data.is_some()).unwrap();
+            let mut out = Vec::new();
+            block.encode_with_data(data, &mut out);
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                *want,
+                "case {name}: input {input:?} chunks {chunks:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn sse_event_size_is_bounded() {
+    let mut d = Decoder::new(64);
+    let mut out = Vec::new();
+    d.push(b"data: small\n\n", &mut out).unwrap();
+    assert_eq!(out.len(), 1);
+    let big = vec![b'x'; 100];
+    let err = d.push(&big, &mut out).unwrap_err();
+    assert!(err.to_string().contains("64 bytes"), "{err}");
+    // Sticky: the stream cannot resume mid-event.
+    assert_eq!(d.push(b"\n\n", &mut out), Err(err.clone()));
+    assert_eq!(d.finish(&mut out), Err(err));
+}
+
+#[test]
+fn ndjson_lines_under_every_split() {
+    let input = "{\"a\":1}\n\n{\"b\":\"é\"}\r\n{\"c\":3}";
+    for chunks in splits(input.as_bytes()) {
+        let mut d = ndjson::Decoder::new(1 << 20);
+        let mut out = Vec::new();
+        for c in &chunks {
+            d.push(c, &mut out).unwrap();
+        }
+        d.finish(&mut out).unwrap();
+        let texts: Vec<&str> = out.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["{\"a\":1}", "", "{\"b\":\"é\"}", "{\"c\":3}"],
+            "chunks {chunks:?}"
+        );
+        let raw: Vec<u8> = out.iter().flat_map(|l| l.raw().to_vec()).collect();
+        assert_eq!(raw, input.as_bytes());
+        assert_eq!(out[2].ending, Some(LineEnding::CrLf));
+        assert_eq!(out[3].ending, None);
+    }
+}

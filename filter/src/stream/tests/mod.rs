@@ -1,0 +1,10 @@
+//! Stream tests: decoder grammar tables, redactor tables, fixtures, and properties over random
+//! chunkings (a deterministic PRNG; proptest is not a dependency).
+
+mod bounds;
+mod decoders;
+mod fixtures;
+mod gaps;
+mod redactor;
+mod rewriter;
+mod support;

@@ -1,0 +1,550 @@
+//! The rewriter: golden outputs for flushes and blocks per dialect, multi-key streams, and the
+//! invariant over random texts streamed in random deltas and random chunkings.
+
+use super::fixtures::{expected_texts, rewrite};
+use super::redactor::{planted, random_text};
+use super::support::{client_texts, detector, random_chunks, random_pieces, Rng};
+use crate::detect::Finding;
+use crate::entity::EntityType;
+use crate::stream::redactor::{Detector, FindingAction};
+use crate::stream::{StreamApi, StreamError, StreamOptions, StreamRewriter};
+
+fn run(api: StreamApi, input: &str) -> String {
+    String::from_utf8(rewrite(api, detector(), &[input.as_bytes()])).unwrap()
+}
+
+#[test]
+fn golden_flushes() {
+    let cases: &[(&str, StreamApi, &str, &str)] = &[
+        (
+            "openai: held text goes into a chunk synthesized before finish_reason",
+            StreamApi::OpenAiChat,
+            concat!(
+                "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail jane.doe@example.com\"},\"finish_reason\":null}]}\n\n",
+                "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n",
+                "data: [DONE]\n\n"
+            ),
+            concat!(
+                "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":null}]}\n\n",
+                "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail [REDACTED:EMAIL]\"},\"finish_reason\":null}]}\n\n",
+                "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n",
+                "data: [DONE]\n\n"
+            ),
+        ),
+        (
+            "openai: tool-call flush carries only index and arguments",
+            StreamApi::OpenAiChat,
+            concat!(
+                "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"k\\\":\\\"AKIAZ7Q3H2LMNP4RSTUV\\\"}\"}}]},\"finish_reason\":null}]}\n\n",
+                "data: [DONE]\n\n"
+            ),
+            concat!(
+                "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n",
+                "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"{\\\"k\\\":\\\"[REDACTED:AWS_ACCESS_KEY_ID]\\\"}\"}}]},\"finish_reason\":null}]}\n\n",
+                "data: [DONE]\n\n"
+            ),
+        ),
+        (
+            "anthropic: flush before content_block_stop, crlf kept",
+            StreamApi::AnthropicMessages,
+            concat!(
+                "event: content_block_delta\r\ndata: {\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":\"text_delta\",\"text\":\"key AKIAZ7Q3H2LMNP4RSTUV\"}}\r\n\r\n",
+                "event: content_block_stop\r\ndata: {\"type\":\"content_block_stop\",\"index\":2}\r\n\r\n"
+            ),
+            concat!(
+                "event: content_block_delta\r\ndata: {\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":\"text_delta\",\"text\":\"\"}}\r\n\r\n",
+                "event: content_block_delta\r\ndata: {\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":\"text_delta\",\"text\":\"key [REDACTED:AWS_ACCESS_KEY_ID]\"}}\r\n\r\n",
+                "event: content_block_stop\r\ndata: {\"type\":\"content_block_stop\",\"index\":2}\r\n\r\n"
+            ),
+        ),
+        (
+            "responses: synthesized delta takes the next sequence number, later events shift",
+            StreamApi::OpenAiResponses,
+            concat!(
+                "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":3,\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,\"delta\":\"to a@b.io\",\"logprobs\":[]}\n\n",
+                "event: response.output_text.done\ndata: {\"type\":\"response.output_text.done\",\"sequence_number\":4,\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,\"text\":\"to a@b.io\",\"logprobs\":[]}\n\n"
+            ),
+            concat!(
+                "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":3,\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,\"delta\":\"\",\"logprobs\":[]}\n\n",
+                "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":4,\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,\"delta\":\"to [REDACTED:EMAIL]\",\"logprobs\":[]}\n\n",
+                "event: response.output_text.done\ndata: {\"type\":\"response.output_text.done\",\"sequence_number\":5,\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,\"text\":\"to [REDACTED:EMAIL]\",\"logprobs\":[]}\n\n"
+            ),
+        ),
+        (
+            "gemini: the finishing chunk has a slot for the tail",
+            StreamApi::Gemini,
+            concat!(
+                "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"mail a@b.io\"}],\"role\":\"model\"},\"index\":0}]}\r\n\r\n",
+                "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\" ok\"}],\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}]}\r\n\r\n"
+            ),
+            concat!(
+                "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"\"}],\"role\":\"model\"},\"index\":0}]}\r\n\r\n",
+                "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"mail [REDACTED:EMAIL] ok\"}],\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}]}\r\n\r\n"
+            ),
+        ),
+        (
+            "ollama: the done line has a slot for the tail",
+            StreamApi::Ollama,
+            concat!(
+                "{\"model\":\"l\",\"message\":{\"role\":\"assistant\",\"content\":\"mail a@b.io\"},\"done\":false}\n",
+                "{\"model\":\"l\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true}\n"
+            ),
+            concat!(
+                "{\"model\":\"l\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":false}\n",
+                "{\"model\":\"l\",\"message\":{\"role\":\"assistant\",\"content\":\"mail [REDACTED:EMAIL]\"},\"done\":true}\n"
+            ),
+        ),
+        (
+            "end of stream without a terminal event: synthesized after the last event",
+            StreamApi::Ollama,
+            "{\"response\":\"mail a@b.io\",\"done\":false}\n",
+            "{\"response\":\"\",\"done\":false}\n{\"response\":\"mail [REDACTED:EMAIL]\",\"done\":false}\n",
+        ),
+        (
+            "gemini: strings in functionCall args are redacted whole",
+            StreamApi::Gemini,
+            "data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"send\",\"args\":{\"to\":\"a@b.io\",\"n\":1,\"cc\":[\"c@d.io\"]}}}],\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}]}\r\n\r\n",
+            "data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"send\",\"args\":{\"to\":\"[REDACTED:EMAIL]\",\"n\":1,\"cc\":[\"[REDACTED:EMAIL]\"]}}}],\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}]}\r\n\r\n",
+        ),
+        (
+            "ollama: strings in tool-call arguments are redacted whole",
+            StreamApi::Ollama,
+            "{\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"function\":{\"name\":\"f\",\"arguments\":{\"to\":\"a@b.io\"}}}]},\"done\":false}\n",
+            "{\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"function\":{\"name\":\"f\",\"arguments\":{\"to\":\"[REDACTED:EMAIL]\"}}}]},\"done\":false}\n",
+        ),
+        (
+            "responses: reasoning summary deltas are a text stream",
+            StreamApi::OpenAiResponses,
+            concat!(
+                "event: response.reasoning_summary_text.delta\ndata: {\"type\":\"response.reasoning_summary_text.delta\",\"sequence_number\":7,\"item_id\":\"rs_1\",\"output_index\":0,\"summary_index\":0,\"delta\":\"ask a@b.io\"}\n\n",
+                "event: response.reasoning_summary_text.done\ndata: {\"type\":\"response.reasoning_summary_text.done\",\"sequence_number\":8,\"item_id\":\"rs_1\",\"output_index\":0,\"summary_index\":0,\"text\":\"ask a@b.io\"}\n\n"
+            ),
+            concat!(
+                "event: response.reasoning_summary_text.delta\ndata: {\"type\":\"response.reasoning_summary_text.delta\",\"sequence_number\":7,\"item_id\":\"rs_1\",\"output_index\":0,\"summary_index\":0,\"delta\":\"\"}\n\n",
+                "event: response.reasoning_summary_text.delta\ndata: {\"type\":\"response.reasoning_summary_text.delta\",\"sequence_number\":8,\"item_id\":\"rs_1\",\"output_index\":0,\"summary_index\":0,\"delta\":\"ask [REDACTED:EMAIL]\"}\n\n",
+                "event: response.reasoning_summary_text.done\ndata: {\"type\":\"response.reasoning_summary_text.done\",\"sequence_number\":9,\"item_id\":\"rs_1\",\"output_index\":0,\"summary_index\":0,\"text\":\"ask [REDACTED:EMAIL]\"}\n\n"
+            ),
+        ),
+        (
+            "multi-line data is rewritten as valid data lines",
+            StreamApi::OpenAiChat,
+            "data: {\"choices\":[{\"index\":0,\ndata: \"delta\":{\"content\":\"mail a@b.io\"}}]}\n\ndata: [DONE]\n\n",
+            "data: {\"choices\":[{\"index\":0,\ndata: \"delta\":{\"content\":\"\"}}]}\n\ndata: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail [REDACTED:EMAIL]\"},\"finish_reason\":null}]}\n\ndata: [DONE]\n\n",
+        ),
+        (
+            "two gemini candidates and a thought part are separate streams",
+            StreamApi::Gemini,
+            concat!(
+                "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"think a@b.io\",\"thought\":true},{\"text\":\"x\"}]},\"index\":0},{\"content\":{\"parts\":[{\"text\":\"y\"}]},\"index\":1}]}\n\n",
+                "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"!\"}]},\"finishReason\":\"STOP\",\"index\":0},{\"content\":{\"parts\":[{\"text\":\"?\"}]},\"finishReason\":\"STOP\",\"index\":1}]}\n\n"
+            ),
+            concat!(
+                "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"\",\"thought\":true},{\"text\":\"\"}]},\"index\":0},{\"content\":{\"parts\":[{\"text\":\"\"}]},\"index\":1}]}\n\n",
+                "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"think [REDACTED:EMAIL]\",\"thought\":true}],\"role\":\"model\"},\"index\":0}]}\n\n",
+                "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"x!\"}]},\"finishReason\":\"STOP\",\"index\":0},{\"content\":{\"parts\":[{\"text\":\"y?\"}]},\"finishReason\":\"STOP\",\"index\":1}]}\n\n"
+            ),
+        ),
+        (
+            "comments, data-less blocks and unknown events pass through",
+            StreamApi::OpenAiChat,
+            ": keep-alive\n\nevent: weird\ndata: {\"x\":1}\n\nretry: 10\n\n",
+            ": keep-alive\n\nevent: weird\ndata: {\"x\":1}\n\nretry: 10\n\n",
+        ),
+    ];
+    for (name, api, input, want) in cases {
+        let got = run(*api, input);
+        assert_eq!(
+            got, *want,
+            "case {name}\ninput    {input:?}\nexpected {want:?}\nactual   {got:?}"
+        );
+    }
+}
+
+#[test]
+fn golden_block_events() {
+    let rules = vec!["entity.EMAIL".to_owned()];
+    let cases: &[(&str, StreamApi, &str)] = &[
+        (
+            "openai chat: error chunk then [DONE]",
+            StreamApi::OpenAiChat,
+            "data: {\"error\":{\"message\":\"Blocked (entity.EMAIL)\",\"type\":\"llm_warden_policy_violation\",\"param\":null,\"code\":\"response_blocked\"}}\n\ndata: [DONE]\n\n",
+        ),
+        (
+            "anthropic: error event",
+            StreamApi::AnthropicMessages,
+            "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"Blocked (entity.EMAIL)\"}}\n\n",
+        ),
+        (
+            "responses: error then response.failed",
+            StreamApi::OpenAiResponses,
+            "event: error\ndata: {\"type\":\"error\",\"code\":\"response_blocked\",\"message\":\"Blocked (entity.EMAIL)\",\"param\":null,\"error\":{\"message\":\"Blocked (entity.EMAIL)\",\"type\":\"llm_warden_policy_violation\",\"param\":null,\"code\":\"response_blocked\"}}\n\nevent: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"object\":\"response\",\"status\":\"failed\",\"error\":{\"code\":\"response_blocked\",\"message\":\"Blocked (entity.EMAIL)\"},\"output\":[]}}\n\n",
+        ),
+        (
+            "gemini: google error object",
+            StreamApi::Gemini,
+            "data: {\"error\":{\"code\":403,\"message\":\"Blocked (entity.EMAIL)\",\"status\":\"PERMISSION_DENIED\"}}\n\n",
+        ),
+        ("ollama: error line", StreamApi::Ollama, "{\"error\":\"Blocked (entity.EMAIL)\"}\n"),
+    ];
+    for (name, api, want) in cases {
+        let rw = StreamRewriter::new(*api, StreamOptions::default(), detector());
+        let got = String::from_utf8(rw.block_event("Blocked", &rules)).unwrap();
+        assert_eq!(
+            got, *want,
+            "case {name}\nexpected {want:?}\nactual   {got:?}"
+        );
+    }
+}
+
+#[test]
+fn block_event_continues_sequence_numbers() {
+    let mut rw = StreamRewriter::new(
+        StreamApi::OpenAiResponses,
+        StreamOptions::default(),
+        detector(),
+    );
+    let o = rw.push(b"event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"output\":[]}}\n\n");
+    let mut bytes = o.bytes;
+    bytes.extend(rw.block_event("Blocked", &[]));
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.contains("\"sequence_number\":1,\"code\""), "{text}");
+    assert!(
+        text.contains("\"sequence_number\":2,\"response\""),
+        "{text}"
+    );
+}
+
+struct Blocking;
+
+impl Detector for Blocking {
+    fn scan(&self, text: &str, out: &mut Vec<Finding>) {
+        detector().scan(text, out)
+    }
+    fn action(&self, _: EntityType) -> FindingAction {
+        FindingAction::Block
+    }
+}
+
+#[test]
+fn blocking_finding_ends_the_stream() {
+    let mut rw = StreamRewriter::new(
+        StreamApi::OpenAiChat,
+        StreamOptions::default(),
+        Box::new(Blocking),
+    );
+    let mut out = Vec::new();
+    let chunk = |t: &str| {
+        format!(
+            "data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":{}}}}}]}}\n\n",
+            serde_json::to_string(t).unwrap()
+        )
+    };
+    let o = rw.push(chunk(&"safe words ".repeat(40)).as_bytes());
+    assert_eq!(o.error, None);
+    out.extend(o.bytes);
+    let o = rw.push(chunk(&format!("mail jane.doe@example.com {}", "z".repeat(300))).as_bytes());
+    assert_eq!(
+        o.error,
+        Some(StreamError::Blocked {
+            entity: EntityType::Email
+        })
+    );
+    out.extend(o.bytes);
+    // Later input is ignored; the caller appends the block event and ends the stream.
+    assert_eq!(rw.push(chunk("more").as_bytes()).bytes, b"");
+    assert_eq!(rw.finish().bytes, b"");
+    out.extend(rw.block_event("Blocked", &["entity.EMAIL".into()]));
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.contains("jane.doe"), "{text}");
+    let texts = client_texts(StreamApi::OpenAiChat, text.as_bytes()).unwrap();
+    assert!(texts["c0"].starts_with("safe words"), "{texts:?}");
+}
+
+#[test]
+fn too_many_keys_is_an_error() {
+    let choices: Vec<String> = (0..70)
+        .map(|i| format!("{{\"index\":{i},\"delta\":{{\"content\":\"x\"}}}}"))
+        .collect();
+    let input = format!("data: {{\"choices\":[{}]}}\n\n", choices.join(","));
+    let mut rw = StreamRewriter::new(StreamApi::OpenAiChat, StreamOptions::default(), detector());
+    let o = rw.push(input.as_bytes());
+    assert_eq!(o.error, Some(StreamError::TooManyKeys { limit: 64 }));
+}
+
+fn sse(event: Option<&str>, data: &str) -> String {
+    match event {
+        Some(e) => format!("event: {e}\ndata: {data}\n\n"),
+        None => format!("data: {data}\n\n"),
+    }
+}
+
+fn q(s: &str) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+/// OpenAI chat, two choices interleaved (n=2), the second with a tool call.
+fn openai_stream(rng: &mut Rng, a: &str, b: &str) -> String {
+    let pa = random_pieces(rng, a, 12);
+    let pb = random_pieces(rng, b, 12);
+    let mut s = String::new();
+    let env = "\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\"";
+    s += &sse(None, &format!("{{{env},\"choices\":[{{\"index\":1,\"delta\":{{\"tool_calls\":[{{\"index\":0,\"id\":\"call\",\"type\":\"function\",\"function\":{{\"name\":\"f\",\"arguments\":\"\"}}}}]}},\"finish_reason\":null}}]}}"));
+    let n = pa.len().max(pb.len());
+    for i in 0..n {
+        if let Some(p) = pa.get(i) {
+            s += &sse(None, &format!("{{{env},\"choices\":[{{\"index\":0,\"delta\":{{\"content\":{}}},\"finish_reason\":null}}]}}", q(p)));
+        }
+        if let Some(p) = pb.get(i) {
+            s += &sse(None, &format!("{{{env},\"choices\":[{{\"index\":1,\"delta\":{{\"tool_calls\":[{{\"index\":0,\"function\":{{\"arguments\":{}}}}}]}},\"finish_reason\":null}}]}}", q(p)));
+        }
+    }
+    s += &sse(None, &format!("{{{env},\"choices\":[{{\"index\":0,\"delta\":{{}},\"finish_reason\":\"stop\"}},{{\"index\":1,\"delta\":{{}},\"finish_reason\":\"tool_calls\"}}]}}"));
+    s += "data: [DONE]\n\n";
+    s
+}
+
+fn anthropic_stream(rng: &mut Rng, a: &str, b: &str) -> String {
+    let mut s = String::new();
+    let ev = |t: &str, body: String| sse(Some(t), &format!("{{\"type\":\"{t}\"{body}}}"));
+    s += &ev("message_start", ",\"message\":{\"content\":[]}".into());
+    s += &ev(
+        "content_block_start",
+        ",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}".into(),
+    );
+    for p in random_pieces(rng, a, 12) {
+        s += &ev(
+            "content_block_delta",
+            format!(
+                ",\"index\":0,\"delta\":{{\"type\":\"text_delta\",\"text\":{}}}",
+                q(&p)
+            ),
+        );
+    }
+    s += &ev("content_block_stop", ",\"index\":0".into());
+    s += &ev(
+        "content_block_start",
+        ",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"input\":{}}".into(),
+    );
+    for p in random_pieces(rng, b, 12) {
+        s += &ev(
+            "content_block_delta",
+            format!(
+                ",\"index\":1,\"delta\":{{\"type\":\"input_json_delta\",\"partial_json\":{}}}",
+                q(&p)
+            ),
+        );
+    }
+    s += &ev("content_block_stop", ",\"index\":1".into());
+    s += &ev("message_stop", String::new());
+    s
+}
+
+fn responses_stream(rng: &mut Rng, a: &str, b: &str) -> String {
+    let mut s = String::new();
+    let mut seq = 0;
+    let mut ev = |t: &str, body: String| {
+        seq += 1;
+        sse(
+            Some(t),
+            &format!("{{\"type\":\"{t}\",\"sequence_number\":{seq}{body}}}"),
+        )
+    };
+    for p in random_pieces(rng, a, 12) {
+        s += &ev(
+            "response.output_text.delta",
+            format!(
+                ",\"item_id\":\"m\",\"output_index\":0,\"content_index\":0,\"delta\":{}",
+                q(&p)
+            ),
+        );
+    }
+    s += &ev(
+        "response.output_text.done",
+        format!(
+            ",\"item_id\":\"m\",\"output_index\":0,\"content_index\":0,\"text\":{}",
+            q(a)
+        ),
+    );
+    for p in random_pieces(rng, b, 12) {
+        s += &ev(
+            "response.function_call_arguments.delta",
+            format!(",\"item_id\":\"f\",\"output_index\":1,\"delta\":{}", q(&p)),
+        );
+    }
+    s += &ev(
+        "response.function_call_arguments.done",
+        format!(
+            ",\"item_id\":\"f\",\"output_index\":1,\"arguments\":{}",
+            q(b)
+        ),
+    );
+    s += &ev("response.completed", format!(",\"response\":{{\"output\":[{{\"type\":\"message\",\"content\":[{{\"type\":\"output_text\",\"text\":{}}}]}},{{\"type\":\"function_call\",\"arguments\":{}}}]}}", q(a), q(b)));
+    s
+}
+
+/// Gemini, two candidates in one stream, both finishing on the last chunk.
+fn gemini_stream(rng: &mut Rng, a: &str, b: &str) -> String {
+    let pa = random_pieces(rng, a, 24);
+    let pb = random_pieces(rng, b, 24);
+    let n = pa.len().max(pb.len());
+    let mut s = String::new();
+    for i in 0..n {
+        let mut cands = Vec::new();
+        for (c, pieces) in [pa.as_slice(), pb.as_slice()].into_iter().enumerate() {
+            let last = i + 1 == n;
+            if pieces.get(i).is_none() && !last {
+                continue;
+            }
+            let t = pieces.get(i).map_or(String::new(), |p| q(p));
+            let parts = if t.is_empty() {
+                "[]".to_owned()
+            } else {
+                format!("[{{\"text\":{t}}}]")
+            };
+            let finish = if last {
+                ",\"finishReason\":\"STOP\""
+            } else {
+                ""
+            };
+            cands.push(format!(
+                "{{\"content\":{{\"parts\":{parts},\"role\":\"model\"}}{finish},\"index\":{c}}}"
+            ));
+        }
+        s += &format!(
+            "data: {{\"candidates\":[{}],\"modelVersion\":\"g\"}}\r\n\r\n",
+            cands.join(",")
+        );
+    }
+    s
+}
+
+/// Ollama `/api/chat`, one text, a final `done` line.
+fn ollama_stream(rng: &mut Rng, a: &str, b: &str) -> String {
+    let mut s = String::new();
+    for p in random_pieces(rng, &format!("{a}{b}"), 12) {
+        s += &format!("{{\"model\":\"l\",\"message\":{{\"role\":\"assistant\",\"content\":{}}},\"done\":false}}\n", q(&p));
+    }
+    s + "{\"model\":\"l\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true}\n"
+}
+
+#[test]
+fn property_random_texts_through_each_dialect() {
+    let planted = planted();
+    let refs: Vec<&str> = planted.iter().map(String::as_str).collect();
+    type Builder = fn(&mut Rng, &str, &str) -> String;
+    let builders: &[(&str, StreamApi, Builder)] = &[
+        ("openai chat", StreamApi::OpenAiChat, openai_stream),
+        ("anthropic", StreamApi::AnthropicMessages, anthropic_stream),
+        ("responses", StreamApi::OpenAiResponses, responses_stream),
+        ("gemini", StreamApi::Gemini, gemini_stream),
+        ("ollama", StreamApi::Ollama, ollama_stream),
+    ];
+    let mut rng = Rng(0xABCDEF);
+    for (name, api, build) in builders {
+        for case in 0..60 {
+            let a = random_text(&mut rng, &refs);
+            let b = random_text(&mut rng, &refs);
+            let input = build(&mut rng, &a, &b);
+            let want = expected_texts(*api, input.as_bytes());
+            for _ in 0..2 {
+                let chunks = random_chunks(&mut rng, input.as_bytes());
+                let out = rewrite(*api, detector(), &chunks);
+                let got = client_texts(*api, &out).unwrap_or_else(|e| {
+                    panic!(
+                        "{name} case {case}: invalid output: {e}\ninput {input:?}\noutput {:?}",
+                        String::from_utf8_lossy(&out)
+                    )
+                });
+                assert_eq!(got, want, "{name} case {case}: input {input:?}");
+                let text = String::from_utf8_lossy(&out);
+                for secret in &planted {
+                    assert!(
+                        !text.contains(secret.as_str()),
+                        "{name} case {case}: {secret:?} leaked"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn api_from_path_and_content_type() {
+    let cases: &[(&str, Option<StreamApi>)] = &[
+        ("/v1/chat/completions", Some(StreamApi::OpenAiChat)),
+        (
+            "/openai/deployments/gpt/chat/completions?api-version=1",
+            Some(StreamApi::OpenAiChat),
+        ),
+        ("/v1/responses", Some(StreamApi::OpenAiResponses)),
+        ("/v1/messages", Some(StreamApi::AnthropicMessages)),
+        (
+            "/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse",
+            Some(StreamApi::Gemini),
+        ),
+        (
+            "/v1beta/models/gemini-2.0-flash:streamGenerateContent",
+            None,
+        ),
+        ("/api/chat", Some(StreamApi::Ollama)),
+        ("/api/generate", Some(StreamApi::Ollama)),
+        ("/v1/embeddings", None),
+    ];
+    for (path, want) in cases {
+        assert_eq!(StreamApi::from_path(path), *want, "path {path}");
+    }
+    assert!(StreamApi::OpenAiChat.is_stream_content_type("text/event-stream; charset=utf-8"));
+    assert!(!StreamApi::OpenAiChat.is_stream_content_type("application/json"));
+    assert!(StreamApi::Ollama.is_stream_content_type("application/x-ndjson"));
+}
+
+#[test]
+fn a_tool_call_is_flushed_before_the_next_one_starts() {
+    let call = |j: u32, id: bool, args: &str| {
+        let head = if id {
+            format!("\"id\":\"call_{j}\",\"type\":\"function\",\"function\":{{\"name\":\"f\",\"arguments\":{}}}", q(args))
+        } else {
+            format!("\"function\":{{\"arguments\":{}}}", q(args))
+        };
+        sse(None, &format!("{{\"choices\":[{{\"index\":0,\"delta\":{{\"tool_calls\":[{{\"index\":{j},{head}}}]}}}}]}}"))
+    };
+    let input = [
+        call(0, true, ""),
+        call(0, false, "{\"to\":\"a@b.io\"}"),
+        call(1, true, ""),
+        call(1, false, "{}"),
+        "data: [DONE]\n\n".to_owned(),
+    ]
+    .concat();
+    let out = run(StreamApi::OpenAiChat, &input);
+    let events = super::support::parse_sse(out.as_bytes()).unwrap();
+    let first_call_1 = events
+        .iter()
+        .position(|e| e.data.contains("call_1"))
+        .unwrap();
+    let tail_0 = events
+        .iter()
+        .position(|e| e.data.contains("[REDACTED:EMAIL]"))
+        .unwrap();
+    assert!(
+        tail_0 < first_call_1,
+        "call 0's tail after call 1 started: {out}"
+    );
+}
+
+#[test]
+fn non_json_data_fails_closed_unless_allowed() {
+    let input = b"data: {\"choices\":[]}\n\ndata: not json a@b.io\n\ndata: [DONE]\n\n";
+    let mut rw = StreamRewriter::new(StreamApi::OpenAiChat, StreamOptions::default(), detector());
+    let o = rw.push(input);
+    assert_eq!(o.error, Some(StreamError::Malformed));
+    assert_eq!(o.bytes, b"data: {\"choices\":[]}\n\n");
+    let lax = StreamOptions {
+        strict_json: false,
+        ..StreamOptions::default()
+    };
+    let mut rw = StreamRewriter::new(StreamApi::OpenAiChat, lax, detector());
+    let o = rw.push(input);
+    assert_eq!(o.error, None);
+    assert_eq!(o.bytes, input);
+}
