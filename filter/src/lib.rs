@@ -7,6 +7,7 @@
 // Tests slice strings at offsets they just computed; clippy.toml cannot allow this lint in tests.
 #![cfg_attr(test, allow(clippy::string_slice))]
 
+pub mod agency;
 pub mod config;
 pub mod detect;
 pub mod dialect;

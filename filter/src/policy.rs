@@ -188,6 +188,8 @@ pub struct Policy {
     pub response: ResponsePolicy,
     pub limits: Limits,
     pub on_body_error: BodyErrors,
+    /// Tools, models, budgets and system-prompt leak rules.
+    pub agency: crate::agency::Agency,
 }
 
 /// Largest bodies inspected, in bytes.
@@ -260,6 +262,8 @@ impl Policy {
     /// Whether responses under this policy need their bodies read.
     pub fn inspects_responses(&self) -> bool {
         self.response.entities.is_some()
+            || self.agency.tools.is_some()
+            || self.agency.leaks.is_some()
     }
 
     /// Whether requests under this policy need their bodies read.
@@ -267,6 +271,7 @@ impl Policy {
         self.request.injection.is_some()
             || !self.request.deny_patterns.is_empty()
             || self.request.entities.is_some()
+            || !self.agency.is_empty()
     }
 }
 

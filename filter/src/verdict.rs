@@ -39,6 +39,16 @@ pub enum BlockReason {
     MalformedBody,
     /// A response that cannot be inspected (too large, compressed, malformed).
     ResponseNotInspectable,
+    /// A request offering a tool outside the allow-list.
+    ToolNotAllowed,
+    /// A request for a model outside the allow-list.
+    ModelNotAllowed,
+    /// A conversation over a budget (messages, characters, tools, parts).
+    BudgetExceeded,
+    /// A response calling a tool outside the allow-list.
+    ToolCallNotAllowed,
+    /// A response repeating the system prompt (canary or protected snippet).
+    SystemPromptLeak,
 }
 
 impl BlockReason {
@@ -51,6 +61,11 @@ impl BlockReason {
             BlockReason::UnsupportedEncoding => "unsupported_content_encoding",
             BlockReason::MalformedBody => "invalid_request_body",
             BlockReason::ResponseNotInspectable => "response_not_inspectable",
+            BlockReason::ToolNotAllowed => "tool_not_allowed",
+            BlockReason::ModelNotAllowed => "model_not_allowed",
+            BlockReason::BudgetExceeded => "budget_exceeded",
+            BlockReason::ToolCallNotAllowed => "tool_call_not_allowed",
+            BlockReason::SystemPromptLeak => "system_prompt_leak",
         }
     }
 
@@ -59,7 +74,7 @@ impl BlockReason {
         match self {
             BlockReason::TooLarge => Some(413),
             BlockReason::UnsupportedEncoding => Some(415),
-            BlockReason::MalformedBody => Some(400),
+            BlockReason::MalformedBody | BlockReason::BudgetExceeded => Some(400),
             BlockReason::ResponseNotInspectable => Some(502),
             _ => None,
         }

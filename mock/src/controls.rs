@@ -32,6 +32,8 @@ pub const H_STATUS: &str = "x-mock-status";
 pub const H_CONTENT_TYPE: &str = "x-mock-content-type";
 /// `name: value` to add to the response (e.g. `content-encoding: gzip` with a raw gzip body).
 pub const H_RESPONSE_HEADER: &str = "x-mock-response-header";
+/// `1`: the reply repeats the request's system prompt (a model leaking its instructions).
+pub const H_ECHO_SYSTEM: &str = "x-mock-echo-system";
 /// `name: value` to send as a response trailer (sent on HTTP/2; HTTP/1.1 only when chunked).
 pub const H_TRAILER: &str = "x-mock-trailer";
 pub const H_RAW_B64: &str = "x-mock-raw-b64";
@@ -59,6 +61,8 @@ pub struct Controls {
     pub extra_headers: Vec<(HeaderName, HeaderValue)>,
     /// Response trailers.
     pub trailers: Vec<(HeaderName, HeaderValue)>,
+    /// Reply with the request's system prompt.
+    pub echo_system: bool,
     /// Exact response body bytes (bypasses the API emulation).
     pub raw_body: Option<Bytes>,
     /// Abort the connection after this many body bytes.
@@ -135,6 +139,9 @@ impl Controls {
             content_type,
             extra_headers,
             trailers,
+            echo_system: headers
+                .get(H_ECHO_SYSTEM)
+                .is_some_and(|v| v.as_bytes() == b"1"),
             raw_body,
             reset_after_bytes: parse_num::<usize>(headers, H_RESET_AFTER_BYTES)?,
             prompt_tokens: parse_num::<u64>(headers, H_PROMPT_TOKENS)?,

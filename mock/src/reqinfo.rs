@@ -18,6 +18,9 @@ pub struct RequestInfo {
     pub include_usage: bool,
     /// Estimated prompt tokens (see [`estimate_tokens`]).
     pub prompt_tokens: u64,
+    /// The system prompt as the provider received it (OpenAI system/developer messages,
+    /// Anthropic `system`, Responses `instructions`), for `x-mock-echo-system`.
+    pub system: String,
 }
 
 impl RequestInfo {
@@ -42,6 +45,7 @@ impl RequestInfo {
                         .and_then(Value::as_bool)
                         == Some(true),
                     prompt_tokens: estimate_tokens(chars),
+                    system: system_prompt(&map),
                 }
             }
             _ => RequestInfo {
@@ -49,9 +53,40 @@ impl RequestInfo {
                 stream: false,
                 include_usage: false,
                 prompt_tokens: estimate_tokens(String::from_utf8_lossy(body).chars().count()),
+                system: String::new(),
             },
         }
     }
+}
+
+/// The system prompt text of a request, joined with newlines.
+fn system_prompt(map: &serde_json::Map<String, Value>) -> String {
+    fn text(v: &Value) -> Vec<&str> {
+        match v {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(parts) => parts
+                .iter()
+                .filter_map(|p| p.get("text").and_then(Value::as_str))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+    let mut out: Vec<&str> = Vec::new();
+    for key in ["system", "instructions"] {
+        out.extend(map.get(key).map(text).unwrap_or_default());
+    }
+    for m in map
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let role = m.get("role").and_then(Value::as_str).unwrap_or_default();
+        if role == "system" || role == "developer" {
+            out.extend(m.get("content").map(text).unwrap_or_default());
+        }
+    }
+    out.join("\n")
 }
 
 /// Chars of prompt text in a message structure: every string leaf except the structural

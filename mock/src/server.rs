@@ -3,6 +3,7 @@
 //! One hyper HTTP/1.1 connection task per socket and no middleware, so the mock stays far
 //! cheaper than the Envoy + Wasm path it sits behind in benchmarks.
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -304,7 +305,11 @@ fn payload(
             .unwrap_or_else(|| estimate_tokens(controls.reply.chars().count())),
     };
     let id = state.next_id.fetch_add(1, Ordering::Relaxed);
-    let reply = controls.reply.clone();
+    let reply = if controls.echo_system {
+        Cow::Owned(format!("My instructions are: {}", info.system))
+    } else {
+        controls.reply.clone()
+    };
     match (api, info.stream) {
         (Api::OpenAi, false) => {
             Payload::buffered(openai::completion(id, &info.model, &reply, usage), JSON)

@@ -7,6 +7,7 @@ pub mod spec;
 
 pub use error::{ConfigError, ConfigErrors};
 
+use crate::agency::{Agency, Budgets, Fingerprint, Glob, LeakRules, ModelRules, ToolRules};
 use crate::detect::injection::InjectionScreen;
 use crate::detect::patterns::{Pattern, MAX_PATTERNS};
 use crate::entity::{EntityType, Group};
@@ -14,7 +15,9 @@ use crate::policy::{
     Audit, BodyErrors, Config, EntityRules, HeaderCondition, HeaderMatch, HostMatch, InjectionRule,
     Limits, Policy, RequestPolicy, ResponsePolicy, Route,
 };
-use spec::{Action, AuditLevel, ConfigSpec, EntitySpec, Mode, OnError, PolicySpec};
+use spec::{
+    Action, AuditLevel, ConfigSpec, EntitySpec, LeakAction, Mode, OnError, PolicySpec, ToolAction,
+};
 
 /// The policy every config has unless it defines its own policy of this name.
 pub const DEFAULT_POLICY: &str = "default";
@@ -406,6 +409,8 @@ fn compile_policy(
         malformed_response: e.malformed_response.unwrap_or(OnError::Pass),
     };
 
+    let agency = compile_agency(p, path, errors);
+
     (errors.len() == errors_before).then(|| Policy {
         name: name.to_string(),
         mode: p.mode.unwrap_or(Mode::Enforce),
@@ -420,7 +425,99 @@ fn compile_policy(
         },
         limits,
         on_body_error,
+        agency,
     })
+}
+
+/// Glob lists must name something: an empty pattern would match only the empty name.
+fn globs(list: &[String], at: &str, errors: &mut Vec<ConfigError>) -> Vec<Glob> {
+    list.iter()
+        .enumerate()
+        .filter_map(|(i, g)| {
+            if g.is_empty() {
+                errors.push(ConfigError::new(format!("{at}[{i}]"), "must not be empty"));
+                None
+            } else {
+                Some(Glob::new(g))
+            }
+        })
+        .collect()
+}
+
+fn compile_agency(p: &PolicySpec, path: &str, errors: &mut Vec<ConfigError>) -> Agency {
+    let positive = |v: Option<u64>, at: String, errors: &mut Vec<ConfigError>| -> Option<u64> {
+        if v == Some(0) {
+            errors.push(ConfigError::new(at, "must be at least 1"));
+        }
+        v
+    };
+    let tools = p.tools.as_ref().and_then(|t| {
+        let allow = t.allow.as_ref()?;
+        Some(ToolRules {
+            allow: globs(allow, &format!("{path}.tools.allow"), errors),
+            strip: t.on_disallowed == Some(ToolAction::Strip),
+        })
+    });
+    let models = p.models.as_ref().map(|m| ModelRules {
+        allow: globs(
+            m.allow.as_deref().unwrap_or_default(),
+            &format!("{path}.models.allow"),
+            errors,
+        ),
+        max_output_tokens: positive(
+            m.max_output_tokens,
+            format!("{path}.models.maxOutputTokens"),
+            errors,
+        ),
+    });
+    let b = p.budgets.clone().unwrap_or_default();
+    let budgets = Budgets {
+        max_messages: positive(
+            b.max_messages,
+            format!("{path}.budgets.maxMessages"),
+            errors,
+        ),
+        max_chars_per_message: positive(
+            b.max_chars_per_message,
+            format!("{path}.budgets.maxCharsPerMessage"),
+            errors,
+        ),
+        max_tools: positive(b.max_tools, format!("{path}.budgets.maxTools"), errors),
+        max_parts: positive(b.max_parts, format!("{path}.budgets.maxParts"), errors),
+    };
+    let leaks = p.system_prompt.as_ref().and_then(|sp| {
+        let at = format!("{path}.systemPrompt");
+        let threshold = sp.threshold.unwrap_or(0.5);
+        if !(threshold > 0.0 && threshold <= 1.0) {
+            errors.push(ConfigError::new(
+                format!("{at}.threshold"),
+                format!("{threshold} is outside (0, 1]"),
+            ));
+        }
+        let mut fingerprints = Vec::new();
+        for (i, snippet) in sp.protect.iter().flatten().enumerate() {
+            match Fingerprint::new(snippet) {
+                Some(f) => fingerprints.push(f),
+                None => errors.push(ConfigError::new(
+                    format!("{at}.protect[{i}]"),
+                    "has no words",
+                )),
+            }
+        }
+        let canary = sp.canary.unwrap_or(false);
+        (canary || !fingerprints.is_empty()).then(|| LeakRules {
+            canary,
+            fingerprints,
+            threshold,
+            action: sp.on_leak.unwrap_or(LeakAction::Block),
+        })
+    });
+    Agency {
+        tools,
+        models,
+        budgets,
+        leaks,
+    }
 }
 
 /// The action per entity type for one direction, from the `secrets` and `pii` groups.

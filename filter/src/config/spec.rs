@@ -91,6 +91,71 @@ pub struct PolicySpec {
     pub response: Option<ResponseSpec>,
     pub limits: Option<LimitsSpec>,
     pub on_body_error: Option<BodyErrorSpec>,
+    /// Which tools a request may offer and a response may call.
+    pub tools: Option<ToolsSpec>,
+    /// Which models may be asked, and how many output tokens.
+    pub models: Option<ModelsSpec>,
+    /// Size limits on the conversation itself.
+    pub budgets: Option<BudgetsSpec>,
+    /// System-prompt leak detection.
+    pub system_prompt: Option<SystemPromptSpec>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ToolsSpec {
+    /// Tool / function names allowed (`*` and `?` globs). Absent: every tool is allowed.
+    pub allow: Option<Vec<String>>,
+    /// A request offering a tool outside `allow`: `block` it, or `strip` those tools.
+    pub on_disallowed: Option<ToolAction>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ToolAction {
+    Block,
+    Strip,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ModelsSpec {
+    /// Model names allowed (`*` and `?` globs). Absent: every model.
+    pub allow: Option<Vec<String>>,
+    /// Cap on `max_tokens` / `max_completion_tokens` / `max_output_tokens`: larger values are
+    /// rewritten to the cap, and the cap is added where the request sets none.
+    pub max_output_tokens: Option<u64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BudgetsSpec {
+    pub max_messages: Option<u64>,
+    pub max_chars_per_message: Option<u64>,
+    pub max_tools: Option<u64>,
+    /// Content parts (text, images, files) in one message.
+    pub max_parts: Option<u64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SystemPromptSpec {
+    /// Insert a per-request random canary into the system prompt and watch responses for it.
+    pub canary: Option<bool>,
+    /// Protected system-prompt snippets, detected in responses by word n-gram overlap.
+    pub protect: Option<Vec<String>>,
+    /// Share of a snippet's n-grams an answer must repeat to count as a leak (0, 1].
+    pub threshold: Option<f32>,
+    /// A leak in a response: `block` it, or `redact` (the canary token, or the whole text
+    /// that repeats a protected snippet).
+    pub on_leak: Option<LeakAction>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum LeakAction {
+    Block,
+    Redact,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -222,6 +287,28 @@ impl PolicySpec {
             limits: merge(&self.limits, &base.limits, |c, b| LimitsSpec {
                 max_request_bytes: c.max_request_bytes.or(b.max_request_bytes),
                 max_response_bytes: c.max_response_bytes.or(b.max_response_bytes),
+            }),
+            tools: merge(&self.tools, &base.tools, |c, b| ToolsSpec {
+                allow: c.allow.clone().or_else(|| b.allow.clone()),
+                on_disallowed: c.on_disallowed.or(b.on_disallowed),
+            }),
+            models: merge(&self.models, &base.models, |c, b| ModelsSpec {
+                allow: c.allow.clone().or_else(|| b.allow.clone()),
+                max_output_tokens: c.max_output_tokens.or(b.max_output_tokens),
+            }),
+            budgets: merge(&self.budgets, &base.budgets, |c, b| BudgetsSpec {
+                max_messages: c.max_messages.or(b.max_messages),
+                max_chars_per_message: c.max_chars_per_message.or(b.max_chars_per_message),
+                max_tools: c.max_tools.or(b.max_tools),
+                max_parts: c.max_parts.or(b.max_parts),
+            }),
+            system_prompt: merge(&self.system_prompt, &base.system_prompt, |c, b| {
+                SystemPromptSpec {
+                    canary: c.canary.or(b.canary),
+                    protect: c.protect.clone().or_else(|| b.protect.clone()),
+                    threshold: c.threshold.or(b.threshold),
+                    on_leak: c.on_leak.or(b.on_leak),
+                }
             }),
             on_body_error: merge(&self.on_body_error, &base.on_body_error, |c, b| {
                 BodyErrorSpec {

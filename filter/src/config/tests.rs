@@ -259,6 +259,26 @@ fn schema_matches_the_parser() {
             defs["policy"]["properties"]["onBodyError"].clone(),
         ),
         (
+            "tools",
+            r#"{"policies":{"p":{"tools":{"zz":1}}}}"#.into(),
+            defs["policy"]["properties"]["tools"].clone(),
+        ),
+        (
+            "models",
+            r#"{"policies":{"p":{"models":{"zz":1}}}}"#.into(),
+            defs["policy"]["properties"]["models"].clone(),
+        ),
+        (
+            "budgets",
+            r#"{"policies":{"p":{"budgets":{"zz":1}}}}"#.into(),
+            defs["policy"]["properties"]["budgets"].clone(),
+        ),
+        (
+            "systemPrompt",
+            r#"{"policies":{"p":{"systemPrompt":{"zz":1}}}}"#.into(),
+            defs["policy"]["properties"]["systemPrompt"].clone(),
+        ),
+        (
             "audit",
             r#"{"audit":{"zz":1}}"#.into(),
             schema["properties"]["audit"].clone(),

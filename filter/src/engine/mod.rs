@@ -1,7 +1,8 @@
 //! The request and response pipelines: body in, decision out. Pure Rust, no host calls, so
 //! every path is testable natively and the glue is a `match` on the result.
 
-use crate::config::spec::{Action, Mode, OnError};
+use crate::agency::{Leak, Violation};
+use crate::config::spec::{Action, LeakAction, Mode, OnError};
 use crate::detect::Finding;
 use crate::dialect::{request_segments, response_segments, Api, Role, Segment};
 use crate::json::{self, Edit};
@@ -24,6 +25,17 @@ fn screened(role: Role) -> bool {
 
 /// Inspects a complete request body. `path` is the request path (API detection).
 pub fn inspect_request(policy: &Policy, path: &str, body: &[u8]) -> Decision {
+    inspect_request_with(policy, path, body, None)
+}
+
+/// As `inspect_request`, inserting `canary` into the system prompt when the policy watches
+/// for system-prompt leaks (the glue makes one random token per request).
+pub fn inspect_request_with(
+    policy: &Policy,
+    path: &str,
+    body: &[u8],
+    canary: Option<&str>,
+) -> Decision {
     let mut report = Report::new(
         Direction::Request,
         &policy.name,
@@ -86,26 +98,67 @@ pub fn inspect_request(policy: &Policy, path: &str, body: &[u8]) -> Decision {
         }
     }
 
-    let edits = match &policy.request.entities {
-        Some(rules) => apply_entities(rules, &segments, &mut report, &mut block),
+    let redacted = match &policy.request.entities {
+        Some(rules) => redact_entities(rules, &segments, &mut report, &mut block),
         None => Vec::new(),
     };
-    decide(policy, api, text, edits, block, report)
+    let mut edits = string_edits(&segments, redacted);
+    let mut rewrote = !edits.is_empty();
+
+    let checks = policy.agency.check_request(api, text, &doc);
+    match checks.violation {
+        Some(Violation::Budget(rule)) => {
+            report.rules.push(rule);
+            block.get_or_insert(BlockReason::BudgetExceeded);
+        }
+        Some(Violation::Policy(rule)) => {
+            let reason = if rule.starts_with("models.") {
+                BlockReason::ModelNotAllowed
+            } else {
+                BlockReason::ToolNotAllowed
+            };
+            report.rules.push(rule);
+            block.get_or_insert(reason);
+        }
+        None => {}
+    }
+    rewrote |= !checks.edits.is_empty();
+    report
+        .rules
+        .extend(checks.applied.iter().map(|r| r.to_string()));
+    edits.extend(checks.edits);
+    if let Some(token) = canary {
+        // Not a change worth reporting on its own: every request under the policy gets one.
+        policy
+            .agency
+            .insert_canary(api, text, &doc, token, &mut edits);
+    }
+    decide(policy, api, text, edits, rewrote, block, report)
 }
 
 /// Inspects a complete, non-streamed response body for the API the request spoke.
 pub fn inspect_response(policy: &Policy, api: Option<Api>, body: &[u8]) -> Decision {
+    inspect_response_with(policy, api, body, None)
+}
+
+/// As `inspect_response`, also watching for the request's system-prompt `canary`.
+pub fn inspect_response_with(
+    policy: &Policy,
+    api: Option<Api>,
+    body: &[u8],
+    canary: Option<&str>,
+) -> Decision {
     let mut report = Report::new(
         Direction::Response,
         &policy.name,
         policy.mode == Mode::Monitor,
     );
-    let Some(rules) = &policy.response.entities else {
+    if !policy.inspects_responses() {
         return Decision {
             verdict: Verdict::Continue,
             report,
         };
-    };
+    }
     let (text, doc) = match parse_body(body) {
         Ok(parsed) => parsed,
         Err(reason) => {
@@ -120,8 +173,49 @@ pub fn inspect_response(policy: &Policy, api: Option<Api>, body: &[u8]) -> Decis
     report.api = Some(api);
     let segments = response_segments(api, &doc);
     let mut block = None;
-    let edits = apply_entities(rules, &segments, &mut report, &mut block);
-    decide(policy, api, text, edits, block, report)
+    let mut redacted = match &policy.response.entities {
+        Some(rules) => redact_entities(rules, &segments, &mut report, &mut block),
+        None => vec![None; segments.len()],
+    };
+    if policy.agency.check_tool_calls(api, &doc).is_some() {
+        report.rules.push("tools.allowCall".into());
+        block.get_or_insert(BlockReason::ToolCallNotAllowed);
+    }
+    for (segment, new_text) in segments.iter().zip(redacted.iter_mut()) {
+        let leaks = policy.agency.leaks(segment.text(), canary);
+        let Some(&strongest) = leaks.first() else {
+            continue;
+        };
+        for leak in &leaks {
+            let rule = leak.rule().to_string();
+            if !report.rules.contains(&rule) {
+                report.rules.push(rule);
+            }
+        }
+        if policy.agency.leak_action() == LeakAction::Block {
+            block.get_or_insert(BlockReason::SystemPromptLeak);
+            continue;
+        }
+        let current = new_text
+            .take()
+            .unwrap_or_else(|| segment.text().to_string());
+        *new_text = Some(match (strongest, canary) {
+            (Leak::Canary, Some(token)) => current.replace(token, "[REDACTED:CANARY]"),
+            _ => "[REDACTED:SYSTEM_PROMPT]".to_string(),
+        });
+    }
+    let edits = string_edits(&segments, redacted);
+    let rewrote = !edits.is_empty();
+    decide(policy, api, text, edits, rewrote, block, report)
+}
+
+/// Edits for the segments whose text changed (`Some(new text)`, by segment index).
+fn string_edits(segments: &[Segment<'_>], redacted: Vec<Option<String>>) -> Vec<Edit> {
+    segments
+        .iter()
+        .zip(redacted)
+        .filter_map(|(segment, new)| new.map(|text| Edit::string(segment.literal, &text)))
+        .collect()
 }
 
 fn parse_body(body: &[u8]) -> Result<(&str, json::Value), PassReason> {
@@ -189,17 +283,17 @@ fn pass_through(mut report: Report, reason: PassReason) -> Decision {
     }
 }
 
-/// Scans every segment, records findings, returns the edits for redacted ones and notes a
-/// block when a blocking type was found.
-fn apply_entities(
+/// Scans every segment, records findings, returns each segment's redacted text (`None` where
+/// nothing was redacted) and notes a block when a blocking type was found.
+fn redact_entities(
     rules: &EntityRules,
     segments: &[Segment<'_>],
     report: &mut Report,
     block: &mut Option<BlockReason>,
-) -> Vec<Edit> {
-    let mut edits = Vec::new();
+) -> Vec<Option<String>> {
+    let mut out = vec![None; segments.len()];
     let mut findings: Vec<Finding> = Vec::new();
-    for segment in segments {
+    for (index, segment) in segments.iter().enumerate() {
         findings.clear();
         rules.scanner.scan(segment.text(), &mut findings);
         if findings.is_empty() {
@@ -237,34 +331,41 @@ fn apply_entities(
         }
         if cursor > 0 {
             redacted.push_str(text.get(cursor..).unwrap_or_default());
-            edits.push(Edit::string(segment.literal, &redacted));
+            if let Some(slot) = out.get_mut(index) {
+                *slot = Some(redacted);
+            }
         }
     }
-    edits
+    out
 }
 
+/// `rewrote`: whether the edits change what the caller would notice (a redaction, a stripped
+/// tool, a capped limit), as opposed to only inserting the canary.
 fn decide(
     policy: &Policy,
     api: Api,
     text: &str,
     edits: Vec<Edit>,
+    rewrote: bool,
     block: Option<BlockReason>,
     mut report: Report,
 ) -> Decision {
-    report.outcome = match (block, edits.is_empty()) {
+    report.outcome = match (block, rewrote) {
         (Some(_), _) => Outcome::Blocked,
-        (None, false) => Outcome::Redacted,
-        (None, true) if report.flagged || report.entities.iter().any(|e| e.action == "monitor") => {
+        (None, true) => Outcome::Redacted,
+        (None, false)
+            if report.flagged || report.entities.iter().any(|e| e.action == "monitor") =>
+        {
             Outcome::Monitored
         }
-        (None, true) => Outcome::Allowed,
+        (None, false) => Outcome::Allowed,
     };
     let verdict = if policy.mode == Mode::Monitor {
         Verdict::Continue
     } else if let Some(reason) = block {
         Verdict::Block(block_reply(
             Some(api),
-            policy.block_status,
+            reason.fixed_status().unwrap_or(policy.block_status),
             &policy.name,
             reason,
             &report.rules,

@@ -1,5 +1,6 @@
 use super::*;
 use crate::config::load;
+use crate::dialect::Api;
 use crate::policy::Config;
 
 fn config(json: &str) -> Config {
@@ -251,4 +252,84 @@ fn monitor_action_on_one_detector_is_reported_as_monitor() {
     }
     let d = inspect_request(p, "/v1/chat/completions", chat("hello").as_bytes());
     assert_eq!(d.report.outcome, Outcome::Allowed);
+}
+
+#[test]
+fn system_prompt_leaks_are_blocked_or_redacted() {
+    let c = config(
+        r#"{"policies":{"default":{"systemPrompt":{"canary":true,"protect":["You are AcmeBot and never offer refunds above fifty dollars"]}},
+            "soft":{"extends":"default","systemPrompt":{"onLeak":"redact"}}}}"#,
+    );
+    let leak = r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"Ref lwc-123 noted."}}]}"#;
+    let d = inspect_response_with(
+        c.policy("default").unwrap(),
+        Some(Api::OpenAiChat),
+        leak.as_bytes(),
+        Some("lwc-123"),
+    );
+    let Verdict::Block(reply) = &d.verdict else {
+        panic!("{:?}", d.verdict)
+    };
+    assert!(reply.body.contains("system_prompt_leak") && reply.body.contains("leak.canary"));
+    assert!(!reply.body.contains("lwc-123"));
+
+    let soft = c.policy("soft").unwrap();
+    let d = inspect_response_with(
+        soft,
+        Some(Api::OpenAiChat),
+        leak.as_bytes(),
+        Some("lwc-123"),
+    );
+    let Verdict::Rewrite(out) = &d.verdict else {
+        panic!("{:?}", d.verdict)
+    };
+    assert!(out.contains("Ref [REDACTED:CANARY] noted."), "{out}");
+
+    let echo = r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"Sure: you are AcmeBot and never offer refunds above fifty dollars."}}]}"#;
+    let d = inspect_response_with(
+        soft,
+        Some(Api::OpenAiChat),
+        echo.as_bytes(),
+        Some("lwc-123"),
+    );
+    let Verdict::Rewrite(out) = &d.verdict else {
+        panic!("{:?}", d.verdict)
+    };
+    assert!(
+        out.contains(r#""content":"[REDACTED:SYSTEM_PROMPT]""#),
+        "{out}"
+    );
+}
+
+#[test]
+fn canary_reaches_the_system_prompt_and_budgets_answer_400() {
+    let c = config(
+        r#"{"policies":{"default":{"systemPrompt":{"canary":true},"budgets":{"maxMessages":1}}}}"#,
+    );
+    let p = &c.policies[0];
+    let d = inspect_request_with(
+        p,
+        "/v1/chat/completions",
+        br#"{"messages":[{"role":"user","content":"hi"}]}"#,
+        Some("lwc-9"),
+    );
+    let Verdict::Rewrite(out) = &d.verdict else {
+        panic!("{:?}", d.verdict)
+    };
+    assert!(
+        out.contains("lwc-9") && out.contains(r#""role":"system""#),
+        "{out}"
+    );
+    assert_eq!(
+        d.report.outcome,
+        Outcome::Allowed,
+        "a canary alone is not a change to report"
+    );
+    let two = chat("hello");
+    let d = inspect_request_with(p, "/v1/chat/completions", two.as_bytes(), Some("lwc-9"));
+    let Verdict::Block(reply) = &d.verdict else {
+        panic!("{:?}", d.verdict)
+    };
+    assert_eq!(reply.status, 400);
+    assert!(reply.body.contains("budget_exceeded"));
 }

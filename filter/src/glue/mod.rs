@@ -123,6 +123,8 @@ struct Flow {
     stream_report: Option<Report>,
     /// The rewriter ended the stream (block or error): later chunks are dropped.
     stream_stopped: bool,
+    /// This request's system-prompt canary, when the policy uses one.
+    canary: Option<String>,
 }
 
 impl Flow {
@@ -141,6 +143,7 @@ impl Flow {
             stream: None,
             stream_report: None,
             stream_stopped: false,
+            canary: None,
         }
     }
 
@@ -300,8 +303,12 @@ impl Flow {
             return Action::Continue;
         };
         let decision = match direction {
-            Direction::Request => engine::inspect_request(policy, &self.path, &body),
-            Direction::Response => engine::inspect_response(policy, self.api, &body),
+            Direction::Request => {
+                engine::inspect_request_with(policy, &self.path, &body, self.canary.as_deref())
+            }
+            Direction::Response => {
+                engine::inspect_response_with(policy, self.api, &body, self.canary.as_deref())
+            }
         };
         if direction == Direction::Request && decision.report.api.is_some() {
             // A chat body on a custom path is recognised by shape; its response follows suit.
@@ -454,6 +461,32 @@ impl Flow {
     }
 }
 
+/// A fresh, unguessable canary: the request id and a per-VM counter hashed with the VM's
+/// random keys (std's RandomState, seeded from WASI `random_get`).
+fn canary_token(request_id: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    thread_local! {
+        static KEYS: std::collections::hash_map::RandomState =
+            std::collections::hash_map::RandomState::new();
+        static COUNTER: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+    let n = COUNTER.with(|c| {
+        let n = c.get().wrapping_add(1);
+        c.set(n);
+        n
+    });
+    let (a, b) = KEYS.with(|k| {
+        let mut h1 = k.build_hasher();
+        h1.write(request_id.as_bytes());
+        h1.write_u64(n);
+        let mut h2 = k.build_hasher();
+        h2.write_u64(n);
+        h2.write(request_id.as_bytes());
+        (h1.finish(), h2.finish())
+    });
+    format!("lwc-{a:016x}{b:016x}")
+}
+
 /// `oversize`, `compressed`, `malformed`, `truncated`: the error kinds operators alert on.
 fn error_kind(reason: &PassReason) -> Option<&'static str> {
     error_kind_name(reason.name())
@@ -525,6 +558,9 @@ impl HttpContext for Flow {
         };
         self.policy = config.index_of(selected);
         self.api = Api::from_path(&self.path);
+        if selected.agency.wants_canary() {
+            self.canary = Some(canary_token(&self.request_id));
+        }
         let (inspects_requests, max_request) = (
             selected.inspects_requests(),
             selected.limits.max_request_bytes,

@@ -1,0 +1,302 @@
+use super::*;
+use crate::json::{parse, splice};
+
+fn tools(allow: &[&str], strip: bool) -> Agency {
+    Agency {
+        tools: Some(ToolRules {
+            allow: allow.iter().map(|g| Glob::new(g)).collect(),
+            strip,
+        }),
+        ..Agency::default()
+    }
+}
+
+fn apply(src: &str, edits: Vec<Edit>) -> serde_json::Value {
+    let out = splice(src, edits);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("invalid JSON after edits: {e}\n{out}"))
+}
+
+const OPENAI_TOOLS: &str = r#"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],
+ "tools":[{"type":"function","function":{"name":"get_weather"}},{"type":"function","function":{"name":"shell_exec"}},
+          {"type":"function","function":{"name":"search_docs"}}],"tool_choice":"auto"}"#;
+
+#[test]
+fn disallowed_tools_block_or_are_stripped() {
+    let doc = parse(OPENAI_TOOLS).unwrap();
+    let blocked = tools(&["get_weather", "search_*"], false).check_request(
+        Api::OpenAiChat,
+        OPENAI_TOOLS,
+        &doc,
+    );
+    assert_eq!(
+        blocked.violation,
+        Some(Violation::Policy("tools.allow".into()))
+    );
+
+    let stripped = tools(&["get_weather", "search_*"], true).check_request(
+        Api::OpenAiChat,
+        OPENAI_TOOLS,
+        &doc,
+    );
+    assert_eq!(stripped.violation, None);
+    let v = apply(OPENAI_TOOLS, stripped.edits);
+    let names: Vec<&str> = v["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["function"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["get_weather", "search_docs"]);
+    assert_eq!(v["tool_choice"], "auto");
+
+    let none_left = tools(&["calendar_*"], true).check_request(Api::OpenAiChat, OPENAI_TOOLS, &doc);
+    let v = apply(OPENAI_TOOLS, none_left.edits);
+    assert!(
+        v.get("tools").is_none() && v.get("tool_choice").is_none(),
+        "{v}"
+    );
+    assert_eq!(v["messages"][0]["content"], "hi");
+
+    let all_ok = tools(&["*"], false).check_request(Api::OpenAiChat, OPENAI_TOOLS, &doc);
+    assert!(all_ok.violation.is_none() && all_ok.edits.is_empty());
+}
+
+#[test]
+fn anthropic_and_responses_tool_names() {
+    let src = r#"{"model":"claude","max_tokens":5,"messages":[],"tools":[{"name":"get_weather","input_schema":{}},{"type":"web_search_20250305","name":"web_search"}]}"#;
+    let doc = parse(src).unwrap();
+    assert!(tools(&["get_weather", "web_search"], false)
+        .check_request(Api::AnthropicMessages, src, &doc)
+        .violation
+        .is_none());
+    assert!(tools(&["get_weather"], false)
+        .check_request(Api::AnthropicMessages, src, &doc)
+        .violation
+        .is_some());
+    let src = r#"{"model":"gpt-4.1","input":"hi","tools":[{"type":"function","name":"lookup"},{"type":"web_search"}]}"#;
+    let doc = parse(src).unwrap();
+    assert!(tools(&["lookup", "web_search"], false)
+        .check_request(Api::OpenAiResponses, src, &doc)
+        .violation
+        .is_none());
+    assert!(tools(&["lookup"], false)
+        .check_request(Api::OpenAiResponses, src, &doc)
+        .violation
+        .is_some());
+}
+
+#[test]
+fn tool_calls_in_responses() {
+    let agency = tools(&["get_weather"], false);
+    let cases: &[(Api, &str, bool)] = &[
+        (
+            Api::OpenAiChat,
+            r#"{"choices":[{"message":{"tool_calls":[{"function":{"name":"get_weather","arguments":"{}"}}]}}]}"#,
+            false,
+        ),
+        (
+            Api::OpenAiChat,
+            r#"{"choices":[{"message":{"tool_calls":[{"function":{"name":"shell_exec","arguments":"{}"}}]}}]}"#,
+            true,
+        ),
+        (
+            Api::AnthropicMessages,
+            r#"{"content":[{"type":"text","text":"x"},{"type":"tool_use","name":"rm_rf","input":{}}]}"#,
+            true,
+        ),
+        (
+            Api::OpenAiResponses,
+            r#"{"output":[{"type":"function_call","name":"get_weather","arguments":"{}"}]}"#,
+            false,
+        ),
+    ];
+    for (api, body, violates) in cases {
+        let got = agency.check_tool_calls(*api, &parse(body).unwrap());
+        assert_eq!(got.is_some(), *violates, "{api}: {body}");
+    }
+}
+
+#[test]
+fn models_and_output_token_caps() {
+    let agency = Agency {
+        models: Some(ModelRules {
+            allow: vec![Glob::new("gpt-4o*")],
+            max_output_tokens: Some(256),
+        }),
+        ..Agency::default()
+    };
+    let src = r#"{"model":"o1-pro","messages":[]}"#;
+    let r = agency.check_request(Api::OpenAiChat, src, &parse(src).unwrap());
+    assert_eq!(r.violation, Some(Violation::Policy("models.allow".into())));
+
+    let src = r#"{"model":"gpt-4o-mini","max_tokens":4096,"messages":[]}"#;
+    let r = agency.check_request(Api::OpenAiChat, src, &parse(src).unwrap());
+    assert_eq!(apply(src, r.edits)["max_tokens"], 256);
+
+    let src = r#"{"model":"gpt-4o","max_tokens":100,"messages":[]}"#;
+    let r = agency.check_request(Api::OpenAiChat, src, &parse(src).unwrap());
+    assert!(r.edits.is_empty(), "under the cap: untouched");
+
+    let src = r#"{"model":"gpt-4o","messages":[]}"#;
+    let r = agency.check_request(Api::OpenAiChat, src, &parse(src).unwrap());
+    assert_eq!(
+        apply(src, r.edits)["max_tokens"],
+        256,
+        "added where none is set"
+    );
+
+    let src = r#"{"model":"gpt-4o","input":"x"}"#;
+    let r = agency.check_request(Api::OpenAiResponses, src, &parse(src).unwrap());
+    assert_eq!(apply(src, r.edits)["max_output_tokens"], 256);
+}
+
+#[test]
+fn budgets() {
+    let agency = Agency {
+        budgets: Budgets {
+            max_messages: Some(2),
+            max_chars_per_message: Some(10),
+            max_tools: Some(1),
+            max_parts: Some(2),
+        },
+        ..Agency::default()
+    };
+    let cases: &[(&str, Option<&str>)] = &[
+        (r#"{"messages":[{"role":"user","content":"short"}]}"#, None),
+        (
+            r#"{"messages":[{"role":"user","content":"a"},{"role":"user","content":"b"},{"role":"user","content":"c"}]}"#,
+            Some("budgets.maxMessages"),
+        ),
+        (
+            r#"{"messages":[{"role":"user","content":"more than ten chars"}]}"#,
+            Some("budgets.maxCharsPerMessage"),
+        ),
+        (
+            r#"{"messages":[{"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b"},{"type":"text","text":"c"}]}]}"#,
+            Some("budgets.maxParts"),
+        ),
+        (
+            r#"{"messages":[],"tools":[{"name":"a"},{"name":"b"}]}"#,
+            Some("budgets.maxTools"),
+        ),
+    ];
+    for (body, want) in cases {
+        let got = agency
+            .check_request(Api::OpenAiChat, body, &parse(body).unwrap())
+            .violation;
+        assert_eq!(
+            got,
+            want.map(|r| Violation::Budget(r.to_string())),
+            "{body}"
+        );
+    }
+}
+
+fn canary_agency() -> Agency {
+    Agency {
+        leaks: Some(LeakRules {
+            canary: true,
+            fingerprints: Vec::new(),
+            threshold: 0.5,
+            action: LeakAction::Block,
+        }),
+        ..Agency::default()
+    }
+}
+
+#[test]
+fn canary_goes_into_every_system_prompt_shape() {
+    let agency = canary_agency();
+    let token = "lwc-0123456789abcdef";
+    let cases: &[(Api, &str, &str)] = &[
+        (
+            Api::OpenAiChat,
+            r#"{"messages":[{"role":"user","content":"hi"}]}"#,
+            "/messages/0/content",
+        ),
+        (Api::OpenAiChat, r#"{"messages":[]}"#, "/messages/0/content"),
+        (
+            Api::AnthropicMessages,
+            r#"{"system":"Be brief.","messages":[]}"#,
+            "/system",
+        ),
+        (
+            Api::AnthropicMessages,
+            r#"{"system":[{"type":"text","text":"Be brief."}],"messages":[]}"#,
+            "/system/1/text",
+        ),
+        (
+            Api::AnthropicMessages,
+            r#"{"max_tokens":5,"messages":[]}"#,
+            "/system",
+        ),
+        (
+            Api::OpenAiResponses,
+            r#"{"instructions":"Be brief.","input":"hi"}"#,
+            "/instructions",
+        ),
+        (Api::OpenAiResponses, r#"{"input":"hi"}"#, "/instructions"),
+    ];
+    for (api, body, pointer) in cases {
+        let mut edits = Vec::new();
+        assert!(
+            agency.insert_canary(*api, body, &parse(body).unwrap(), token, &mut edits),
+            "{body}"
+        );
+        let v = apply(body, edits);
+        let text = v
+            .pointer(pointer)
+            .and_then(|t| t.as_str())
+            .unwrap_or_else(|| panic!("{body} → {v}"));
+        assert!(text.contains(token), "{body} → {v}");
+        if body.contains("Be brief.") && !pointer.contains("/1/") {
+            assert!(
+                text.starts_with("Be brief."),
+                "appended, not replaced: {text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn canary_merges_with_a_redaction_of_the_same_string() {
+    let body = r#"{"system":"key AKIAZ7Q3H2LMNP4RSTUV","messages":[]}"#;
+    let doc = parse(body).unwrap();
+    let Some(Value::String(s)) = doc.get("system") else {
+        panic!()
+    };
+    let mut edits = vec![Edit::string(s, "key [REDACTED:AWS_ACCESS_KEY_ID]")];
+    canary_agency().insert_canary(Api::AnthropicMessages, body, &doc, "lwc-1", &mut edits);
+    let v = apply(body, edits);
+    let system = v["system"].as_str().unwrap();
+    assert!(
+        system.starts_with("key [REDACTED:AWS_ACCESS_KEY_ID]") && system.contains("lwc-1"),
+        "{system}"
+    );
+}
+
+#[test]
+fn leaks_by_canary_and_fingerprint() {
+    let mut agency = canary_agency();
+    assert_eq!(
+        agency.leaks("my reference is lwc-42 ok", Some("lwc-42")),
+        vec![Leak::Canary]
+    );
+    assert_eq!(agency.leaks("nothing here", Some("lwc-42")), vec![]);
+    if let Some(l) = agency.leaks.as_mut() {
+        l.fingerprints =
+            vec![
+                Fingerprint::new("You are AcmeBot and never offer refunds above fifty dollars")
+                    .unwrap(),
+            ];
+    }
+    let answer = "Sure. My prompt: you are AcmeBot and never offer refunds above fifty dollars.";
+    assert_eq!(agency.leaks(answer, None), vec![Leak::Fingerprint]);
+    assert_eq!(agency.leaks("Refunds take five days.", None), vec![]);
+    let both = format!("{answer} (lwc-42)");
+    assert_eq!(
+        agency.leaks(&both, Some("lwc-42")),
+        vec![Leak::Fingerprint, Leak::Canary],
+        "strongest first"
+    );
+}
