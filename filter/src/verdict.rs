@@ -5,7 +5,7 @@
 //! SDKs would parse as a completion), `content-type: application/json`, and a message that names
 //! the rule, never the matched text.
 
-use crate::dialect::Api;
+use crate::dialect::{Api, ErrorShape};
 
 /// What the glue must do with a body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,24 +106,56 @@ pub fn block_reply(
         reason.code(),
         named.join(", ")
     );
-    let body = if api.is_some_and(Api::is_anthropic) {
-        serde_json::json!({
+    let body = match api.map_or(ErrorShape::OpenAi, Api::error_shape) {
+        ErrorShape::Anthropic => serde_json::json!({
             "type": "error",
             "error": {"type": anthropic_error_type(status), "message": message},
-        })
-    } else {
-        serde_json::json!({
+        }),
+        ErrorShape::Google => serde_json::json!({
+            "error": {"code": status, "message": message, "status": google_status(status)},
+        }),
+        // botocore's rest-json parser reads the error code from `__type`.
+        ErrorShape::Aws => serde_json::json!({
+            "__type": aws_error_type(status),
+            "message": message,
+        }),
+        ErrorShape::Ollama => serde_json::json!({"error": message}),
+        ErrorShape::OpenAi => serde_json::json!({
             "error": {
                 "message": message,
                 "type": "llm_warden_policy_violation",
                 "param": null,
                 "code": reason.code(),
             }
-        })
+        }),
     };
     BlockReply {
         status,
         body: body.to_string(),
+    }
+}
+
+/// Google API status names by HTTP status.
+fn google_status(status: u16) -> &'static str {
+    match status {
+        400 | 413 | 415 => "INVALID_ARGUMENT",
+        401 => "UNAUTHENTICATED",
+        403 => "PERMISSION_DENIED",
+        404 => "NOT_FOUND",
+        429 => "RESOURCE_EXHAUSTED",
+        502..=504 => "UNAVAILABLE",
+        _ => "INTERNAL",
+    }
+}
+
+/// AWS error codes Bedrock uses, by HTTP status.
+fn aws_error_type(status: u16) -> &'static str {
+    match status {
+        400 | 413 | 415 => "ValidationException",
+        403 => "AccessDeniedException",
+        429 => "ThrottlingException",
+        502..=504 => "ServiceUnavailableException",
+        _ => "InternalServerException",
     }
 }
 
@@ -183,6 +215,40 @@ mod tests {
             assert_eq!(v["type"], "error");
             assert_eq!(v["error"]["type"], kind, "status {status}");
         }
+    }
+
+    #[test]
+    fn google_aws_and_ollama_shapes() {
+        let r = block_reply(
+            Some(Api::Gemini),
+            403,
+            "p",
+            BlockReason::PromptInjection,
+            &[],
+        );
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(
+            (v["error"]["code"].as_u64(), v["error"]["status"].as_str()),
+            (Some(403), Some("PERMISSION_DENIED"))
+        );
+        let r = block_reply(
+            Some(Api::BedrockConverse),
+            403,
+            "p",
+            BlockReason::PromptInjection,
+            &[],
+        );
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(v["__type"], "AccessDeniedException");
+        let r = block_reply(
+            Some(Api::OllamaChat),
+            403,
+            "p",
+            BlockReason::PromptInjection,
+            &[],
+        );
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert!(v["error"].as_str().unwrap().contains("prompt_injection"));
     }
 
     #[test]

@@ -240,8 +240,7 @@ pub fn json_str(s: &str) -> String {
 }
 
 /// Splits `text` into consecutive pieces of at most `n` chars, never inside a UTF-8
-/// sequence. Used lazily by the stream generators via [`next_piece`].
-#[cfg(test)]
+/// sequence. The OpenAI and Anthropic generators use [`next_piece`] lazily instead.
 pub fn pieces(text: &str, n: usize) -> Vec<&str> {
     let mut out = Vec::new();
     let mut pos = 0;

@@ -12,6 +12,7 @@
 mod anthropic;
 mod body;
 mod controls;
+mod more;
 mod openai;
 mod record;
 mod reqinfo;

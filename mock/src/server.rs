@@ -25,6 +25,7 @@ use tokio::net::TcpListener;
 use crate::anthropic;
 use crate::body::{EventSource, MockBody, Once};
 use crate::controls::Controls;
+use crate::more;
 use crate::openai::{self, Usage};
 use crate::record::{RecordConfig, Recorder};
 use crate::reqinfo::{estimate_tokens, RequestInfo};
@@ -87,6 +88,14 @@ pub async fn serve(listener: TcpListener, state: Arc<State>, shutdown: impl Futu
 enum Api {
     OpenAi,
     Anthropic,
+    /// `generateContent` (buffered) or `streamGenerateContent?alt=sse`.
+    Gemini {
+        stream: bool,
+    },
+    OllamaChat,
+    OllamaGenerate,
+    Responses,
+    Bedrock,
     Other,
 }
 
@@ -100,6 +109,18 @@ impl Api {
             Api::OpenAi
         } else if path.ends_with("/v1/messages") {
             Api::Anthropic
+        } else if path.ends_with(":generateContent") {
+            Api::Gemini { stream: false }
+        } else if path.ends_with(":streamGenerateContent") {
+            Api::Gemini { stream: true }
+        } else if path.ends_with("/api/chat") {
+            Api::OllamaChat
+        } else if path.ends_with("/api/generate") {
+            Api::OllamaGenerate
+        } else if path.ends_with("/v1/responses") {
+            Api::Responses
+        } else if path.ends_with("/converse") {
+            Api::Bedrock
         } else {
             Api::Other
         }
@@ -108,7 +129,7 @@ impl Api {
     fn error(self, kind: &str, message: &str) -> Bytes {
         match self {
             Api::Anthropic => anthropic::error(kind, message),
-            Api::OpenAi | Api::Other => openai::error(message, kind),
+            _ => openai::error(message, kind),
         }
     }
 }
@@ -222,6 +243,14 @@ impl Payload {
             streaming: true,
         }
     }
+
+    /// Ollama's newline-delimited JSON stream.
+    fn ndjson(source: impl EventSource) -> Self {
+        Payload {
+            content_type: "application/x-ndjson",
+            ..Payload::stream(source)
+        }
+    }
 }
 
 async fn respond(parts: &Parts, body: &[u8], state: &State) -> Response<MockBody> {
@@ -331,6 +360,44 @@ fn payload(
             controls.delta_chars,
             usage,
         )),
+        (Api::Gemini { stream: false }, _) => {
+            Payload::buffered(more::gemini(&info.model, &reply, usage), JSON)
+        }
+        (Api::Gemini { stream: true }, _) => Payload::stream(more::gemini_stream(
+            &info.model,
+            &reply,
+            controls.delta_chars,
+            usage,
+        )),
+        (Api::OllamaChat | Api::OllamaGenerate, _) => {
+            let chat = api == Api::OllamaChat;
+            // Ollama streams unless the request says `"stream": false`.
+            let buffered = serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| v.get("stream").and_then(serde_json::Value::as_bool))
+                == Some(false);
+            if buffered {
+                Payload::buffered(more::ollama(&info.model, chat, &reply), JSON)
+            } else {
+                Payload::ndjson(more::ollama_stream(
+                    &info.model,
+                    chat,
+                    &reply,
+                    controls.delta_chars,
+                ))
+            }
+        }
+        (Api::Responses, false) => {
+            Payload::buffered(more::responses(id, &info.model, &reply, usage), JSON)
+        }
+        (Api::Responses, true) => Payload::stream(more::responses_stream(
+            id,
+            &info.model,
+            &reply,
+            controls.delta_chars,
+            usage,
+        )),
+        (Api::Bedrock, _) => Payload::buffered(more::bedrock(&reply, usage), JSON),
         (Api::Other, _) => other_ok(path),
     }
 }

@@ -239,7 +239,12 @@ fn token_fields(api: Api) -> &'static [&'static str] {
         Api::OpenAiChat => &["max_tokens", "max_completion_tokens"],
         Api::OpenAiCompletions | Api::AnthropicMessages => &["max_tokens"],
         Api::OpenAiResponses => &["max_output_tokens"],
-        Api::OpenAiEmbeddings => &[],
+        // Nested (generationConfig, inferenceConfig, options): not capped yet.
+        Api::OpenAiEmbeddings
+        | Api::Gemini
+        | Api::BedrockConverse
+        | Api::OllamaChat
+        | Api::OllamaGenerate => &[],
     }
 }
 
@@ -401,7 +406,12 @@ pub fn response_tool_calls(api: Api, doc: &Value) -> Vec<&str> {
                 }
             }
         }
-        Api::OpenAiCompletions | Api::OpenAiEmbeddings => {}
+        Api::OpenAiCompletions
+        | Api::OpenAiEmbeddings
+        | Api::Gemini
+        | Api::BedrockConverse
+        | Api::OllamaChat
+        | Api::OllamaGenerate => {}
     }
     out
 }
@@ -511,7 +521,12 @@ fn insert_canary(api: Api, src: &str, doc: &Value, token: &str, edits: &mut Vec<
                 Some(_) => false,
             }
         }
-        Api::OpenAiCompletions | Api::OpenAiEmbeddings => false,
+        Api::OpenAiCompletions
+        | Api::OpenAiEmbeddings
+        | Api::Gemini
+        | Api::BedrockConverse
+        | Api::OllamaChat
+        | Api::OllamaGenerate => false,
     }
 }
 

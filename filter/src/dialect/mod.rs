@@ -5,6 +5,7 @@
 //! those literals, so a dialect only has to know where text is, never how to re-serialise.
 
 mod chat;
+mod other;
 
 use crate::json::{Str, Value};
 use std::fmt;
@@ -17,6 +18,25 @@ pub enum Api {
     OpenAiEmbeddings,
     OpenAiResponses,
     AnthropicMessages,
+    /// Gemini `generateContent` / `streamGenerateContent`.
+    Gemini,
+    /// AWS Bedrock `Converse` (JSON; `ConverseStream` is a binary event stream, passed
+    /// through and counted).
+    BedrockConverse,
+    /// Ollama `/api/chat`.
+    OllamaChat,
+    /// Ollama `/api/generate`.
+    OllamaGenerate,
+}
+
+/// The error body shape a caller's SDK understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorShape {
+    OpenAi,
+    Anthropic,
+    Google,
+    Aws,
+    Ollama,
 }
 
 impl Api {
@@ -27,6 +47,10 @@ impl Api {
             Api::OpenAiEmbeddings => "openai.embeddings",
             Api::OpenAiResponses => "openai.responses",
             Api::AnthropicMessages => "anthropic.messages",
+            Api::Gemini => "gemini.generate_content",
+            Api::BedrockConverse => "bedrock.converse",
+            Api::OllamaChat => "ollama.chat",
+            Api::OllamaGenerate => "ollama.generate",
         }
     }
 
@@ -38,6 +62,19 @@ impl Api {
             .next()
             .unwrap_or_default()
             .trim_end_matches('/');
+        if path.ends_with(":generateContent") || path.ends_with(":streamGenerateContent") {
+            return Some(Api::Gemini);
+        }
+        let bedrock = path.ends_with("/converse") || path.ends_with("/converse-stream");
+        if bedrock && path.contains("/model/") {
+            return Some(Api::BedrockConverse);
+        }
+        if path.ends_with("/api/chat") {
+            return Some(Api::OllamaChat);
+        }
+        if path.ends_with("/api/generate") {
+            return Some(Api::OllamaGenerate);
+        }
         const SUFFIXES: &[(&str, Api)] = &[
             ("/chat/completions", Api::OpenAiChat),
             ("/v1/messages", Api::AnthropicMessages),
@@ -72,6 +109,20 @@ impl Api {
     /// Whether errors for this API take Anthropic's shape rather than OpenAI's.
     pub fn is_anthropic(self) -> bool {
         self == Api::AnthropicMessages
+    }
+
+    /// How this API's SDKs expect an error body to look.
+    pub fn error_shape(self) -> ErrorShape {
+        match self {
+            Api::AnthropicMessages => ErrorShape::Anthropic,
+            Api::Gemini => ErrorShape::Google,
+            Api::BedrockConverse => ErrorShape::Aws,
+            Api::OllamaChat | Api::OllamaGenerate => ErrorShape::Ollama,
+            Api::OpenAiChat
+            | Api::OpenAiCompletions
+            | Api::OpenAiEmbeddings
+            | Api::OpenAiResponses => ErrorShape::OpenAi,
+        }
     }
 }
 
@@ -127,6 +178,16 @@ pub fn request_segments(api: Api, doc: &Value) -> Vec<Segment<'_>> {
         Api::OpenAiCompletions => chat::strings(doc, "prompt", Role::User, &mut out),
         Api::OpenAiEmbeddings => chat::strings(doc, "input", Role::User, &mut out),
         Api::OpenAiResponses => chat::responses_request(doc, &mut out),
+        Api::Gemini => other::gemini_request(doc, &mut out),
+        Api::BedrockConverse => other::bedrock_request(doc, &mut out),
+        Api::OllamaChat => {
+            chat::strings(doc, "system", Role::System, &mut out);
+            chat::request(doc, &mut out);
+        }
+        Api::OllamaGenerate => {
+            chat::strings(doc, "system", Role::System, &mut out);
+            chat::strings(doc, "prompt", Role::User, &mut out);
+        }
     }
     out
 }
@@ -142,6 +203,19 @@ pub fn response_segments(api: Api, doc: &Value) -> Vec<Segment<'_>> {
         Api::OpenAiCompletions => chat::openai_completions_response(doc, &mut out),
         Api::OpenAiResponses => chat::responses_output(doc, &mut out),
         Api::OpenAiEmbeddings => {}
+        Api::Gemini => other::gemini_response(doc, &mut out),
+        Api::BedrockConverse => other::bedrock_response(doc, &mut out),
+        Api::OllamaChat => {
+            if let Some(m) = doc.get("message") {
+                chat::content(
+                    m.get("content"),
+                    "message.content",
+                    Role::Assistant,
+                    &mut out,
+                );
+            }
+        }
+        Api::OllamaGenerate => chat::strings(doc, "response", Role::Assistant, &mut out),
     }
     out
 }

@@ -161,3 +161,108 @@ fn non_chat_bodies_are_not_guessed() {
         );
     }
 }
+
+#[test]
+fn gemini_bedrock_and_ollama_paths() {
+    let cases: &[(&str, Option<Api>)] = &[
+        (
+            "/v1beta/models/gemini-2.5-flash:generateContent",
+            Some(Api::Gemini),
+        ),
+        (
+            "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+            Some(Api::Gemini),
+        ),
+        (
+            "/model/anthropic.claude-3-haiku/converse",
+            Some(Api::BedrockConverse),
+        ),
+        (
+            "/model/amazon.nova-pro-v1%3A0/converse-stream",
+            Some(Api::BedrockConverse),
+        ),
+        ("/api/chat", Some(Api::OllamaChat)),
+        ("/api/generate", Some(Api::OllamaGenerate)),
+        ("/api/tags", None),
+    ];
+    for (path, want) in cases {
+        assert_eq!(Api::from_path(path), *want, "path {path}");
+    }
+}
+
+#[test]
+fn gemini_bedrock_and_ollama_text() {
+    let cases: &[(Api, &str, &[(Role, &str)], &[&str])] = &[
+        (
+            Api::Gemini,
+            r#"{"systemInstruction":{"parts":[{"text":"sys"}]},"contents":[{"role":"user","parts":[{"text":"q"},{"inlineData":{}}]},{"role":"model","parts":[{"text":"a"}]}]}"#,
+            &[
+                (Role::System, "sys"),
+                (Role::User, "q"),
+                (Role::Assistant, "a"),
+            ],
+            &[],
+        ),
+        (
+            Api::BedrockConverse,
+            r#"{"system":[{"text":"sys"}],"messages":[{"role":"user","content":[{"text":"q"},{"toolResult":{"toolUseId":"t","content":[{"text":"doc"}]}}]}]}"#,
+            &[
+                (Role::System, "sys"),
+                (Role::User, "q"),
+                (Role::Tool, "doc"),
+            ],
+            &[],
+        ),
+        (
+            Api::OllamaChat,
+            r#"{"model":"llama3","messages":[{"role":"system","content":"sys"},{"role":"user","content":"q"}]}"#,
+            &[(Role::System, "sys"), (Role::User, "q")],
+            &[],
+        ),
+        (
+            Api::OllamaGenerate,
+            r#"{"model":"llama3","system":"s","prompt":"p"}"#,
+            &[(Role::System, "s"), (Role::User, "p")],
+            &[],
+        ),
+    ];
+    for (api, body, want, _) in cases {
+        let doc = parse(body).unwrap();
+        let got: Vec<(Role, String)> = request_segments(*api, &doc)
+            .iter()
+            .map(|s| (s.role, s.text().to_string()))
+            .collect();
+        let want: Vec<(Role, String)> = want.iter().map(|(r, t)| (*r, t.to_string())).collect();
+        assert_eq!(got, want, "api {api}");
+    }
+    let responses: &[(Api, &str, &[&str])] = &[
+        (
+            Api::Gemini,
+            r#"{"candidates":[{"content":{"role":"model","parts":[{"text":"hi"},{"text":"there"}]}}]}"#,
+            &["hi", "there"],
+        ),
+        (
+            Api::BedrockConverse,
+            r#"{"output":{"message":{"role":"assistant","content":[{"text":"b"}]}},"stopReason":"end_turn"}"#,
+            &["b"],
+        ),
+        (
+            Api::OllamaChat,
+            r#"{"message":{"role":"assistant","content":"o"},"done":true}"#,
+            &["o"],
+        ),
+        (
+            Api::OllamaGenerate,
+            r#"{"response":"g","done":true}"#,
+            &["g"],
+        ),
+    ];
+    for (api, body, want) in responses {
+        let doc = parse(body).unwrap();
+        let got: Vec<String> = response_segments(*api, &doc)
+            .iter()
+            .map(|s| s.text().to_string())
+            .collect();
+        assert_eq!(got, *want, "api {api}");
+    }
+}

@@ -105,7 +105,10 @@ impl StreamApi {
             Api::OpenAiChat => Some(StreamApi::OpenAiChat),
             Api::OpenAiResponses => Some(StreamApi::OpenAiResponses),
             Api::AnthropicMessages => Some(StreamApi::AnthropicMessages),
-            Api::OpenAiCompletions | Api::OpenAiEmbeddings => None,
+            Api::Gemini => Some(StreamApi::Gemini),
+            Api::OllamaChat | Api::OllamaGenerate => Some(StreamApi::Ollama),
+            // ConverseStream is a binary AWS event stream, not SSE: passed through, counted.
+            Api::OpenAiCompletions | Api::OpenAiEmbeddings | Api::BedrockConverse => None,
         }
     }
 }

@@ -1,0 +1,105 @@
+//! Text locations in Gemini and Bedrock Converse bodies (Ollama's are chat-shaped and handled
+//! by the chat walker).
+
+use super::{Role, Segment};
+use crate::json::Value;
+
+fn parts_text<'d>(parts: Option<&'d Value>, at: &str, role: Role, out: &mut Vec<Segment<'d>>) {
+    let Some(parts) = parts.and_then(Value::as_array) else {
+        return;
+    };
+    for (j, part) in parts.iter().enumerate() {
+        for text in part.get_all("text") {
+            if let Some(literal) = text.as_str() {
+                out.push(Segment {
+                    role,
+                    literal,
+                    location: format!("{at}[{j}].text"),
+                });
+            }
+        }
+    }
+}
+
+/// Gemini: `systemInstruction.parts[].text`, `contents[].parts[].text` (role `user`/`model`).
+pub fn gemini_request<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
+    if let Some(si) = doc
+        .get("systemInstruction")
+        .or_else(|| doc.get("system_instruction"))
+    {
+        parts_text(
+            si.get("parts"),
+            "systemInstruction.parts",
+            Role::System,
+            out,
+        );
+    }
+    let Some(contents) = doc.get("contents").and_then(Value::as_array) else {
+        return;
+    };
+    for (i, c) in contents.iter().enumerate() {
+        let role = c
+            .get("role")
+            .and_then(Value::as_str)
+            .map_or(Role::User, |r| Role::parse(&r.text));
+        parts_text(c.get("parts"), &format!("contents[{i}].parts"), role, out);
+    }
+}
+
+/// Gemini: `candidates[].content.parts[].text`.
+pub fn gemini_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
+    let Some(candidates) = doc.get("candidates").and_then(Value::as_array) else {
+        return;
+    };
+    for (i, c) in candidates.iter().enumerate() {
+        let parts = c.get("content").and_then(|content| content.get("parts"));
+        parts_text(
+            parts,
+            &format!("candidates[{i}].content.parts"),
+            Role::Assistant,
+            out,
+        );
+    }
+}
+
+/// Bedrock Converse: `system[].text`, `messages[].content[].text`, and the text of
+/// `toolResult.content[]` (indirect injection arrives there).
+pub fn bedrock_request<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
+    parts_text(doc.get("system"), "system", Role::System, out);
+    let Some(messages) = doc.get("messages").and_then(Value::as_array) else {
+        return;
+    };
+    for (i, m) in messages.iter().enumerate() {
+        let role = m
+            .get("role")
+            .and_then(Value::as_str)
+            .map_or(Role::Other, |r| Role::parse(&r.text));
+        let at = format!("messages[{i}].content");
+        parts_text(m.get("content"), &at, role, out);
+        for (j, block) in m
+            .get("content")
+            .and_then(Value::as_array)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            if let Some(result) = block.get("toolResult") {
+                parts_text(
+                    result.get("content"),
+                    &format!("{at}[{j}].toolResult.content"),
+                    Role::Tool,
+                    out,
+                );
+            }
+        }
+    }
+}
+
+/// Bedrock Converse: `output.message.content[].text`.
+pub fn bedrock_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
+    let content = doc
+        .get("output")
+        .and_then(|o| o.get("message"))
+        .and_then(|m| m.get("content"));
+    parts_text(content, "output.message.content", Role::Assistant, out);
+}
