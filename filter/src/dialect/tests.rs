@@ -192,7 +192,8 @@ fn gemini_bedrock_and_ollama_paths() {
 
 #[test]
 fn gemini_bedrock_and_ollama_text() {
-    let cases: &[(Api, &str, &[(Role, &str)], &[&str])] = &[
+    type Case<'a> = (Api, &'a str, &'a [(Role, &'a str)], &'a [&'a str]);
+    let cases: &[Case<'_>] = &[
         (
             Api::Gemini,
             r#"{"systemInstruction":{"parts":[{"text":"sys"}]},"contents":[{"role":"user","parts":[{"text":"q"},{"inlineData":{}}]},{"role":"model","parts":[{"text":"a"}]}]}"#,
