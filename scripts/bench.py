@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Envoy with and without llm-warden, measured in one run (issue: performance).
 
-Three Envoys (--concurrency 1) in front of the same mock provider:
+Four Envoys (--concurrency 1) in front of the same mock provider:
   A  no Wasm filter
   B  the no-op filter (noop/): buffers and reads both bodies, nothing else
   C  llm-warden, default policy plus PII redaction on requests
+  P  llm-warden in pass-through (`defaultPolicy: none`): the baseline for streamed redaction
 Each scenario is driven by wrk in alternation (A B C A B C …) so that drift on a shared machine
 hits all three alike. Envoy's CPU per request comes from /proc (utime + stime over the run ÷
 requests), steadier than req/s on a noisy machine.
@@ -151,17 +152,22 @@ def main(argv: list[str]) -> int:
                             stdout=subprocess.PIPE, text=True)
     mock.stdout.readline()
     proxies = [Proxy("A", work, mock_port, None, "{}"), Proxy("B", work, mock_port, NOOP, "{}"),
-               Proxy("C", work, mock_port, WASM, json.dumps(C_CONFIG))]
+               Proxy("C", work, mock_port, WASM, json.dumps(C_CONFIG)),
+               Proxy("P", work, mock_port, WASM, '{"defaultPolicy": "none"}')]
     scenarios = [("1 KiB request, 4 KiB response", 1024, False, 4096),
                  ("16 KiB request, 4 KiB response", 16 * 1024, False, 4096),
                  ("256 KiB request, 4 KiB response", 256 * 1024, False, 4096),
-                 ("streamed 64 KiB response", 1024, True, 64 * 1024)]
+                 ("streamed 64 KiB response", 1024, True, 64 * 1024),
+                 ("streamed 1 MiB response", 1024, True, 1024 * 1024)]
     results: dict[tuple[str, str], list[dict]] = {}
     try:
         for title, size, stream, reply in scenarios:
             body = work / f"body-{size}-{int(stream)}.json"
             body.write_bytes(chat_body(size, stream))
+            # Streams in 64-character deltas (a few tokens per event, as providers send).
             headers = {"x-mock-reply-size": str(reply)}
+            if stream:
+                headers["x-mock-delta-chars"] = "64"
             print(f"== {title}", flush=True)
             for r in range(a.rounds):
                 for px in proxies:
@@ -172,12 +178,13 @@ def main(argv: list[str]) -> int:
                     print(f"   round {r + 1} {px.name}: {run['rps']:.0f} req/s, p50 {run['p50']:.2f} ms, "
                           f"p99 {run['p99']:.2f} ms, non-2xx {run['non2xx']}", flush=True)
         rss = {px.name: rss_kib(px.proc.pid) for px in proxies}
+        ttfb = {px.name: first_byte_ms(px.port, work) for px in proxies if px.name in "CP"}
     finally:
         for px in proxies:
             px.stop()
         mock.terminate()
 
-    lines = report(results, scenarios, rss, a)
+    lines = report(results, scenarios, rss, a, ttfb)
     print("\n".join(lines))
     if a.markdown:
         with a.markdown.open("a") as f:
@@ -185,22 +192,37 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def report(results, scenarios, rss, a) -> list[str]:
+def first_byte_ms(port: int, work: Path, runs: int = 21) -> float:
+    """Median time to the first response byte of a streamed 64 KiB reply (curl)."""
+    body = work / "ttfb.json"
+    body.write_bytes(chat_body(256, stream=True))
+    times = []
+    for _ in range(runs):
+        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{time_starttransfer}",
+                              "-H", "content-type: application/json", "-H", "x-mock-reply-size: 65536",
+                              "-H", "x-mock-delta-chars: 64", "--data-binary", f"@{body}",
+                              f"http://127.0.0.1:{port}/v1/chat/completions"],
+                             capture_output=True, text=True, check=True)
+        times.append(float(out.stdout) * 1000)
+    return statistics.median(times)
+
+
+def report(results, scenarios, rss, a, ttfb) -> list[str]:
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"\n## {date}", "",
              f"`./scripts/bench.sh --rounds {a.rounds} --seconds {a.seconds} --connections {a.connections}`"
              f" · Envoy --concurrency 1 · wrk -t1 -c{a.connections} · {os.cpu_count()} CPUs", "",
-             "| scenario | config | req/s | p50 ms | p99 ms | Envoy CPU µs/req | CPU ×A | CPU ×B | req/s C/B |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| scenario | config | req/s | p50 ms | p99 ms | Envoy CPU µs/req | CPU ×A | CPU ×B | req/s C/B | req/s C/P |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for title, *_ in scenarios:
         cpu = {}
         rps = {}
-        for name in "ABC":
+        for name in "ABCP":
             runs = results[(title, name)]
             reqs = sum(r["requests"] for r in runs)
             cpu[name] = sum(r["cpu_ticks"] for r in runs) / TICK / max(reqs, 1) * 1e6
             rps[name] = statistics.median(r["rps"] for r in runs)
-        for name in "ABC":
+        for name in "ABCP":
             runs = results[(title, name)]
             p50 = statistics.median(r["p50"] for r in runs)
             p99 = statistics.median(r["p99"] for r in runs)
@@ -208,9 +230,13 @@ def report(results, scenarios, rss, a) -> list[str]:
             note = f" ({bad} non-2xx)" if bad else ""
             lines.append(f"| {title} | {name}{note} | {rps[name]:.0f} | {p50:.2f} | {p99:.2f} | "
                          f"{cpu[name]:.0f} | {cpu[name] / cpu['A']:.2f} | {cpu[name] / cpu['B']:.2f} | "
-                         + (f"{rps['C'] / rps['B']:.2f}" if name == "C" else "") + " |")
+                         + (f"{rps['C'] / rps['B']:.2f}" if name == "C" else "") + " | "
+                         + (f"{rps['C'] / rps['P']:.2f}" if name == "C" else "") + " |")
     sizes = {p.name: p.stat().st_size for p in (WASM, NOOP)}
-    lines += ["", f"Envoy RSS at the end: A {rss['A'] / 1024:.1f} MiB, B {rss['B'] / 1024:.1f} MiB, "
+    lines += ["", f"Time to first byte of a streamed 64 KiB reply (median of 21, curl): "
+              f"C {ttfb['C']:.2f} ms, P (pass-through) {ttfb['P']:.2f} ms, "
+              f"difference {ttfb['C'] - ttfb['P']:+.2f} ms.",
+              "", f"Envoy RSS at the end: A {rss['A'] / 1024:.1f} MiB, B {rss['B'] / 1024:.1f} MiB, "
               f"C {rss['C'] / 1024:.1f} MiB (C − B = {(rss['C'] - rss['B']) / 1024:.1f} MiB, one worker). "
               f"Module sizes: llm_warden.wasm {sizes['llm_warden.wasm']:,} B, "
               f"llm_warden_noop.wasm {sizes['llm_warden_noop.wasm']:,} B."]
