@@ -32,11 +32,11 @@ pub fn content<'d>(v: Option<&'d Value>, at: &str, role: Role, out: &mut Vec<Seg
         for text in part.get_all("text") {
             push(out, role, text, format!("{here}.text"));
         }
-        if part
+        let kind = part
             .get("type")
             .and_then(Value::as_str)
-            .is_some_and(|t| t.text == "tool_result")
-        {
+            .map(|t| t.text.as_str());
+        if kind == Some("tool_result") {
             content(
                 part.get("content"),
                 &format!("{here}.content"),
@@ -44,6 +44,37 @@ pub fn content<'d>(v: Option<&'d Value>, at: &str, role: Role, out: &mut Vec<Seg
                 out,
             );
         }
+        if kind == Some("tool_use") {
+            // Tool arguments as a JSON object: every string in it can carry a secret.
+            strings_in(
+                part.get("input"),
+                &format!("{here}.input"),
+                Role::Assistant,
+                out,
+            );
+        }
+    }
+}
+
+/// Every string value under `v` (objects and arrays walked, keys not), e.g. tool arguments.
+fn strings_in<'d>(v: Option<&'d Value>, at: &str, role: Role, out: &mut Vec<Segment<'d>>) {
+    match v {
+        Some(Value::String(literal)) => out.push(Segment {
+            role,
+            literal,
+            location: at.to_string(),
+        }),
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                strings_in(Some(item), &format!("{at}[{i}]"), role, out);
+            }
+        }
+        Some(Value::Object(members)) => {
+            for (k, item) in members {
+                strings_in(Some(item), &format!("{at}.{}", k.text), role, out);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -267,3 +267,21 @@ fn gemini_bedrock_and_ollama_text() {
         assert_eq!(got, *want, "api {api}");
     }
 }
+
+#[test]
+fn anthropic_tool_use_input_strings_are_segments() {
+    let body = r#"{"content":[{"type":"text","text":"ok"},{"type":"tool_use","id":"t","name":"send","input":{"to":"a@b.co","cc":["c@d.co"],"n":1}}]}"#;
+    let doc = parse(body).unwrap();
+    let got: Vec<(String, String)> = response_segments(Api::AnthropicMessages, &doc)
+        .iter()
+        .map(|s| (s.location.clone(), s.text().to_string()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("content[0].text".to_string(), "ok".to_string()),
+            ("content[1].input.to".into(), "a@b.co".into()),
+            ("content[1].input.cc[0]".into(), "c@d.co".into()),
+        ]
+    );
+}
