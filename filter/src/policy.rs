@@ -190,6 +190,8 @@ pub struct Policy {
     pub on_body_error: BodyErrors,
     /// Tools, models, budgets and system-prompt leak rules.
     pub agency: crate::agency::Agency,
+    /// Inspect bodies of no known API (generic JSON walk, plain text) instead of passing them.
+    pub inspect_unknown: bool,
 }
 
 /// Largest bodies inspected, in bytes.

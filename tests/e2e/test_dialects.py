@@ -106,3 +106,26 @@ def test_responses_stream_done_events_are_redacted_too(envoy, mock):
     completed = [e for e in events if e["type"] == "response.completed"]
     assert done and done[0]["text"] == REDACTED
     assert completed and completed[0]["response"]["output"][0]["content"][0]["text"] == REDACTED
+
+
+@pytest.fixture(scope="module")
+def inspecting(start_envoy):
+    return start_envoy(json.dumps({"policies": {"default": {"unknownBodies": "inspect"}}}))
+
+
+def test_unknown_json_and_plain_text_are_inspected_when_asked(inspecting, envoy, mock):
+    import base64
+    body = {"query": {"text": f"key {AWS_KEY}"}, "n": 1}
+    assert envoy.post("/v1/search", body).status == 200
+    [seen] = [q for q in mock.requests() if q["complete"]]
+    assert AWS_KEY in seen["body"], "default policy: unknown APIs pass untouched"
+    mock.reset()
+    assert inspecting.post("/v1/search", body).status == 200
+    [seen] = [q for q in mock.requests() if q["complete"]]
+    assert json.loads(seen["body"])["query"]["text"] == "key [REDACTED:AWS_ACCESS_KEY_ID]"
+    r = inspecting.post("/v1/search", {"q": INJECTION})
+    assert r.status == 403
+    text = f"Report for {EMAIL}\n"
+    r = inspecting.post("/export", b"x", {"x-mock-raw-b64": base64.b64encode(text.encode()).decode(),
+                                          "x-mock-content-type": "text/plain"})
+    assert r.body == b"Report for [REDACTED:EMAIL]\n"

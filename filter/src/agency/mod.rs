@@ -244,7 +244,8 @@ fn token_fields(api: Api) -> &'static [&'static str] {
         | Api::Gemini
         | Api::BedrockConverse
         | Api::OllamaChat
-        | Api::OllamaGenerate => &[],
+        | Api::OllamaGenerate
+        | Api::GenericJson => &[],
     }
 }
 
@@ -411,7 +412,8 @@ pub fn response_tool_calls(api: Api, doc: &Value) -> Vec<&str> {
         | Api::Gemini
         | Api::BedrockConverse
         | Api::OllamaChat
-        | Api::OllamaGenerate => {}
+        | Api::OllamaGenerate
+        | Api::GenericJson => {}
     }
     out
 }
@@ -526,7 +528,8 @@ fn insert_canary(api: Api, src: &str, doc: &Value, token: &str, edits: &mut Vec<
         | Api::Gemini
         | Api::BedrockConverse
         | Api::OllamaChat
-        | Api::OllamaGenerate => false,
+        | Api::OllamaGenerate
+        | Api::GenericJson => false,
     }
 }
 

@@ -17,6 +17,7 @@ use crate::policy::{
 };
 use spec::{
     Action, AuditLevel, ConfigSpec, EntitySpec, LeakAction, Mode, OnError, PolicySpec, ToolAction,
+    UnknownBodies,
 };
 
 /// The policy every config has unless it defines its own policy of this name.
@@ -426,6 +427,7 @@ fn compile_policy(
         limits,
         on_body_error,
         agency,
+        inspect_unknown: p.unknown_bodies == Some(UnknownBodies::Inspect),
     })
 }
 

@@ -99,6 +99,16 @@ pub struct PolicySpec {
     pub budgets: Option<BudgetsSpec>,
     /// System-prompt leak detection.
     pub system_prompt: Option<SystemPromptSpec>,
+    /// Bodies of no known LLM API: `pass` them uninspected (default), or `inspect` them
+    /// (JSON: every string value; UTF-8 text: the whole text).
+    pub unknown_bodies: Option<UnknownBodies>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum UnknownBodies {
+    Pass,
+    Inspect,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -310,6 +320,7 @@ impl PolicySpec {
                     on_leak: c.on_leak.or(b.on_leak),
                 }
             }),
+            unknown_bodies: self.unknown_bodies.or(base.unknown_bodies),
             on_body_error: merge(&self.on_body_error, &base.on_body_error, |c, b| {
                 BodyErrorSpec {
                     oversize_request: c.oversize_request.or(b.oversize_request),

@@ -78,6 +78,11 @@ fn strings_in<'d>(v: Option<&'d Value>, at: &str, role: Role, out: &mut Vec<Segm
     }
 }
 
+/// Every string value of a document (the generic fallback), located by JSON path.
+pub fn every_string<'d>(doc: &'d Value, role: Role, out: &mut Vec<Segment<'d>>) {
+    strings_in(Some(doc), "$", role, out);
+}
+
 /// Chat requests: Anthropic's top-level `system`, then every message's content and the
 /// arguments of tool calls an assistant message carries.
 pub fn request<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {

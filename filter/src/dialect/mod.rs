@@ -27,6 +27,8 @@ pub enum Api {
     OllamaChat,
     /// Ollama `/api/generate`.
     OllamaGenerate,
+    /// JSON of no known API, inspected (policy `unknownBodies: inspect`): every string value.
+    GenericJson,
 }
 
 /// The error body shape a caller's SDK understands.
@@ -51,6 +53,7 @@ impl Api {
             Api::BedrockConverse => "bedrock.converse",
             Api::OllamaChat => "ollama.chat",
             Api::OllamaGenerate => "ollama.generate",
+            Api::GenericJson => "generic.json",
         }
     }
 
@@ -121,7 +124,8 @@ impl Api {
             Api::OpenAiChat
             | Api::OpenAiCompletions
             | Api::OpenAiEmbeddings
-            | Api::OpenAiResponses => ErrorShape::OpenAi,
+            | Api::OpenAiResponses
+            | Api::GenericJson => ErrorShape::OpenAi,
         }
     }
 }
@@ -188,6 +192,7 @@ pub fn request_segments(api: Api, doc: &Value) -> Vec<Segment<'_>> {
             chat::strings(doc, "system", Role::System, &mut out);
             chat::strings(doc, "prompt", Role::User, &mut out);
         }
+        Api::GenericJson => chat::every_string(doc, Role::Other, &mut out),
     }
     out
 }
@@ -216,6 +221,7 @@ pub fn response_segments(api: Api, doc: &Value) -> Vec<Segment<'_>> {
             }
         }
         Api::OllamaGenerate => chat::strings(doc, "response", Role::Assistant, &mut out),
+        Api::GenericJson => chat::every_string(doc, Role::Assistant, &mut out),
     }
     out
 }

@@ -45,6 +45,11 @@ pub fn inspect_request_with(
         Ok(parsed) => parsed,
         Err(reason) => {
             let api = Api::from_path(path);
+            if let (None, true, Ok(plain)) =
+                (api, policy.inspect_unknown, std::str::from_utf8(body))
+            {
+                return inspect_plain(policy, plain, report);
+            }
             // Only bodies on a known LLM API path count as malformed; elsewhere JSON is not
             // expected and the body passes as unknown traffic.
             let on_error = match api {
@@ -61,42 +66,15 @@ pub fn inspect_request_with(
             );
         }
     };
-    let Some(api) = Api::from_path(path).or_else(|| Api::from_request_body(&doc)) else {
+    let known = Api::from_path(path).or_else(|| Api::from_request_body(&doc));
+    let Some(api) = known.or(policy.inspect_unknown.then_some(Api::GenericJson)) else {
         return pass_through(report, PassReason::UnknownApi);
     };
     report.api = Some(api);
     let segments = request_segments(api, &doc);
     let mut block: Option<BlockReason> = None;
 
-    for pattern in &policy.request.deny_patterns {
-        if segments
-            .iter()
-            .any(|s| screened(s.role) && pattern.is_match(s.text()))
-        {
-            report.rules.push(pattern.rule_id.clone());
-            report.flagged = true;
-            block.get_or_insert(BlockReason::DeniedPattern);
-        }
-    }
-
-    if let Some(rule) = &policy.request.injection {
-        let texts: Vec<&str> = segments
-            .iter()
-            .filter(|s| screened(s.role))
-            .map(Segment::text)
-            .collect();
-        let screening = rule.screen.screen(&texts);
-        report.injection_score = Some(screening.score);
-        if screening.score >= rule.threshold {
-            report
-                .rules
-                .extend(screening.signals.iter().map(|s| s.rule.to_string()));
-            report.flagged = true;
-            if rule.action == Action::Block {
-                block.get_or_insert(BlockReason::PromptInjection);
-            }
-        }
-    }
+    screen_request(policy, &segments, &mut report, &mut block);
 
     let redacted = match &policy.request.entities {
         Some(rules) => redact_entities(rules, &segments, &mut report, &mut block),
@@ -162,12 +140,17 @@ pub fn inspect_response_with(
     let (text, doc) = match parse_body(body) {
         Ok(parsed) => parsed,
         Err(reason) => {
+            if let (None, true, Ok(plain)) =
+                (api, policy.inspect_unknown, std::str::from_utf8(body))
+            {
+                return inspect_plain(policy, plain, report);
+            }
             let on_error = policy.on_body_error.malformed_response;
             let reject = BlockReason::ResponseNotInspectable;
             return body_error(policy, report, api, reason, on_error, reject);
         }
     };
-    let Some(api) = api else {
+    let Some(api) = api.or(policy.inspect_unknown.then_some(Api::GenericJson)) else {
         return pass_through(report, PassReason::UnknownApi);
     };
     report.api = Some(api);
@@ -207,6 +190,94 @@ pub fn inspect_response_with(
     let edits = string_edits(&segments, redacted);
     let rewrote = !edits.is_empty();
     decide(policy, api, text, edits, rewrote, block, report)
+}
+
+/// Deny patterns and injection screening over the texts users and tools supply.
+fn screen_request(
+    policy: &Policy,
+    segments: &[Segment<'_>],
+    report: &mut Report,
+    block: &mut Option<BlockReason>,
+) {
+    for pattern in &policy.request.deny_patterns {
+        if segments
+            .iter()
+            .any(|s| screened(s.role) && pattern.is_match(s.text()))
+        {
+            report.rules.push(pattern.rule_id.clone());
+            report.flagged = true;
+            block.get_or_insert(BlockReason::DeniedPattern);
+        }
+    }
+
+    if let Some(rule) = &policy.request.injection {
+        let texts: Vec<&str> = segments
+            .iter()
+            .filter(|s| screened(s.role))
+            .map(Segment::text)
+            .collect();
+        let screening = rule.screen.screen(&texts);
+        report.injection_score = Some(screening.score);
+        if screening.score >= rule.threshold {
+            report
+                .rules
+                .extend(screening.signals.iter().map(|s| s.rule.to_string()));
+            report.flagged = true;
+            if rule.action == Action::Block {
+                block.get_or_insert(BlockReason::PromptInjection);
+            }
+        }
+    }
+}
+
+/// A UTF-8 body of no known API, inspected as one text (policy `unknownBodies: inspect`):
+/// screened like a user message on requests, scanned for entities both ways, rewritten raw.
+fn inspect_plain(policy: &Policy, text: &str, mut report: Report) -> Decision {
+    let literal = json::Str {
+        text: text.to_string(),
+        span: 0..text.len(),
+    };
+    let role = match report.direction {
+        Direction::Request => Role::User,
+        Direction::Response => Role::Assistant,
+    };
+    let segments = [Segment {
+        role,
+        literal: &literal,
+        location: "$text".into(),
+    }];
+    let mut block = None;
+    let rules = match report.direction {
+        Direction::Request => {
+            screen_request(policy, &segments, &mut report, &mut block);
+            &policy.request.entities
+        }
+        Direction::Response => &policy.response.entities,
+    };
+    let redacted = match rules {
+        Some(rules) => redact_entities(rules, &segments, &mut report, &mut block),
+        None => Vec::new(),
+    };
+    let rewritten = redacted.into_iter().next().flatten();
+    report.outcome = match (block, &rewritten) {
+        (Some(_), _) => Outcome::Blocked,
+        (None, Some(_)) => Outcome::Redacted,
+        (None, None) if report.flagged => Outcome::Monitored,
+        (None, None) => Outcome::Allowed,
+    };
+    let verdict = match (policy.mode, block, rewritten) {
+        (Mode::Monitor, _, _) => Verdict::Continue,
+        (_, Some(reason), _) => Verdict::Block(block_reply(
+            None,
+            reason.fixed_status().unwrap_or(policy.block_status),
+            &policy.name,
+            reason,
+            &report.rules,
+        )),
+        (_, None, Some(new)) => Verdict::Rewrite(new),
+        (_, None, None) => Verdict::Continue,
+    };
+    Decision { verdict, report }
 }
 
 /// Edits for the segments whose text changed (`Some(new text)`, by segment index).

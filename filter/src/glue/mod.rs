@@ -633,11 +633,14 @@ impl HttpContext for Flow {
             self.decision_header();
             return Action::Continue;
         }
-        let skip = if self.api.is_none() {
+        // With `unknownBodies: inspect`, JSON of no known API and plain text are inspected.
+        let inspect_unknown = self.policy().is_some_and(|p| p.inspect_unknown);
+        let plain_text = inspect_unknown && self.api.is_none() && content_type.starts_with("text/");
+        let skip = if self.api.is_none() && !inspect_unknown {
             Some("unknown_api")
         } else if content_type.starts_with("text/event-stream") {
             Some("stream")
-        } else if !content_type.contains("json") {
+        } else if !content_type.contains("json") && !plain_text {
             Some("not_json")
         } else {
             None

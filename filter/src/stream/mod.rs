@@ -108,7 +108,10 @@ impl StreamApi {
             Api::Gemini => Some(StreamApi::Gemini),
             Api::OllamaChat | Api::OllamaGenerate => Some(StreamApi::Ollama),
             // ConverseStream is a binary AWS event stream, not SSE: passed through, counted.
-            Api::OpenAiCompletions | Api::OpenAiEmbeddings | Api::BedrockConverse => None,
+            Api::OpenAiCompletions
+            | Api::OpenAiEmbeddings
+            | Api::BedrockConverse
+            | Api::GenericJson => None,
         }
     }
 }
