@@ -222,16 +222,24 @@ def report(results, scenarios, rss, a, ttfb) -> list[str]:
             reqs = sum(r["requests"] for r in runs)
             cpu[name] = sum(r["cpu_ticks"] for r in runs) / TICK / max(reqs, 1) * 1e6
             rps[name] = statistics.median(r["rps"] for r in runs)
+        def ratio(a: float, b: float) -> str:
+            # A configuration that served nothing (B buffers whole bodies: a 1 MiB stream
+            # exceeds Envoy's buffer limit) has no meaningful ratio.
+            return f"{a / b:.2f}" if b > 0 else "—"
+
         for name in "ABCP":
             runs = results[(title, name)]
             p50 = statistics.median(r["p50"] for r in runs)
             p99 = statistics.median(r["p99"] for r in runs)
             bad = sum(r["non2xx"] for r in runs)
             note = f" ({bad} non-2xx)" if bad else ""
+            served = rps[name] > 0
+            cpu_cell = f"{cpu[name]:.0f}" if served else "—"
             lines.append(f"| {title} | {name}{note} | {rps[name]:.0f} | {p50:.2f} | {p99:.2f} | "
-                         f"{cpu[name]:.0f} | {cpu[name] / cpu['A']:.2f} | {cpu[name] / cpu['B']:.2f} | "
-                         + (f"{rps['C'] / rps['B']:.2f}" if name == "C" else "") + " | "
-                         + (f"{rps['C'] / rps['P']:.2f}" if name == "C" else "") + " |")
+                         f"{cpu_cell} | {ratio(cpu[name], cpu['A']) if served else '—'} | "
+                         f"{ratio(cpu[name], cpu['B']) if served and rps['B'] > 0 else '—'} | "
+                         + (ratio(rps["C"], rps["B"]) if name == "C" else "") + " | "
+                         + (ratio(rps["C"], rps["P"]) if name == "C" else "") + " |")
     sizes = {p.name: p.stat().st_size for p in (WASM, NOOP)}
     lines += ["", f"Time to first byte of a streamed 64 KiB reply (median of 21, curl): "
               f"C {ttfb['C']:.2f} ms, P (pass-through) {ttfb['P']:.2f} ms, "
