@@ -59,6 +59,21 @@ entity_types! {
     GoogleApiKey => "GOOGLE_API_KEY", Secret;
     Jwt => "JWT", Secret;
     PrivateKey => "PRIVATE_KEY", Secret;
+    // Vendor credentials beyond the evaluation corpus (see detect/entities/vendors.rs).
+    GitlabToken => "GITLAB_TOKEN", Secret;
+    NpmToken => "NPM_TOKEN", Secret;
+    PypiToken => "PYPI_TOKEN", Secret;
+    HuggingfaceToken => "HUGGINGFACE_TOKEN", Secret;
+    AzureStorageKey => "AZURE_STORAGE_KEY", Secret;
+    TwilioApiKey => "TWILIO_API_KEY", Secret;
+    SendgridApiKey => "SENDGRID_API_KEY", Secret;
+    DatadogApiKey => "DATADOG_API_KEY", Secret;
+    ShopifyToken => "SHOPIFY_TOKEN", Secret;
+    DigitaloceanToken => "DIGITALOCEAN_TOKEN", Secret;
+    PostmanApiKey => "POSTMAN_API_KEY", Secret;
+    GroqApiKey => "GROQ_API_KEY", Secret;
+    LinearApiKey => "LINEAR_API_KEY", Secret;
+    ReplicateApiToken => "REPLICATE_API_TOKEN", Secret;
 }
 
 impl fmt::Display for EntityType {
@@ -78,7 +93,7 @@ mod tests {
             assert_eq!(EntityType::from_name(t.name()), Some(*t));
             assert!(seen.insert(t.name()), "duplicate name {}", t.name());
         }
-        assert_eq!(EntityType::ALL.len(), 20);
+        assert_eq!(EntityType::ALL.len(), 34);
         assert_eq!(
             EntityType::from_name("email"),
             None,

@@ -31,6 +31,44 @@ pub fn base62_equals(mut n: u32, width: usize, digits: &[u8]) -> bool {
     n == 0
 }
 
+/// Luhn (mod 10) over ASCII digits; `false` for anything else.
+pub fn luhn(digits: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (i, &d) in digits.iter().rev().enumerate() {
+        if !d.is_ascii_digit() {
+            return false;
+        }
+        let mut v = u32::from(d - b'0');
+        if i % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    sum % 10 == 0
+}
+
+/// ISO 7064 mod 97-10 remainder of an alphanumeric string (letters count as 10–35), as used
+/// by IBANs after moving the first four characters to the end. `None` on other characters.
+pub fn mod97<'a>(chars: impl Iterator<Item = &'a u8>) -> Option<u32> {
+    let mut r = 0u32;
+    for &c in chars {
+        let v = match c {
+            b'0'..=b'9' => u32::from(c - b'0'),
+            b'A'..=b'Z' => u32::from(c - b'A') + 10,
+            _ => return None,
+        };
+        r = if v >= 10 {
+            (r * 100 + v) % 97
+        } else {
+            (r * 10 + v) % 97
+        };
+    }
+    Some(r)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,6 +81,16 @@ mod tests {
             crc32(b"The quick brown fox jumps over the lazy dog"),
             0x414F_A339
         );
+    }
+
+    #[test]
+    fn luhn_and_mod97() {
+        assert!(luhn(b"4111111111111111"));
+        assert!(!luhn(b"4111111111111112"));
+        assert!(!luhn(b"41111111111a1111"));
+        // DE89 3704 0044 0532 0130 00, rearranged.
+        assert_eq!(mod97(b"370400440532013000DE89".iter()), Some(1));
+        assert_eq!(mod97(b"37040044053201300 0".iter()), None);
     }
 
     #[test]

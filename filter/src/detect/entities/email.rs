@@ -10,6 +10,11 @@ fn is_domain_char(c: char) -> bool {
     c.is_alphanumeric() || c == '-' || c == '.'
 }
 
+/// Top-level "domains" that are file extensions (`logo@2x.png`, `photo@large.jpg`).
+const FILE_EXTENSIONS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tiff",
+];
+
 /// Grows an address around the `@` at byte `at`, or rejects it.
 pub fn extend(text: &str, at: usize, _anchor_end: usize) -> Option<Range<usize>> {
     let before = text.get(..at)?;
@@ -33,6 +38,14 @@ pub fn extend(text: &str, at: usize, _anchor_end: usize) -> Option<Range<usize>>
     {
         return None;
     }
+    // `scheme://user:password@host`: the userinfo of a URL, whatever the password looks like.
+    if text.as_bytes().get(start.wrapping_sub(1)) == Some(&b':') {
+        let window = text.get(start.saturating_sub(96)..start).unwrap_or("");
+        let token = window.rsplit(char::is_whitespace).next().unwrap_or("");
+        if token.contains("://") {
+            return None;
+        }
+    }
     let domain_start = at + 1;
     let rest = text.get(domain_start..)?;
     let mut end = domain_start;
@@ -47,8 +60,16 @@ pub fn extend(text: &str, at: usize, _anchor_end: usize) -> Option<Range<usize>>
         domain = d;
     }
     let end = domain_start + domain.len();
-    // `git@github.com:org/repo.git` is an SSH remote, not a mailbox.
-    if text.get(end..).is_some_and(|after| after.starts_with(':')) {
+    // `git@github.com:org/repo.git` is an SSH remote, not a mailbox: a path follows the colon.
+    // A colon ending a sentence or a label (`write to a@b.com: …`, end of line) does not.
+    let remote_path =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '~' | '.' | '/' | '-');
+    if text
+        .get(end..)
+        .and_then(|after| after.strip_prefix(':'))
+        .and_then(|path| path.chars().next())
+        .is_some_and(remote_path)
+    {
         return None;
     }
     let mut labels = 0;
@@ -60,7 +81,19 @@ pub fn extend(text: &str, at: usize, _anchor_end: usize) -> Option<Range<usize>>
         labels += 1;
         last = label;
     }
-    let tld_ok = last.chars().count() >= 2 && last.chars().all(char::is_alphabetic);
+    let tld_ok = last.chars().count() >= 2
+        && last.chars().all(char::is_alphabetic)
+        && !FILE_EXTENSIONS.iter().any(|e| last.eq_ignore_ascii_case(e));
+    // `icon@2x.png`: an image scale, not a mailbox.
+    let first = domain.split('.').next().unwrap_or("");
+    let scale = first.len() >= 2
+        && first.ends_with(['x', 'X'])
+        && first
+            .get(..first.len() - 1)
+            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
+    if scale {
+        return None;
+    }
     (labels >= 2 && tld_ok).then_some(start..end)
 }
 
@@ -96,6 +129,16 @@ mod tests {
             ("numeric tld", "pkg@1.2.3", None),
             ("scope", "npm i @types/node", None),
             ("ssh remote", "git@github.com:org/repo.git", None),
+            (
+                "colon ends the sentence",
+                "the key for jane.doe@example.com:\n",
+                Some("jane.doe@example.com"),
+            ),
+            (
+                "colon then space",
+                "mail ops@corp.example.com: they answer",
+                Some("ops@corp.example.com"),
+            ),
             ("url userinfo", "https://user@host.example.com/x", None),
             ("lone at", "@", None),
         ];

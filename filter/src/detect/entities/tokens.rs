@@ -2,43 +2,16 @@
 //! scanner's automaton finds; these functions check the rest of the token.
 
 use super::checksum::{base62_equals, crc32};
+use super::util::{
+    byte_at, ends_word, has_filler_run, is_filler, is_word_byte, run_len_max, starts_word,
+};
 use std::ops::Range;
-
-/// Characters that continue a token: a match must not be a slice of a longer word.
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
-
-fn starts_word(text: &str, start: usize) -> bool {
-    start == 0
-        || !text
-            .as_bytes()
-            .get(start - 1)
-            .copied()
-            .is_some_and(is_word_byte)
-}
-
-fn ends_word(text: &str, end: usize) -> bool {
-    !text.as_bytes().get(end).copied().is_some_and(is_word_byte)
-}
-
-/// Length of the run of bytes from `from` that satisfy `pred`.
-fn run_len(text: &str, from: usize, pred: impl Fn(u8) -> bool) -> usize {
-    text.as_bytes()
-        .get(from..)
-        .map_or(0, |b| b.iter().take_while(|&&c| pred(c)).count())
-}
-
-/// A value made of one repeated character (`XXXX…`) is a placeholder, not a key.
-fn is_filler(body: &[u8]) -> bool {
-    body.windows(2).all(|w| w.first() == w.get(1)) || body.iter().all(|&b| b == b'X' || b == b'x')
-}
 
 /// AWS access key ids: `AKIA|ASIA|ABIA|ACCA` + 16 of `[A-Z2-7]`. The documentation example
 /// (`…EXAMPLE`) and filler are not keys.
 pub fn aws_access_key_id(text: &str, start: usize, anchor_end: usize) -> Option<Range<usize>> {
     let is_b32 = |b: u8| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b);
-    if !starts_word(text, start) || run_len(text, anchor_end, is_b32) < 16 {
+    if !starts_word(text, start) || run_len_max(text, anchor_end, 16, is_b32) < 16 {
         return None;
     }
     let end = anchor_end + 16;
@@ -62,13 +35,145 @@ pub fn github_token(text: &str, start: usize, anchor_end: usize) -> Option<Range
         let shape_ok = body.iter().all(|&b| is_word_byte(b)) && body.get(22) == Some(&b'_');
         return (shape_ok && ends_word(text, end) && !is_filler(body)).then_some(start..end);
     }
-    if run_len(text, anchor_end, |b| b.is_ascii_alphanumeric()) != 36 {
+    if run_len_max(text, anchor_end, 37, |b| b.is_ascii_alphanumeric()) != 36 {
         return None;
     }
     let end = anchor_end + 36;
     let body = bytes.get(anchor_end..end)?;
     let (data, check) = (body.get(..30)?, body.get(30..)?);
     (ends_word(text, end) && base62_equals(crc32(data), 6, check)).then_some(start..end)
+}
+
+fn is_b64url(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+/// A documentation placeholder: `…`, `...`, `XXXX`, `xxxx` runs.
+fn placeholder(body: &[u8]) -> bool {
+    is_filler(body) || has_filler_run(body, 6) || body.windows(3).any(|w| w == b"...")
+}
+
+/// Slack tokens: `xoxb-` etc. with numeric groups, `xapp-1-…`.
+pub fn slack_token(text: &str, start: usize, anchor_end: usize) -> Option<Range<usize>> {
+    if !starts_word(text, start) {
+        return None;
+    }
+    let len = run_len_max(text, anchor_end, 256, |b| {
+        b.is_ascii_alphanumeric() || b == b'-'
+    });
+    let end = anchor_end + len;
+    let body = text.as_bytes().get(anchor_end..end)?;
+    if !(20..=255).contains(&len) || placeholder(body) || !ends_word(text, end) {
+        return None;
+    }
+    // At least one all-digit segment of 8+ digits (workspace / user ids).
+    let numeric_segments = body
+        .split(|&b| b == b'-')
+        .filter(|seg| seg.len() >= 8 && seg.iter().all(u8::is_ascii_digit))
+        .count();
+    let last = body.rsplit(|&b| b == b'-').next()?;
+    (numeric_segments >= 1 && last.len() >= 8 && !last.iter().all(u8::is_ascii_digit)
+        || numeric_segments >= 2 && last.len() >= 8)
+        .then_some(start..end)
+}
+
+/// Slack incoming-webhook URLs, whole URL (`https://` included).
+pub fn slack_webhook(text: &str, start: usize, anchor_end: usize) -> Option<Range<usize>> {
+    let mut from = start;
+    for scheme in ["https://", "http://"] {
+        if start >= scheme.len() && text.get(start - scheme.len()..start) == Some(scheme) {
+            from = start - scheme.len();
+        }
+    }
+    let len = run_len_max(text, anchor_end, 256, |b| {
+        b.is_ascii_alphanumeric() || b == b'/'
+    });
+    let mut end = anchor_end + len;
+    while end > anchor_end && byte_at(text, end - 1) == Some(b'/') {
+        end -= 1;
+    }
+    let path = text.as_bytes().get(anchor_end..end)?;
+    let parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
+    let ok = parts.len() == 3
+        && parts
+            .first()
+            .is_some_and(|p| p.first() == Some(&b'T') && p.len() >= 8)
+        && parts
+            .get(1)
+            .is_some_and(|p| p.first() == Some(&b'B') && p.len() >= 8)
+        && parts
+            .get(2)
+            .is_some_and(|p| p.len() >= 16 && !placeholder(p));
+    (ok && !byte_at(text, end).is_some_and(is_word_byte)).then_some(from..end)
+}
+
+/// Stripe secret and restricted keys (`sk_live_`, `rk_test_`, …); publishable `pk_` keys are
+/// public by design and have no anchor here.
+pub fn stripe_key(text: &str, start: usize, anchor_end: usize) -> Option<Range<usize>> {
+    if !starts_word(text, start) {
+        return None;
+    }
+    let len = run_len_max(text, anchor_end, 256, |b| b.is_ascii_alphanumeric());
+    let end = anchor_end + len;
+    let body = text.as_bytes().get(anchor_end..end)?;
+    ((24..=255).contains(&len) && ends_word(text, end) && !placeholder(body)).then_some(start..end)
+}
+
+/// OpenAI keys: project/service-account/admin keys and legacy `sk-` keys, all carrying the
+/// `T3BlbkFJ` marker between two random halves.
+pub fn openai_key(text: &str, start: usize, anchor_end: usize) -> Option<Range<usize>> {
+    if !starts_word(text, start) {
+        return None;
+    }
+    let len = run_len_max(text, anchor_end, 256, is_b64url);
+    let end = anchor_end + len;
+    let token = text.as_bytes().get(start..end)?;
+    let (prefix_len, halves): (usize, &[usize]) = if token.starts_with(b"sk-proj-") {
+        (8, &[58, 74])
+    } else if token.starts_with(b"sk-svcacct-") {
+        (11, &[58, 74])
+    } else if token.starts_with(b"sk-admin-") {
+        (9, &[58, 74])
+    } else {
+        (3, &[20])
+    };
+    let body = token.get(prefix_len..)?;
+    let ok = halves.iter().any(|&h| {
+        body.len() == 2 * h + 8
+            && body.get(h..h + 8) == Some(b"T3BlbkFJ".as_slice())
+            && (prefix_len != 3 || body.iter().all(u8::is_ascii_alphanumeric))
+    });
+    (ok && !placeholder(body)).then_some(start..end)
+}
+
+/// Anthropic keys: `sk-ant-api03-` / `sk-ant-admin01-` + 93 characters + `AA`.
+pub fn anthropic_key(text: &str, start: usize, anchor_end: usize) -> Option<Range<usize>> {
+    if !starts_word(text, start) {
+        return None;
+    }
+    let len = run_len_max(text, start, 256, is_b64url);
+    let end = start + len;
+    let token = text.as_bytes().get(start..end)?;
+    let body = if let Some(b) = token.strip_prefix(b"sk-ant-api03-") {
+        b
+    } else {
+        token.strip_prefix(b"sk-ant-admin01-")?
+    };
+    let _ = anchor_end;
+    (body.len() == 95 && body.ends_with(b"AA") && !placeholder(body)).then_some(start..end)
+}
+
+/// Google API keys: `AIza` + 35 characters.
+pub fn google_api_key(text: &str, start: usize, anchor_end: usize) -> Option<Range<usize>> {
+    if !starts_word(text, start) && byte_at(text, start.wrapping_sub(1)) != Some(b'_') {
+        return None;
+    }
+    if run_len_max(text, anchor_end, 36, is_b64url) != 35 {
+        return None;
+    }
+    let end = anchor_end + 35;
+    let body = text.as_bytes().get(anchor_end..end)?;
+    (!placeholder(body)).then_some(start..end)
 }
 
 #[cfg(test)]

@@ -1,0 +1,215 @@
+//! Scanner-level tests: the fixture corpus under `testdata/pii/`, type selection, and
+//! adversarial inputs that must stay linear.
+
+use super::*;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn found(types: &[EntityType], text: &str) -> Vec<(EntityType, String)> {
+    let scanner = EntityScanner::new(types).unwrap();
+    let mut out = Vec::new();
+    scanner.scan(text, &mut out);
+    out.iter()
+        .map(|f| (f.entity, text[f.span.clone()].to_string()))
+        .collect()
+}
+
+#[test]
+fn scans_only_enabled_types() {
+    let text = "mail ops@example.com key AKIAZ7Q3H2LMNP4RSTUV end";
+    let got = found(EntityType::ALL, text);
+    assert_eq!(
+        got,
+        [
+            (EntityType::Email, "ops@example.com".to_string()),
+            (
+                EntityType::AwsAccessKeyId,
+                "AKIAZ7Q3H2LMNP4RSTUV".to_string()
+            )
+        ]
+    );
+    assert_eq!(found(&[EntityType::Email], text).len(), 1);
+    assert!(EntityScanner::new(&[]).unwrap().is_empty());
+    assert!(!EntityScanner::new(&[EntityType::Phone]).unwrap().is_empty());
+}
+
+#[test]
+fn every_type_is_implemented() {
+    for t in EntityType::ALL {
+        assert!(t.is_implemented(), "{t} has no detector");
+    }
+}
+
+fn fixture_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/pii")
+}
+
+struct Case {
+    file: String,
+    name: String,
+    text: String,
+    expect: Vec<(EntityType, String)>,
+}
+
+fn load(path: &std::path::Path) -> Vec<Case> {
+    let file = path.file_name().unwrap().to_string_lossy().to_string();
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let v: Value = serde_json::from_str(line).unwrap();
+            let expect = v["expect"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    let name = e["type"].as_str().unwrap();
+                    let t = EntityType::from_name(name)
+                        .unwrap_or_else(|| panic!("{file}: unknown type {name}"));
+                    (t, e["value"].as_str().unwrap().to_string())
+                })
+                .collect();
+            Case {
+                file: file.clone(),
+                name: v["name"].as_str().unwrap().to_string(),
+                text: v["text"].as_str().unwrap().to_string(),
+                expect,
+            }
+        })
+        .collect()
+}
+
+fn fixture_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixture_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Every fixture: the scanner with all types must report exactly the expected
+/// `(type, value)` list, in order. Known gaps are listed in `known-gaps.jsonl` and must still
+/// fail (so the ledger only shrinks).
+#[test]
+fn fixtures() {
+    let mut failures = Vec::new();
+    let mut total = 0;
+    let mut gaps = 0;
+    for path in fixture_files() {
+        let is_gap_file = path.file_name().is_some_and(|n| n == "known-gaps.jsonl");
+        for case in load(&path) {
+            total += 1;
+            let got = found(EntityType::ALL, &case.text);
+            let pass = got == case.expect;
+            if is_gap_file {
+                gaps += 1;
+                if pass {
+                    failures.push(format!(
+                        "{}: {}: known gap now passes; move it to its family's file\n  input:    {:?}",
+                        case.file, case.name, case.text
+                    ));
+                }
+            } else if !pass {
+                failures.push(format!(
+                    "{}: {}\n  input:    {:?}\n  expected: {:?}\n  actual:   {:?}",
+                    case.file, case.name, case.text, case.expect, got
+                ));
+            }
+        }
+    }
+    assert!(total > 200, "only {total} fixtures found");
+    assert!(
+        failures.is_empty(),
+        "{} of {total} fixtures failed ({gaps} known gaps):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Every new vendor type has at least one positive and one negative fixture.
+#[test]
+fn fixtures_cover_every_type() {
+    let cases: Vec<Case> = fixture_files().iter().flat_map(|p| load(p)).collect();
+    for t in EntityType::ALL {
+        assert!(
+            cases.iter().any(|c| c.expect.iter().any(|(e, _)| e == t)),
+            "no positive fixture for {t}"
+        );
+    }
+    assert!(cases.iter().filter(|c| c.expect.is_empty()).count() > 80);
+}
+
+/// Findings are sorted, non-overlapping and on char boundaries whatever the text.
+#[test]
+fn spans_are_well_formed_around_non_ascii() {
+    let texts = [
+        "é4111 1111 1111 1111é",
+        "😀+44 20 7946 0958😀",
+        "ü10.0.0.1ü 2001:db8::1ß",
+        "password: pässwörd123 ok",
+        "‑‑‑‑‑BEGIN PRIVATE KEY‑‑‑‑‑",
+        "contraseña: ñandú-2024!",
+        "日本語jane@例え.jp、",
+        "\u{a0}4111\u{a0}1111\u{a0}1111\u{a0}1111\u{a0}",
+    ];
+    let scanner = EntityScanner::new(EntityType::ALL).unwrap();
+    for text in texts {
+        let mut out = Vec::new();
+        scanner.scan(text, &mut out);
+        let mut last = 0;
+        for f in &out {
+            assert!(text.is_char_boundary(f.span.start) && text.is_char_boundary(f.span.end));
+            assert!(
+                f.span.start >= last && f.span.start < f.span.end,
+                "{text:?}: {out:?}"
+            );
+            last = f.span.end;
+        }
+    }
+}
+
+/// Adversarial inputs: a megabyte of one repeated trigger must scan without panicking and give
+/// disjoint findings. How fast is a benchmark's job (`benches/entities.rs`, group
+/// `adversarial`), not a timed assertion here; a quadratic rescan would still show as a test
+/// run that takes minutes.
+#[test]
+fn adversarial_inputs_stay_linear() {
+    const MB: usize = 1 << 20;
+    let unit_inputs: &[(&str, &str)] = &[
+        ("digits", "7"),
+        ("colons", ":"),
+        ("at signs", "@"),
+        ("hex colon", "a:"),
+        ("dotted digits", "1."),
+        ("dashed hex", "ab-"),
+        ("spaced groups", "1234 "),
+        ("scheme separators", "a://"),
+        ("url userinfo", "a://b:c@"),
+        ("begin markers", "-----BEGIN RSA PRIVATE KEY-----"),
+        ("jwt headers", "eyJhbGciOiJIUzI1NiJ9."),
+        ("password labels", "password "),
+        ("pass labels", "pass"),
+        ("slack prefixes", "xoxb-1"),
+        ("aws prefixes", "AKIA"),
+        ("secret labels", "aws_secret_access_key "),
+        ("plus signs", "+1"),
+        ("parens", "(1"),
+        ("iban-like", "DE12"),
+        ("base64", "Ab9+"),
+        ("backslash n", "\\n"),
+    ];
+    let scanner = EntityScanner::new(EntityType::ALL).unwrap();
+    for (name, unit) in unit_inputs {
+        let text = unit.repeat(MB / unit.len());
+        let mut out = Vec::new();
+        scanner.scan(&text, &mut out);
+        assert!(
+            out.windows(2).all(|w| w[0].span.end <= w[1].span.start),
+            "{name}: overlapping findings"
+        );
+        assert!(out.len() <= text.len(), "{name}: more findings than bytes");
+    }
+}

@@ -1,0 +1,145 @@
+//! URLs that carry a password in their userinfo (`postgres://app:s3cret@db/prod`).
+//! Span = the whole URL; URLs without a password, or whose password is a placeholder or a
+//! template reference, are not credentials.
+
+use super::util::{byte_at, byte_before};
+use std::ops::Range;
+
+const MAX_SCHEME: usize = 24;
+const MAX_USERINFO: usize = 256;
+const MAX_URL: usize = 2048;
+
+fn is_scheme_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-')
+}
+
+/// Whether a password is a stand-in: `<password>`, `${VAR}`, `{{ … }}`, `****`, `xxxx`.
+pub fn placeholder_password(p: &[u8]) -> bool {
+    let lower: Vec<u8> = p.iter().map(u8::to_ascii_lowercase).collect();
+    p.is_empty()
+        || p.starts_with(b"<")
+        || p.starts_with(b"$")
+        || p.starts_with(b"{")
+        || p.starts_with(b"%(")
+        || p.starts_with(b"[")
+        || p.iter()
+            .all(|&b| b == b'*' || b == b'x' || b == b'X' || b == b'.')
+        || lower == b"password"
+        || lower == b"pass"
+        || lower == b"pwd"
+        || lower == b"secret"
+        || lower == b"changeme"
+        || lower.starts_with(b"your")
+}
+
+/// A credentials URL around the `://` at `sep`.
+pub fn url_credentials(text: &str, sep: usize, anchor_end: usize) -> Option<Range<usize>> {
+    let bytes = text.as_bytes();
+    // Scheme: letters first, then letters, digits, `+ . -`.
+    let mut start = sep;
+    while start > 0
+        && sep - start < MAX_SCHEME
+        && bytes.get(start - 1).copied().is_some_and(is_scheme_byte)
+    {
+        start -= 1;
+    }
+    while start < sep && !bytes.get(start).is_some_and(u8::is_ascii_alphabetic) {
+        start += 1;
+    }
+    if sep - start < 2
+        || byte_before(text, start).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return None;
+    }
+    // Userinfo: up to the first `@` before any `/`, whitespace or quote.
+    let mut at = None;
+    let mut colon = None;
+    for (k, &b) in bytes
+        .get(anchor_end..)?
+        .iter()
+        .take(MAX_USERINFO)
+        .enumerate()
+    {
+        match b {
+            b'@' => {
+                at = Some(anchor_end + k);
+                break;
+            }
+            b':' if colon.is_none() => colon = Some(anchor_end + k),
+            b'/' | b'\\' | b'"' | b'\'' | b'`' | b'>' | b'?' | b'#' => return None,
+            _ if b.is_ascii_whitespace() => return None,
+            _ => {}
+        }
+    }
+    let (at, colon) = (at?, colon?);
+    let password = bytes.get(colon + 1..at)?;
+    // `<db_password>` contains no `@`, but `<password>` parsing stops at `>`, handled above.
+    if placeholder_password(password) {
+        return None;
+    }
+    // Host: a name or a bracketed IPv6 literal, then port, path, query, fragment.
+    let host_start = at + 1;
+    let first = byte_at(text, host_start)?;
+    if !(first.is_ascii_alphanumeric() || first == b'[') {
+        return None;
+    }
+    let mut end = host_start;
+    for &b in bytes.get(host_start..)?.iter().take(MAX_URL) {
+        let stop = b.is_ascii_whitespace()
+            || matches!(
+                b,
+                b'"' | b'\'' | b'`' | b'<' | b'>' | b'\\' | b'|' | b'^' | b'{' | b'}'
+            )
+            || b >= 0x80;
+        if stop {
+            break;
+        }
+        end += 1;
+    }
+    // Sentence punctuation after the URL is not part of it.
+    while end > host_start
+        && matches!(
+            byte_at(text, end - 1),
+            Some(b'.' | b',' | b';' | b':' | b'!' | b'?' | b')')
+        )
+    {
+        end -= 1;
+    }
+    Some(start..end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table() {
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            (
+                "plain",
+                "postgres://u:p4ss@db/x",
+                Some("postgres://u:p4ss@db/x"),
+            ),
+            (
+                "quoted",
+                "'redis://:pw123@h:6379/0'",
+                Some("redis://:pw123@h:6379/0"),
+            ),
+            ("no password", "ssh://git@github.com/a/b.git", None),
+            ("placeholder", "postgres://u:<password>@db/x", None),
+            ("env", "postgres://u:${PW}@db/x", None),
+            ("masked", "amqp://guest:****@mq:5672/", None),
+            (
+                "trailing colon",
+                "mysql://u:p4ss@db/x: timeout",
+                Some("mysql://u:p4ss@db/x"),
+            ),
+            ("scheme in a word", "xhttp://u:p@h", Some("xhttp://u:p@h")),
+        ];
+        for (name, text, want) in cases {
+            let sep = text.find("://").unwrap();
+            let got = url_credentials(text, sep, sep + 3).map(|r| &text[r]);
+            assert_eq!(got, *want, "case {name}");
+        }
+    }
+}
