@@ -24,6 +24,7 @@ use llm_warden::engine::{inspect_request, inspect_response};
 use llm_warden::entity::EntityType;
 use llm_warden::json::{self, Edit, Value};
 use llm_warden::policy::Config;
+use llm_warden::stream::{StreamApi, StreamOptions, StreamRewriter};
 use llm_warden::verdict::Verdict;
 use std::sync::OnceLock;
 
@@ -155,4 +156,40 @@ pub fn injection(data: &[u8]) {
         let t = parts[sig.text_index];
         assert!(sig.offset <= t.len() && t.is_char_boundary(sig.offset));
     }
+}
+
+/// Byte 0 picks the streaming API, byte 1 the chunk size; the rest is the upstream's stream.
+/// The rewriter must never panic, and its output stays within a bounded factor of its input
+/// (labels and synthesized events included).
+pub fn stream(data: &[u8]) {
+    let (Some(&api_byte), Some(&chunk_byte)) = (data.first(), data.get(1)) else {
+        return;
+    };
+    let apis = [
+        StreamApi::OpenAiChat,
+        StreamApi::OpenAiResponses,
+        StreamApi::AnthropicMessages,
+        StreamApi::Gemini,
+        StreamApi::Ollama,
+    ];
+    let api = apis[usize::from(api_byte) % apis.len()];
+    let chunk = usize::from(chunk_byte).max(1);
+    let body = &data[2..];
+    let scanner = EntityScanner::new(EntityType::ALL).expect("scanner");
+    let mut rewriter = StreamRewriter::new(api, StreamOptions::default(), Box::new(scanner));
+    let mut out = 0usize;
+    for piece in body.chunks(chunk) {
+        let o = rewriter.push(piece);
+        out += o.bytes.len();
+        if o.error.is_some() {
+            out += rewriter.block_event("fuzz", &[]).len();
+            break;
+        }
+    }
+    out += rewriter.finish().bytes.len();
+    assert!(
+        out <= body.len() * 8 + 64 * 1024,
+        "output {out} for input {}",
+        body.len()
+    );
 }

@@ -13,7 +13,7 @@ type Check = fn(&[u8]);
 #[test]
 fn saved_fuzz_inputs_pass_their_checks() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/fuzz");
-    let targets: [(&str, Check); 7] = [
+    let targets: [(&str, Check); 8] = [
         ("json", checks::json),
         ("config", checks::config_bytes),
         ("request", checks::request),
@@ -21,6 +21,7 @@ fn saved_fuzz_inputs_pass_their_checks() {
         ("pairs", checks::pairs),
         ("entities", checks::entities),
         ("injection", checks::injection),
+        ("stream", checks::stream),
     ];
     let mut replayed = 0;
     for (name, check) in targets {
