@@ -28,7 +28,9 @@ say "building the CLI (release)"
 cargo build --release --quiet -p llm-warden-cli --manifest-path "$repo/Cargo.toml"
 cli="${CARGO_TARGET_DIR:-$repo/target}/release/llm-warden"
 
-venv="$repo/.venv"
+# The corpus generator's Faker goes into its own venv under target/, and so do the peers'
+# dependencies: neither may disturb the pinned test environment in .venv.
+venv="$out/venv"
 if [[ ! -x "$venv/bin/python" ]]; then
     say "creating $venv"
     python3 -m venv "$venv"
