@@ -86,6 +86,35 @@ pub fn config_bytes(data: &[u8]) {
     }
 }
 
+/// The document with every string emptied: what a rewrite must leave exactly as it was.
+fn shape(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        J::String(_) => J::String(String::new()),
+        J::Array(items) => J::Array(items.iter().map(shape).collect()),
+        J::Object(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// A rewrite changes nothing but string values (structure, keys, numbers, literals kept).
+fn only_strings_changed(original: &[u8], verdict: &Verdict) {
+    let Verdict::Rewrite(body) = verdict else {
+        return;
+    };
+    let (Ok(before), Ok(after)) = (
+        serde_json::from_slice::<serde_json::Value>(original),
+        serde_json::from_str::<serde_json::Value>(body),
+    ) else {
+        return; // serde_json refuses some inputs our parser accepts (lone surrogates)
+    };
+    assert_eq!(
+        shape(&before),
+        shape(&after),
+        "a rewrite changed more than strings"
+    );
+}
+
 fn valid_rewrite(verdict: &Verdict) {
     match verdict {
         Verdict::Rewrite(body) => {
@@ -99,14 +128,24 @@ fn valid_rewrite(verdict: &Verdict) {
     }
 }
 
-/// First byte picks the API path; the rest is the body.
+/// First byte picks the API path; the rest is the body. Rewrites stay valid JSON, change only
+/// strings, and are idempotent: a second pass over the output rewrites nothing more.
 pub fn request(data: &[u8]) {
     let Some((&first, body)) = data.split_first() else {
         return;
     };
     let path = PATHS[usize::from(first) % PATHS.len()];
     for policy in &config().policies {
-        valid_rewrite(&inspect_request(policy, path, body).verdict);
+        let verdict = inspect_request(policy, path, body).verdict;
+        valid_rewrite(&verdict);
+        only_strings_changed(body, &verdict);
+        if let Verdict::Rewrite(out) = &verdict {
+            let again = inspect_request(policy, path, out.as_bytes()).verdict;
+            assert!(
+                !matches!(again, Verdict::Rewrite(_)),
+                "redaction is not idempotent"
+            );
+        }
     }
 }
 
@@ -116,7 +155,16 @@ pub fn response(data: &[u8]) {
     };
     let api = Api::from_path(PATHS[usize::from(first) % PATHS.len()]);
     for policy in &config().policies {
-        valid_rewrite(&inspect_response(policy, api, body).verdict);
+        let verdict = inspect_response(policy, api, body).verdict;
+        valid_rewrite(&verdict);
+        only_strings_changed(body, &verdict);
+        if let Verdict::Rewrite(out) = &verdict {
+            let again = inspect_response(policy, api, out.as_bytes()).verdict;
+            assert!(
+                !matches!(again, Verdict::Rewrite(_)),
+                "redaction is not idempotent"
+            );
+        }
     }
 }
 
@@ -175,8 +223,10 @@ pub fn stream(data: &[u8]) {
     let api = apis[usize::from(api_byte) % apis.len()];
     let chunk = usize::from(chunk_byte).max(1);
     let body = &data[2..];
-    let scanner = EntityScanner::new(EntityType::ALL).expect("scanner");
-    let mut rewriter = StreamRewriter::new(api, StreamOptions::default(), Box::new(scanner));
+    static SCANNER: OnceLock<EntityScanner> = OnceLock::new();
+    let scanner = SCANNER.get_or_init(|| EntityScanner::new(EntityType::ALL).expect("scanner"));
+    let mut rewriter =
+        StreamRewriter::new(api, StreamOptions::default(), Box::new(scanner.clone()));
     let mut out = 0usize;
     for piece in body.chunks(chunk) {
         let o = rewriter.push(piece);

@@ -62,13 +62,22 @@ pub fn extend(text: &str, at: usize, _anchor_end: usize) -> Option<Range<usize>>
     let end = domain_start + domain.len();
     // `git@github.com:org/repo.git` is an SSH remote, not a mailbox: a path follows the colon.
     // A colon ending a sentence or a label (`write to a@b.com: …`, end of line) does not.
+    // `[` too: once the path is redacted it starts with a label, and a second pass over the
+    // redacted text must decide as the first did (redaction is idempotent).
     let remote_path =
-        |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '~' | '.' | '/' | '-');
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '~' | '.' | '/' | '-' | '[');
     if text
         .get(end..)
         .and_then(|after| after.strip_prefix(':'))
         .and_then(|path| path.chars().next())
         .is_some_and(remote_path)
+    {
+        return None;
+    }
+    // `a@b.co@c.com` is no mailbox: a local part right after an `@`, or a domain right before
+    // one, is part of a chain (otherwise overlapping candidates redact one address per pass).
+    if text.as_bytes().get(start.wrapping_sub(1)) == Some(&b'@')
+        || text.as_bytes().get(end) == Some(&b'@')
     {
         return None;
     }
