@@ -363,51 +363,86 @@ fn redact_entities(
     block: &mut Option<BlockReason>,
 ) -> Vec<Option<String>> {
     let mut out = vec![None; segments.len()];
-    let mut findings: Vec<Finding> = Vec::new();
     for (index, segment) in segments.iter().enumerate() {
-        findings.clear();
-        rules.scanner.scan(segment.text(), &mut findings);
-        if findings.is_empty() {
-            continue;
-        }
-        let mut redacted = String::new();
-        let mut cursor = 0;
-        let text = segment.text();
-        for f in &findings {
-            let action = rules.action(f.entity);
-            report.entities.push(EntityReport {
-                entity: f.entity,
-                action: action.name(),
-                location: segment.location.clone(),
-                start: f.span.start,
-                end: f.span.end,
-            });
-            match action {
-                Action::Redact => {
-                    redacted.push_str(text.get(cursor..f.span.start).unwrap_or_default());
-                    redacted.push_str("[REDACTED:");
-                    redacted.push_str(f.entity.name());
-                    redacted.push(']');
-                    cursor = f.span.end;
+        let mut text = segment.text().to_string();
+        let mut changed = false;
+        // Redaction changes the context detectors read (a label now stands where an address
+        // ended), so a pass can expose a value the previous pass had rightly passed over.
+        // Rescanning what was rewritten until nothing more changes makes redaction a fixpoint:
+        // applying it twice gives what applying it once gave (a fuzzed property). Bounded.
+        for round in 0..MAX_REDACTION_ROUNDS {
+            match redact_once(rules, &text, &segment.location, round == 0, report, block) {
+                Some(next) => {
+                    text = next;
+                    changed = true;
                 }
-                Action::Block => {
-                    let rule = format!("entity.{}", f.entity.name());
-                    if !report.rules.contains(&rule) {
-                        report.rules.push(rule);
-                    }
-                    block.get_or_insert(BlockReason::SensitiveData);
-                }
-                Action::Monitor | Action::Off => {}
+                None => break,
             }
         }
-        if cursor > 0 {
-            redacted.push_str(text.get(cursor..).unwrap_or_default());
+        if changed {
             if let Some(slot) = out.get_mut(index) {
-                *slot = Some(redacted);
+                *slot = Some(text);
             }
         }
     }
     out
+}
+
+/// Passes of redaction over a rewritten text (the first pass plus rescans).
+const MAX_REDACTION_ROUNDS: usize = 4;
+
+/// One redaction pass over `text`; `None` when nothing was redacted. Findings of the first
+/// pass are reported with offsets into the original text; later passes report what they add,
+/// with offsets into the text as rewritten so far.
+fn redact_once(
+    rules: &EntityRules,
+    text: &str,
+    location: &str,
+    first: bool,
+    report: &mut Report,
+    block: &mut Option<BlockReason>,
+) -> Option<String> {
+    let mut findings: Vec<Finding> = Vec::new();
+    rules.scanner.scan(text, &mut findings);
+    let mut redacted = String::new();
+    let mut cursor = 0;
+    let mut any = false;
+    for f in &findings {
+        let action = rules.action(f.entity);
+        if !first && action != Action::Redact {
+            continue; // a rescan only completes redaction; the first pass judged the rest
+        }
+        report.entities.push(EntityReport {
+            entity: f.entity,
+            action: action.name(),
+            location: location.to_string(),
+            start: f.span.start,
+            end: f.span.end,
+        });
+        match action {
+            Action::Redact => {
+                redacted.push_str(text.get(cursor..f.span.start).unwrap_or_default());
+                redacted.push_str("[REDACTED:");
+                redacted.push_str(f.entity.name());
+                redacted.push(']');
+                cursor = f.span.end;
+                any = true;
+            }
+            Action::Block => {
+                let rule = format!("entity.{}", f.entity.name());
+                if !report.rules.contains(&rule) {
+                    report.rules.push(rule);
+                }
+                block.get_or_insert(BlockReason::SensitiveData);
+            }
+            Action::Monitor | Action::Off => {}
+        }
+    }
+    if !any {
+        return None;
+    }
+    redacted.push_str(text.get(cursor..).unwrap_or_default());
+    Some(redacted)
 }
 
 /// `rewrote`: whether the edits change what the caller would notice (a redaction, a stripped
