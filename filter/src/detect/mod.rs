@@ -3,6 +3,7 @@
 //! Every detector reports byte ranges into the text it was given and never copies matched
 //! values anywhere else: findings flow into redaction and audit as types and offsets only.
 
+pub mod base64;
 pub mod entities;
 pub mod injection;
 pub mod patterns;

@@ -7,24 +7,13 @@ fn is_b64url(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
-fn b64url_value(b: u8) -> Option<u32> {
-    Some(u32::from(match b {
-        b'A'..=b'Z' => b - b'A',
-        b'a'..=b'z' => b - b'a' + 26,
-        b'0'..=b'9' => b - b'0' + 52,
-        b'-' | b'+' => 62,
-        b'_' | b'/' => 63,
-        _ => return None,
-    }))
-}
-
 /// Decodes base64url (no padding) into `out`; returns the decoded length.
 fn decode(input: &[u8], out: &mut [u8]) -> Option<usize> {
     let mut acc = 0u32;
     let mut bits = 0;
     let mut n = 0;
     for &b in input {
-        acc = (acc << 6) | b64url_value(b)?;
+        acc = (acc << 6) | crate::detect::base64::sextet(b)?;
         bits += 6;
         if bits >= 8 {
             bits -= 8;

@@ -84,17 +84,6 @@ fn is_base64_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
 }
 
-fn b64_value(b: u8) -> Option<u32> {
-    Some(match b {
-        b'A'..=b'Z' => b - b'A',
-        b'a'..=b'z' => b - b'a' + 26,
-        b'0'..=b'9' => b - b'0' + 52,
-        b'+' | b'-' => 62,
-        b'/' | b'_' => 63,
-        _ => return None,
-    } as u32)
-}
-
 /// Decodes a base64 run if it looks like one (mixed case and digits or a padding tail) and
 /// the result reads as text.
 fn base64(run: &[u8], budget: &mut usize) -> Option<(&'static str, String)> {
@@ -118,7 +107,7 @@ fn base64(run: &[u8], budget: &mut usize) -> Option<(&'static str, String)> {
         if out.len() >= cap {
             break;
         }
-        acc = (acc << 6) | b64_value(b)?;
+        acc = (acc << 6) | crate::detect::base64::sextet(b)?;
         bits += 6;
         if bits >= 8 {
             bits -= 8;
