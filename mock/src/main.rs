@@ -116,6 +116,8 @@ async fn main() -> ExitCode {
         }
     };
     let addr = listener.local_addr().unwrap_or(args.listen);
+    // Handlers first: a harness may signal as soon as it reads the port line.
+    let shutdown = shutdown_signal();
     {
         // Exactly one line, flushed: harnesses block on it to learn the port.
         let mut out = std::io::stdout().lock();
@@ -124,24 +126,43 @@ async fn main() -> ExitCode {
     }
 
     let state = Arc::new(server::State::new(args.record));
-    server::serve(listener, state, shutdown_signal()).await;
+    server::serve(listener, state, shutdown).await;
     ExitCode::SUCCESS
 }
 
-/// Resolves on SIGINT or SIGTERM, so `kill` from a test harness is a clean exit (0).
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+/// Registers SIGINT and SIGTERM handlers now, so that `kill` from a test harness is a clean
+/// exit (0) even right after the port is announced, and resolves when either arrives. (An
+/// `async fn` would register them only when first polled, after the announcement: a test
+/// that signalled fast enough saw the process die of SIGTERM.)
+#[cfg(unix)]
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    async move {
+        match (term, int) {
+            (Ok(mut t), Ok(mut i)) => {
+                tokio::select! {
+                    _ = t.recv() => {}
+                    _ = i.recv() => {}
+                }
             }
-            return;
+            (Ok(mut t), Err(_)) => {
+                t.recv().await;
+            }
+            (Err(_), Ok(mut i)) => {
+                i.recv().await;
+            }
+            (Err(_), Err(_)) => std::future::pending::<()>().await,
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 #[cfg(test)]
