@@ -91,10 +91,7 @@ pub fn request<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
         return;
     };
     for (i, m) in messages.iter().enumerate() {
-        let role = m
-            .get("role")
-            .and_then(Value::as_str)
-            .map_or(Role::Other, |r| Role::parse(&r.text));
+        let role = Role::of(m, Role::Other);
         for c in m.get_all("content") {
             content(Some(c), &format!("messages[{i}].content"), role, out);
         }
@@ -152,10 +149,7 @@ pub fn responses_request<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
             .map(|t| t.text.as_str())
         {
             Some("function_call_output") => Role::Tool,
-            _ => item
-                .get("role")
-                .and_then(Value::as_str)
-                .map_or(Role::Other, |r| Role::parse(&r.text)),
+            _ => Role::of(item, Role::Other),
         };
         content(
             item.get("content"),

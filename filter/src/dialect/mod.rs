@@ -148,6 +148,13 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role named by an item's `role` field, or `default` where it has none.
+    pub fn of(item: &Value, default: Role) -> Role {
+        item.get("role")
+            .and_then(Value::as_str)
+            .map_or(default, |r| Role::parse(&r.text))
+    }
+
     pub fn parse(role: &str) -> Role {
         match role {
             "system" | "developer" => Role::System,

@@ -38,10 +38,7 @@ pub fn gemini_request<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
         return;
     };
     for (i, c) in contents.iter().enumerate() {
-        let role = c
-            .get("role")
-            .and_then(Value::as_str)
-            .map_or(Role::User, |r| Role::parse(&r.text));
+        let role = Role::of(c, Role::User);
         parts_text(c.get("parts"), &format!("contents[{i}].parts"), role, out);
     }
 }
@@ -70,10 +67,7 @@ pub fn bedrock_request<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
         return;
     };
     for (i, m) in messages.iter().enumerate() {
-        let role = m
-            .get("role")
-            .and_then(Value::as_str)
-            .map_or(Role::Other, |r| Role::parse(&r.text));
+        let role = Role::of(m, Role::Other);
         let at = format!("messages[{i}].content");
         parts_text(m.get("content"), &at, role, out);
         for (j, block) in m
