@@ -230,6 +230,11 @@ pub struct InjectionRule {
     pub action: Action,
     pub threshold: f32,
     pub screen: InjectionScreen,
+    /// Roles whose text is screened.
+    pub roles: Vec<crate::dialect::Role>,
+    /// Category actions that differ from `action` (`Off`: signals dropped; `Monitor`: never
+    /// blocks on its own).
+    pub categories: Vec<(crate::detect::injection::Category, Action)>,
 }
 
 /// Entity detection for one direction: the scanner for every type with an action, and the

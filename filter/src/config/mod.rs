@@ -8,16 +8,17 @@ pub mod spec;
 pub use error::{ConfigError, ConfigErrors};
 
 use crate::agency::{Agency, Budgets, Fingerprint, Glob, LeakRules, ModelRules, ToolRules};
-use crate::detect::injection::InjectionScreen;
+use crate::detect::injection::{Category, InjectionScreen};
 use crate::detect::patterns::{Pattern, MAX_PATTERNS};
+use crate::dialect::Role;
 use crate::entity::{EntityType, Group};
 use crate::policy::{
     Audit, BodyErrors, Config, EntityRules, HeaderCondition, HeaderMatch, HostMatch, InjectionRule,
     Limits, Policy, RequestPolicy, ResponsePolicy, Route,
 };
 use spec::{
-    Action, AuditLevel, ConfigSpec, EntitySpec, LeakAction, Mode, OnError, PolicySpec, ToolAction,
-    UnknownBodies,
+    Action, AuditLevel, ConfigSpec, EntitySpec, LeakAction, Mode, OnError, PolicySpec, ScreenRole,
+    Sensitivity, ToolAction, UnknownBodies,
 };
 
 /// The policy every config has unless it defines its own policy of this name.
@@ -304,19 +305,66 @@ fn compile_policy(
             "`redact` does not apply to injection; expected block, monitor or off",
         ));
     }
-    let threshold = injection_spec
-        .and_then(|i| i.threshold)
-        .unwrap_or(DEFAULT_THRESHOLD);
+    let at = format!("{path}.request.injection");
+    let preset = injection_spec.and_then(|i| i.sensitivity).map(|s| match s {
+        Sensitivity::Low => 0.7,
+        Sensitivity::Medium => DEFAULT_THRESHOLD,
+        Sensitivity::High => 0.35,
+    });
+    let explicit = injection_spec.and_then(|i| i.threshold);
+    if preset.is_some() && explicit.is_some() {
+        errors.push(ConfigError::new(
+            &at,
+            "set `sensitivity` or `threshold`, not both",
+        ));
+    }
+    let threshold = explicit.or(preset).unwrap_or(DEFAULT_THRESHOLD);
     if !(threshold > 0.0 && threshold <= 1.0) {
         errors.push(ConfigError::new(
-            format!("{path}.request.injection.threshold"),
+            format!("{at}.threshold"),
             format!("{threshold} is outside (0, 1]"),
         ));
+    }
+    let roles: Vec<Role> = match injection_spec.and_then(|i| i.roles.as_ref()) {
+        Some(list) => list
+            .iter()
+            .map(|r| match r {
+                ScreenRole::System => Role::System,
+                ScreenRole::User => Role::User,
+                ScreenRole::Assistant => Role::Assistant,
+                ScreenRole::Tool => Role::Tool,
+                ScreenRole::Other => Role::Other,
+            })
+            .collect(),
+        None => vec![Role::User, Role::Tool, Role::Other],
+    };
+    let mut categories = Vec::new();
+    for (name, action) in injection_spec
+        .and_then(|i| i.categories.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        let field = format!("{at}.categories.{name}");
+        let Some(category) = Category::ALL.iter().copied().find(|c| c.name() == name) else {
+            let known: Vec<&str> = Category::ALL.iter().map(|c| c.name()).collect();
+            errors.push(ConfigError::new(
+                field,
+                format!("unknown category; expected one of {}", known.join(", ")),
+            ));
+            continue;
+        };
+        if *action == Action::Redact {
+            errors.push(ConfigError::new(field, "expected block, monitor or off"));
+            continue;
+        }
+        categories.push((category, *action));
     }
     let injection = (injection_action != Action::Off).then(|| InjectionRule {
         action: injection_action,
         threshold,
         screen: screen.clone(),
+        roles,
+        categories,
     });
 
     let sources = req

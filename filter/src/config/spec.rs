@@ -200,6 +200,31 @@ pub struct InjectionSpec {
     pub action: Option<Action>,
     /// Score in `[0, 1]` at or above which a prompt counts as an attack.
     pub threshold: Option<f32>,
+    /// A threshold preset: `low` 0.7, `medium` 0.5, `high` 0.35 (exclusive with `threshold`).
+    pub sensitivity: Option<Sensitivity>,
+    /// Roles whose text is screened (default: user, tool and untyped messages).
+    pub roles: Option<Vec<ScreenRole>>,
+    /// An action per signal category (`evasion`, `classifier`, …): `off` drops its signals,
+    /// `monitor` keeps it from blocking on its own.
+    pub categories: Option<BTreeMap<String, Action>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Sensitivity {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ScreenRole {
+    System,
+    User,
+    Assistant,
+    Tool,
+    Other,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -284,7 +309,19 @@ impl PolicySpec {
             request: merge(&self.request, &base.request, |c, b| RequestSpec {
                 injection: merge(&c.injection, &b.injection, |c, b| InjectionSpec {
                     action: c.action.or(b.action),
-                    threshold: c.threshold.or(b.threshold),
+                    // A child's preset or threshold replaces the base's choice as a whole.
+                    threshold: if c.sensitivity.is_some() {
+                        c.threshold
+                    } else {
+                        c.threshold.or(b.threshold)
+                    },
+                    sensitivity: if c.threshold.is_some() {
+                        c.sensitivity
+                    } else {
+                        c.sensitivity.or(b.sensitivity)
+                    },
+                    roles: c.roles.clone().or_else(|| b.roles.clone()),
+                    categories: c.categories.clone().or_else(|| b.categories.clone()),
                 }),
                 deny_patterns: c.deny_patterns.clone().or_else(|| b.deny_patterns.clone()),
                 secrets: merge(&c.secrets, &b.secrets, EntitySpec::over),

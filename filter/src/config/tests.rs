@@ -39,7 +39,7 @@ fn errors_name_the_field() {
         (
             "unknown nested field",
             r#"{"policies":{"strict":{"request":{"injection":{"treshold":0.3}}}}}"#,
-            "policies.strict.request.injection.treshold: unknown field `treshold`, expected `action` or `threshold` at line 1 column 57",
+            "policies.strict.request.injection.treshold: unknown field `treshold`, expected one of `action`, `threshold`, `sensitivity`, `roles`, `categories` at line 1 column 57",
         ),
         (
             "bad regex with index",
@@ -534,6 +534,61 @@ fn route_match_errors() {
             "bad regex",
             r#"{"routes":[{"match":{"pathRegex":"("},"policy":"default"}]}"#,
             "routes[0].match.pathRegex: invalid regex:",
+        ),
+    ];
+    for (name, input, want) in cases {
+        let got = load(input.as_bytes()).unwrap_err().to_string();
+        assert!(
+            got.starts_with(want),
+            "case {name}\n expected: {want}\n actual:   {got}"
+        );
+    }
+}
+
+#[test]
+fn injection_sensitivity_roles_and_categories() {
+    let c = load(
+        br#"{"policies": {
+            "high": {"request": {"injection": {"sensitivity": "high", "roles": ["user"], "categories": {"evasion": "monitor", "classifier": "off"}}}},
+            "low": {"request": {"injection": {"sensitivity": "low"}}}
+        }}"#,
+    )
+    .unwrap();
+    let high = c
+        .policy("high")
+        .unwrap()
+        .request
+        .injection
+        .as_ref()
+        .unwrap();
+    assert_eq!(high.threshold, 0.35);
+    assert_eq!(high.roles, vec![crate::dialect::Role::User]);
+    assert_eq!(high.categories.len(), 2);
+    assert_eq!(
+        c.policy("low")
+            .unwrap()
+            .request
+            .injection
+            .as_ref()
+            .unwrap()
+            .threshold,
+        0.7
+    );
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "both",
+            r#"{"policies":{"p":{"request":{"injection":{"sensitivity":"high","threshold":0.4}}}}}"#,
+            "policies.p.request.injection: set `sensitivity` or `threshold`, not both",
+        ),
+        (
+            "unknown category",
+            r#"{"policies":{"p":{"request":{"injection":{"categories":{"vibes":"off"}}}}}}"#,
+            "policies.p.request.injection.categories.vibes: unknown category; expected one of",
+        ),
+        (
+            "redact category",
+            r#"{"policies":{"p":{"request":{"injection":{"categories":{"evasion":"redact"}}}}}}"#,
+            "policies.p.request.injection.categories.evasion: expected block, monitor or off",
         ),
     ];
     for (name, input, want) in cases {

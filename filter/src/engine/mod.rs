@@ -3,6 +3,7 @@
 
 use crate::agency::{Leak, Violation};
 use crate::config::spec::{Action, LeakAction, Mode, OnError};
+use crate::detect::injection::Category;
 use crate::detect::Finding;
 use crate::dialect::{request_segments, response_segments, Api, Role, Segment};
 use crate::json::{self, Edit};
@@ -213,17 +214,42 @@ fn screen_request(
     if let Some(rule) = &policy.request.injection {
         let texts: Vec<&str> = segments
             .iter()
-            .filter(|s| screened(s.role))
+            .filter(|s| rule.roles.contains(&s.role))
             .map(Segment::text)
             .collect();
         let screening = rule.screen.screen(&texts);
-        report.injection_score = Some(screening.score);
-        if screening.score >= rule.threshold {
-            report
-                .rules
-                .extend(screening.signals.iter().map(|s| s.rule.to_string()));
+        let action_of = |c: Category| {
+            rule.categories
+                .iter()
+                .find(|(k, _)| *k == c)
+                .map_or(rule.action, |(_, a)| *a)
+        };
+        let contributing: Vec<Category> = Category::ALL
+            .iter()
+            .copied()
+            .filter(|&c| action_of(c) != Action::Off && screening.category_score(c) > 0.0)
+            .collect();
+        // With category actions configured, dropped categories do not count: the rest combine
+        // as the screen combines signals (noisy-or). Otherwise the screen's own score stands.
+        let score = if rule.categories.is_empty() {
+            screening.score
+        } else {
+            1.0 - contributing
+                .iter()
+                .map(|&c| 1.0 - screening.category_score(c))
+                .product::<f32>()
+        };
+        report.injection_score = Some(score);
+        if score >= rule.threshold {
+            report.rules.extend(
+                screening
+                    .signals
+                    .iter()
+                    .filter(|s| contributing.contains(&s.category))
+                    .map(|s| s.rule.to_string()),
+            );
             report.flagged = true;
-            if rule.action == Action::Block {
+            if contributing.iter().any(|&c| action_of(c) == Action::Block) {
                 block.get_or_insert(BlockReason::PromptInjection);
             }
         }
