@@ -109,11 +109,6 @@ impl Api {
         })
     }
 
-    /// Whether errors for this API take Anthropic's shape rather than OpenAI's.
-    pub fn is_anthropic(self) -> bool {
-        self == Api::AnthropicMessages
-    }
-
     /// How this API's SDKs expect an error body to look.
     pub fn error_shape(self) -> ErrorShape {
         match self {
