@@ -112,7 +112,7 @@ pub fn inspect_request_with(
             .agency
             .insert_canary(api, text, &doc, token, &mut edits);
     }
-    decide(policy, api, text, edits, rewrote, block, report)
+    decide(policy, Some(api), text, edits, rewrote, block, report)
 }
 
 /// Inspects a complete, non-streamed response body for the API the request spoke.
@@ -190,7 +190,7 @@ pub fn inspect_response_with(
     }
     let edits = string_edits(&segments, redacted);
     let rewrote = !edits.is_empty();
-    decide(policy, api, text, edits, rewrote, block, report)
+    decide(policy, Some(api), text, edits, rewrote, block, report)
 }
 
 /// Deny patterns and injection screening over the texts users and tools supply.
@@ -284,26 +284,19 @@ fn inspect_plain(policy: &Policy, text: &str, mut report: Report) -> Decision {
         Some(rules) => redact_entities(rules, &segments, &mut report, &mut block),
         None => Vec::new(),
     };
-    let rewritten = redacted.into_iter().next().flatten();
-    report.outcome = match (block, &rewritten) {
-        (Some(_), _) => Outcome::Blocked,
-        (None, Some(_)) => Outcome::Redacted,
-        (None, None) if report.flagged => Outcome::Monitored,
-        (None, None) => Outcome::Allowed,
-    };
-    let verdict = match (policy.mode, block, rewritten) {
-        (Mode::Monitor, _, _) => Verdict::Continue,
-        (_, Some(reason), _) => Verdict::Block(block_reply(
-            None,
-            reason.fixed_status().unwrap_or(policy.block_status),
-            &policy.name,
-            reason,
-            &report.rules,
-        )),
-        (_, None, Some(new)) => Verdict::Rewrite(new),
-        (_, None, None) => Verdict::Continue,
-    };
-    Decision { verdict, report }
+    // The whole body is the one "literal": its rewrite is the raw redacted text.
+    let edits: Vec<Edit> = redacted
+        .into_iter()
+        .next()
+        .flatten()
+        .map(|new| Edit {
+            span: 0..text.len(),
+            replacement: new,
+        })
+        .into_iter()
+        .collect();
+    let rewrote = !edits.is_empty();
+    decide(policy, None, text, edits, rewrote, block, report)
 }
 
 /// Edits for the segments whose text changed (`Some(new text)`, by segment index).
@@ -475,7 +468,7 @@ fn redact_once(
 /// tool, a capped limit), as opposed to only inserting the canary.
 fn decide(
     policy: &Policy,
-    api: Api,
+    api: Option<Api>,
     text: &str,
     edits: Vec<Edit>,
     rewrote: bool,
@@ -496,7 +489,7 @@ fn decide(
         Verdict::Continue
     } else if let Some(reason) = block {
         Verdict::Block(block_reply(
-            Some(api),
+            api,
             reason.fixed_status().unwrap_or(policy.block_status),
             &policy.name,
             reason,
