@@ -431,6 +431,12 @@ pub fn element_spans(src: &str, start: usize) -> Option<Vec<Range<usize>>> {
     }
 }
 
+/// The byte offset just after the `:` that follows an object member's key literal.
+pub fn after_colon(src: &str, key: &Str) -> Option<usize> {
+    let after = src.get(key.span.end..)?;
+    Some(key.span.end + after.find(':')? + 1)
+}
+
 /// Edits that remove the members at indexes `remove` of an object whose keys, in order, are
 /// `keys`. Each run of removed members takes the comma that joined it to a kept neighbour,
 /// so the object stays valid whatever is removed.
@@ -438,9 +444,7 @@ pub fn remove_members(src: &str, keys: &[&Str], remove: &[usize]) -> Option<Vec<
     // Full member ranges: key start to value end.
     let mut spans = Vec::with_capacity(keys.len());
     for key in keys {
-        let after = src.get(key.span.end..)?;
-        let colon = key.span.end + after.find(':')? + 1;
-        spans.push(key.span.start..value_span(src, colon)?.end);
+        spans.push(key.span.start..value_span(src, after_colon(src, key)?)?.end);
     }
     let mut edits = Vec::new();
     let mut i = 0;

@@ -352,7 +352,7 @@ impl ToolRules {
                 out.edits
                     .extend(json::remove_members(src, &keys, &drop).unwrap_or_default());
             } else {
-                let start = value_start(src, key)?;
+                let start = json::after_colon(src, key)?;
                 let spans = json::element_spans(src, start)?;
                 out.edits
                     .extend(json::remove_elements(src, &spans, &disallowed));
@@ -418,13 +418,6 @@ pub fn response_tool_calls(api: Api, doc: &Value) -> Vec<&str> {
     out
 }
 
-/// Byte offset just after the `:` that follows a member key.
-fn value_start(src: &str, key: &Str) -> Option<usize> {
-    let after = src.get(key.span.end..)?;
-    let colon = after.find(':')?;
-    Some(key.span.end + colon + 1)
-}
-
 /// An edit inserting `"field": <json value>` as the first member of the root object.
 fn insert_member(src: &str, doc: &Value, field: &str, value: &str) -> Option<Edit> {
     let Value::Object(members) = doc else {
@@ -460,7 +453,7 @@ fn insert_canary(api: Api, src: &str, doc: &Value, token: &str, edits: &mut Vec<
             let Some(key) = object_key(doc, "messages") else {
                 return false;
             };
-            let Some(start) = value_start(src, key) else {
+            let Some(start) = json::after_colon(src, key) else {
                 return false;
             };
             let Some(open) = src.get(start..).and_then(|s| s.find('[')) else {
@@ -493,7 +486,7 @@ fn insert_canary(api: Api, src: &str, doc: &Value, token: &str, edits: &mut Vec<
                     let Some(key) = object_key(doc, field) else {
                         return false;
                     };
-                    let Some(start) = value_start(src, key) else {
+                    let Some(start) = json::after_colon(src, key) else {
                         return false;
                     };
                     let Some(spans) = json::element_spans(src, start) else {
