@@ -14,21 +14,26 @@ pub enum Group {
 
 macro_rules! entity_types {
     ($($variant:ident => $name:literal, $group:ident;)*) => {
-        /// A built-in entity type.
+        /// A detected type: one of the built-in types, or `Custom(i)`, the `i`-th custom
+        /// detector of the policy that found it (its name lives in the policy's rules, see
+        /// `EntityRules::name`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum EntityType { $($variant,)* }
+        pub enum EntityType { $($variant,)* Custom(u16) }
 
         impl EntityType {
             /// Every built-in type, in declaration order.
             pub const ALL: &'static [EntityType] = &[$(EntityType::$variant,)*];
 
-            /// The upper-case name used in config, labels, audit lines and the eval corpus.
+            /// The upper-case name used in config, labels, audit lines and the eval corpus;
+            /// `CUSTOM` for a custom type, whose own name only its policy knows.
             pub fn name(self) -> &'static str {
-                match self { $(EntityType::$variant => $name,)* }
+                match self { $(EntityType::$variant => $name,)* EntityType::Custom(_) => "CUSTOM" }
             }
 
+            /// The group of a built-in type; custom detectors declare theirs in config
+            /// (this answers `Pii` for them).
             pub fn group(self) -> Group {
-                match self { $(EntityType::$variant => Group::$group,)* }
+                match self { $(EntityType::$variant => Group::$group,)* EntityType::Custom(_) => Group::Pii }
             }
 
             pub fn from_name(name: &str) -> Option<EntityType> {

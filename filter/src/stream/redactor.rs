@@ -60,6 +60,13 @@ pub trait Detector {
     fn action(&self, _entity: EntityType) -> FindingAction {
         FindingAction::Redact
     }
+
+    /// Writes what stands in place of a redacted finding whose text was `matched` (the whole
+    /// match; for an oversized private-key block, what was held of it): `[REDACTED:<TYPE>]`
+    /// unless overridden (partial masks, keyed hashes, pseudonyms and their restoration).
+    fn replace(&self, entity: EntityType, _matched: &str, out: &mut String) {
+        push_label(out, entity);
+    }
 }
 
 impl<F: Fn(&str, &mut Vec<Finding>)> Detector for F {
@@ -359,7 +366,8 @@ impl Redactor {
                 FindingAction::Redact => {
                     sink.text
                         .push_str(self.buf.get(pos..start).unwrap_or_default());
-                    push_label(&mut sink.text, f.entity);
+                    let matched = self.buf.get(start..f.span.end).unwrap_or_default();
+                    det.replace(f.entity, matched, &mut sink.text);
                     pos = f.span.end;
                 }
                 FindingAction::Block => {
@@ -396,7 +404,10 @@ impl Redactor {
             action,
         });
         match action {
-            FindingAction::Redact => push_label(&mut sink.text, EntityType::PrivateKey),
+            FindingAction::Redact => {
+                let held = self.buf.get(from..).unwrap_or_default();
+                det.replace(EntityType::PrivateKey, held, &mut sink.text);
+            }
             FindingAction::Block => {
                 sink.blocked = Some(EntityType::PrivateKey);
                 self.blocked = true;
