@@ -7,7 +7,7 @@
 
 use crate::{load_config, Failure, Flags};
 use llm_warden::detect::entities::EntityScanner;
-use llm_warden::detect::Finding;
+use llm_warden::detect::{resolve_overlaps, Finding};
 use llm_warden::engine::inspect_request;
 use llm_warden::entity::EntityType;
 use llm_warden::policy::{Policy, RouteInput};
@@ -85,7 +85,8 @@ fn scan_item(policy: &Policy, scanner: &EntityScanner, item: &Value) -> Result<V
         Some(t) => {
             let mut findings = Vec::new();
             scanner.scan(t, &mut findings);
-            code_point_spans(t, &findings)
+            custom_findings(policy, t, &mut findings);
+            code_point_spans(t, &findings, policy)
         }
         None => Vec::new(),
     };
@@ -98,8 +99,37 @@ fn scan_item(policy: &Policy, scanner: &EntityScanner, item: &Value) -> Result<V
     }))
 }
 
+/// Adds what the policy's custom detectors find (in either direction) and re-sorts.
+fn custom_findings(policy: &Policy, text: &str, findings: &mut Vec<Finding>) {
+    let rules = [&policy.request.entities, &policy.response.entities];
+    let mut found = false;
+    for r in rules.into_iter().flatten() {
+        let mut all = Vec::new();
+        r.scan(text, &mut all);
+        for f in all {
+            if matches!(f.entity, EntityType::Custom(_)) && !findings.contains(&f) {
+                findings.push(f);
+                found = true;
+            }
+        }
+    }
+    if found {
+        resolve_overlaps(findings);
+    }
+}
+
+/// A finding's type name (custom detectors by their configured names).
+fn type_name(policy: &Policy, entity: EntityType) -> &str {
+    [&policy.request.entities, &policy.response.entities]
+        .into_iter()
+        .flatten()
+        .map(|r| r.name(entity))
+        .find(|n| *n != "CUSTOM")
+        .unwrap_or(entity.name())
+}
+
 /// Byte spans → code-point spans (findings are sorted, so one forward walk suffices).
-fn code_point_spans(text: &str, findings: &[Finding]) -> Vec<Value> {
+fn code_point_spans(text: &str, findings: &[Finding], policy: &Policy) -> Vec<Value> {
     let mut out = Vec::with_capacity(findings.len());
     let mut chars = 0usize;
     let mut byte = 0usize;
@@ -113,7 +143,7 @@ fn code_point_spans(text: &str, findings: &[Finding]) -> Vec<Value> {
     for f in findings {
         let start = to_cp(f.span.start);
         let end = to_cp(f.span.end);
-        out.push(json!({"type": f.entity.name(), "start": start, "end": end}));
+        out.push(json!({"type": type_name(policy, f.entity), "start": start, "end": end}));
     }
     out
 }
@@ -129,9 +159,41 @@ mod tests {
         EntityScanner::new(&[EntityType::Email])
             .unwrap()
             .scan(text, &mut findings);
-        let spans = code_point_spans(text, &findings);
+        let config = llm_warden::config::load(b"").unwrap();
+        let spans = code_point_spans(text, &findings, &config.policies[0]);
         assert_eq!(spans, vec![json!({"type": "EMAIL", "start": 3, "end": 18})]);
         let cps: Vec<char> = text.chars().collect();
         assert_eq!(cps[3..18].iter().collect::<String>(), "ops@example.com");
+    }
+}
+
+#[cfg(test)]
+mod custom_tests {
+    use super::*;
+
+    #[test]
+    fn custom_detectors_are_scanned_and_named() {
+        let config = llm_warden::config::load(
+            br#"{"policies":{"default":{"detectors":[{"name":"EMP_ID","pattern":"EMP-[0-9]{4}"}],
+                "request":{"pii":{"action":"redact","types":["EMP_ID"]}}}}}"#,
+        )
+        .unwrap();
+        let policy = &config.policies[0];
+        let Ok(scanner) = entity_scanner(policy) else {
+            panic!("scanner")
+        };
+        let line = scan_item(
+            policy,
+            &scanner,
+            &json!({"id": 1, "text": "badge EMP-1234, mail a@b.io"}),
+        )
+        .unwrap();
+        assert_eq!(
+            line["entities"],
+            json!([
+                {"type": "EMP_ID", "start": 6, "end": 14},
+                {"type": "EMAIL", "start": 21, "end": 27}
+            ])
+        );
     }
 }

@@ -16,6 +16,7 @@ pub mod entity;
 pub mod json;
 pub mod pairs;
 pub mod policy;
+pub mod redact;
 pub mod report;
 pub mod stream;
 pub mod verdict;

@@ -2,11 +2,15 @@
 //! Everything here is built once per config (see `config::load`) and only read afterwards.
 
 use crate::config::spec::{Action, AuditLevel, Mode, OnError};
+use crate::detect::custom::CustomDetector;
 use crate::detect::entities::EntityScanner;
 use crate::detect::injection::InjectionScreen;
 use crate::detect::patterns::Pattern;
+use crate::detect::{resolve_overlaps, Finding};
 use crate::entity::EntityType;
+use crate::redact::{write_replacement, HashKey, Pseudonyms, Strategy};
 use regex_lite::Regex;
+use std::sync::Arc;
 
 /// A whole compiled config.
 #[derive(Debug, Clone)]
@@ -237,31 +241,158 @@ pub struct InjectionRule {
     pub categories: Vec<(crate::detect::injection::Category, Action)>,
 }
 
-/// Entity detection for one direction: the scanner for every type with an action, and the
-/// action per type.
+/// What a policy does with one entity type in one direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypeRule {
+    pub entity: EntityType,
+    pub action: Action,
+    pub strategy: Strategy,
+}
+
+/// Entity detection for one direction: the built-in scanner for every type with an action,
+/// the policy's custom detectors, and the action and redaction strategy per type. Cheap to
+/// clone (streams take their own handle).
 #[derive(Debug, Clone)]
 pub struct EntityRules {
-    pub scanner: EntityScanner,
-    actions: Vec<(EntityType, Action)>,
+    inner: Arc<RulesInner>,
+}
+
+#[derive(Debug)]
+struct RulesInner {
+    scanner: EntityScanner,
+    /// `EntityType::Custom(i)` is `custom[i]`; detectors whose type is off are `None`.
+    custom: Vec<Option<CustomDetector>>,
+    rules: Vec<TypeRule>,
+    hash: Option<HashKey>,
 }
 
 impl EntityRules {
-    /// `None` when no type has an action other than `Off` (nothing to scan).
-    pub fn new(actions: Vec<(EntityType, Action)>) -> Result<Option<EntityRules>, String> {
-        let actions: Vec<_> = actions
+    /// `None` when no type has an action other than `Off` (nothing to scan). `custom` holds
+    /// every custom detector of the policy, by index.
+    pub fn new(
+        rules: Vec<TypeRule>,
+        custom: &[CustomDetector],
+        hash: Option<HashKey>,
+    ) -> Result<Option<EntityRules>, String> {
+        let rules: Vec<TypeRule> = rules
             .into_iter()
-            .filter(|(_, a)| *a != Action::Off)
+            .filter(|r| r.action != Action::Off)
             .collect();
-        let types: Vec<EntityType> = actions.iter().map(|(t, _)| *t).collect();
-        let scanner = EntityScanner::new(&types).map_err(|e| e.0)?;
-        Ok((!scanner.is_empty()).then_some(EntityRules { scanner, actions }))
+        let builtin: Vec<EntityType> = rules
+            .iter()
+            .map(|r| r.entity)
+            .filter(|t| !matches!(t, EntityType::Custom(_)))
+            .collect();
+        let scanner = EntityScanner::new(&builtin).map_err(|e| e.0)?;
+        let custom: Vec<Option<CustomDetector>> = custom
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let id = u16::try_from(i).ok().map(EntityType::Custom);
+                rules
+                    .iter()
+                    .any(|r| Some(r.entity) == id)
+                    .then(|| d.clone())
+            })
+            .collect();
+        if scanner.is_empty() && custom.iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        Ok(Some(EntityRules {
+            inner: Arc::new(RulesInner {
+                scanner,
+                custom,
+                rules,
+                hash,
+            }),
+        }))
+    }
+
+    /// Appends the findings of every enabled detector in `text`, sorted, without overlaps.
+    pub fn scan(&self, text: &str, out: &mut Vec<Finding>) {
+        let inner = &*self.inner;
+        if inner.custom.iter().all(Option::is_none) {
+            inner.scanner.scan(text, out);
+            return;
+        }
+        let mut all = Vec::new();
+        inner.scanner.scan(text, &mut all);
+        for (i, detector) in inner.custom.iter().enumerate() {
+            if let (Some(d), Ok(i)) = (detector, u16::try_from(i)) {
+                d.scan(text, EntityType::Custom(i), &mut all);
+            }
+        }
+        resolve_overlaps(&mut all);
+        out.append(&mut all);
+    }
+
+    fn rule(&self, entity: EntityType) -> Option<&TypeRule> {
+        self.inner.rules.iter().find(|r| r.entity == entity)
     }
 
     pub fn action(&self, entity: EntityType) -> Action {
-        self.actions
+        self.rule(entity).map_or(Action::Off, |r| r.action)
+    }
+
+    pub fn strategy(&self, entity: EntityType) -> Strategy {
+        self.rule(entity).map_or(Strategy::Label, |r| r.strategy)
+    }
+
+    /// The name a type is reported and labelled as (a custom detector's own name).
+    pub fn name(&self, entity: EntityType) -> &str {
+        match entity {
+            EntityType::Custom(i) => self
+                .inner
+                .custom
+                .get(usize::from(i))
+                .and_then(Option::as_ref)
+                .map_or("CUSTOM", |d| d.name.as_str()),
+            builtin => builtin.name(),
+        }
+    }
+
+    /// Writes the replacement of a finding of `entity` whose text is `value`; pseudonyms
+    /// are assigned in `pseudonyms` (requests), other strategies ignore it.
+    pub fn write_replacement(
+        &self,
+        entity: EntityType,
+        value: &str,
+        pseudonyms: Option<&mut Pseudonyms>,
+        out: &mut String,
+    ) {
+        let strategy = self.strategy(entity);
+        let hash = self.inner.hash.as_ref();
+        write_replacement(strategy, self.name(entity), value, hash, pseudonyms, out);
+    }
+
+    /// Hold-back a stream needs beyond the built-in detectors' own: the longest custom match
+    /// plus the context it reads after it.
+    pub fn custom_window(&self) -> usize {
+        self.custom_detectors()
+            .map(|d| d.max_length() + d.context_window())
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Bytes before a match the custom detectors read (their context windows).
+    pub fn custom_lookbehind(&self) -> usize {
+        self.custom_detectors()
+            .map(CustomDetector::context_window)
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn custom_detectors(&self) -> impl Iterator<Item = &CustomDetector> {
+        self.inner.custom.iter().flatten()
+    }
+
+    /// Whether any type is redacted with pseudonyms (the response must then be read to
+    /// restore them).
+    pub fn uses_pseudonyms(&self) -> bool {
+        self.inner
+            .rules
             .iter()
-            .find(|(t, _)| *t == entity)
-            .map_or(Action::Off, |(_, a)| *a)
+            .any(|r| r.action == Action::Redact && r.strategy == Strategy::Pseudonym)
     }
 }
 
@@ -269,6 +400,11 @@ impl Policy {
     /// Whether responses under this policy need their bodies read.
     pub fn inspects_responses(&self) -> bool {
         self.response.entities.is_some()
+            || self
+                .request
+                .entities
+                .as_ref()
+                .is_some_and(EntityRules::uses_pseudonyms)
             || self.agency.tools.is_some()
             || self.agency.leaks.is_some()
     }

@@ -82,6 +82,8 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntityReport {
     pub entity: EntityType,
+    /// The type's name (a custom detector's own name for `EntityType::Custom`).
+    pub name: String,
     /// The action configured for the type (`redact`, `block`, `monitor`).
     pub action: &'static str,
     /// JSON location of the string, e.g. `messages[1].content`.
@@ -123,17 +125,17 @@ impl Report {
         }
     }
 
-    /// Entity types with their counts, in type order.
-    pub fn entity_counts(&self) -> Vec<(EntityType, usize)> {
-        let mut counts: Vec<(EntityType, usize)> = Vec::new();
+    /// Entity type names with their counts, in type order.
+    pub fn entity_counts(&self) -> Vec<(&str, usize)> {
+        let mut counts: Vec<(EntityType, &str, usize)> = Vec::new();
         for e in &self.entities {
-            match counts.iter_mut().find(|(t, _)| *t == e.entity) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((e.entity, 1)),
+            match counts.iter_mut().find(|(t, _, _)| *t == e.entity) {
+                Some((_, _, n)) => *n += 1,
+                None => counts.push((e.entity, &e.name, 1)),
             }
         }
         counts.sort();
-        counts
+        counts.into_iter().map(|(_, name, n)| (name, n)).collect()
     }
 
     /// The report as JSON (no text, no values). `context` adds request id, route, etc.
@@ -145,9 +147,9 @@ impl Report {
             "api": self.api.map(Api::name),
             "action": self.outcome.name(),
             "rules": self.rules,
-            "entities": self.entity_counts().iter().map(|(t, n)| json!({"type": t.name(), "count": n})).collect::<Vec<_>>(),
+            "entities": self.entity_counts().iter().map(|(t, n)| json!({"type": t, "count": n})).collect::<Vec<_>>(),
             "findings": self.entities.iter().map(|e| json!({
-                "type": e.entity.name(), "action": e.action, "location": e.location, "start": e.start, "end": e.end,
+                "type": e.name, "action": e.action, "location": e.location, "start": e.start, "end": e.end,
             })).collect::<Vec<_>>(),
         });
         if let Some(obj) = v.as_object_mut() {

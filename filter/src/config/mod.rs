@@ -2,6 +2,7 @@
 //! regexes, route table). The result is shared read-only by every request; nothing is compiled
 //! per request.
 
+mod entities;
 mod error;
 pub mod spec;
 
@@ -11,14 +12,15 @@ use crate::agency::{Agency, Budgets, Fingerprint, Glob, LeakRules, ModelRules, T
 use crate::detect::injection::{Category, InjectionScreen};
 use crate::detect::patterns::{Pattern, MAX_PATTERNS};
 use crate::dialect::Role;
-use crate::entity::{EntityType, Group};
+use crate::entity::Group;
 use crate::policy::{
-    Audit, BodyErrors, Config, EntityRules, HeaderCondition, HeaderMatch, HostMatch, InjectionRule,
-    Limits, Policy, RequestPolicy, ResponsePolicy, Route,
+    Audit, BodyErrors, Config, HeaderCondition, HeaderMatch, HostMatch, InjectionRule, Limits,
+    Policy, RequestPolicy, ResponsePolicy, Route,
 };
+use crate::redact::HashKey;
 use spec::{
-    Action, AuditLevel, ConfigSpec, EntitySpec, LeakAction, Mode, OnError, PolicySpec, ScreenRole,
-    Sensitivity, ToolAction, UnknownBodies,
+    Action, AuditLevel, ConfigSpec, LeakAction, Mode, OnError, PolicySpec, ScreenRole, Sensitivity,
+    ToolAction, UnknownBodies,
 };
 
 /// The policy every config has unless it defines its own policy of this name.
@@ -79,6 +81,7 @@ fn compile(spec: &ConfigSpec) -> Result<Config, ConfigErrors> {
     let mut errors = Vec::new();
     let screen = InjectionScreen::new().map_err(|e| ConfigErrors(vec![ConfigError::new("", e)]))?;
 
+    let hash = entities::hash_key(spec.redaction.as_ref(), &mut errors);
     let builtin = PolicySpec::default();
     let mut named: Vec<(&str, &PolicySpec)> =
         spec.policies.iter().map(|(k, v)| (k.as_str(), v)).collect();
@@ -98,7 +101,11 @@ fn compile(spec: &ConfigSpec) -> Result<Config, ConfigErrors> {
         let Some(resolved) = resolve_extends(name, spec, &path, &mut errors) else {
             continue;
         };
-        if let Some(policy) = compile_policy(name, &resolved, &path, &screen, &mut errors) {
+        let shared = Shared {
+            screen: &screen,
+            hash: hash.as_ref(),
+        };
+        if let Some(policy) = compile_policy(name, &resolved, &path, &shared, &mut errors) {
             policies.push(policy);
         }
     }
@@ -278,13 +285,20 @@ fn compile_route(
     })
 }
 
+/// What every policy of a config compiles against.
+struct Shared<'a> {
+    screen: &'a InjectionScreen,
+    hash: Option<&'a HashKey>,
+}
+
 fn compile_policy(
     name: &str,
     p: &PolicySpec,
     path: &str,
-    screen: &InjectionScreen,
+    shared: &Shared<'_>,
     errors: &mut Vec<ConfigError>,
 ) -> Option<Policy> {
+    let screen = shared.screen;
     let errors_before = errors.len();
     let block_status = p.block_status.unwrap_or(DEFAULT_BLOCK_STATUS);
     if !(400..=599).contains(&block_status) {
@@ -388,7 +402,9 @@ fn compile_policy(
 
     // Defaults: secrets redacted both ways; personal data left alone in requests (it is often
     // the point of the prompt) and redacted in responses.
-    let req_entities = entity_actions(
+    let custom = entities::custom_detectors(p.detectors.as_ref(), path, shared.hash, errors);
+    let resp = p.response.as_ref();
+    let request_rules = entities::direction_rules(
         [
             (
                 req.and_then(|r| r.secrets.as_ref()),
@@ -397,11 +413,13 @@ fn compile_policy(
             ),
             (req.and_then(|r| r.pii.as_ref()), Group::Pii, Action::Off),
         ],
+        entities::Way::Request,
         &format!("{path}.request"),
+        &custom,
+        shared.hash,
         errors,
     );
-    let resp = p.response.as_ref();
-    let resp_entities = entity_actions(
+    let response_rules = entities::direction_rules(
         [
             (
                 resp.and_then(|r| r.secrets.as_ref()),
@@ -414,17 +432,12 @@ fn compile_policy(
                 Action::Redact,
             ),
         ],
+        entities::Way::Response,
         &format!("{path}.response"),
+        &custom,
+        shared.hash,
         errors,
     );
-    let compile_rules = |actions, at: &str, errors: &mut Vec<ConfigError>| {
-        EntityRules::new(actions).unwrap_or_else(|e| {
-            errors.push(ConfigError::new(at, e));
-            None
-        })
-    };
-    let request_rules = compile_rules(req_entities, &format!("{path}.request"), errors);
-    let response_rules = compile_rules(resp_entities, &format!("{path}.response"), errors);
 
     let limit = |value: Option<u64>, field: &str, errors: &mut Vec<ConfigError>| -> usize {
         match value {
@@ -568,52 +581,6 @@ fn compile_agency(p: &PolicySpec, path: &str, errors: &mut Vec<ConfigError>) -> 
         budgets,
         leaks,
     }
-}
-
-/// The action per entity type for one direction, from the `secrets` and `pii` groups.
-fn entity_actions(
-    groups: [(Option<&EntitySpec>, Group, Action); 2],
-    path: &str,
-    errors: &mut Vec<ConfigError>,
-) -> Vec<(EntityType, Action)> {
-    let mut out = Vec::new();
-    for (spec, group, default_action) in groups {
-        let key = match group {
-            Group::Secret => "secrets",
-            Group::Pii => "pii",
-        };
-        let action = spec.and_then(|s| s.action).unwrap_or(default_action);
-        let members = EntityType::ALL
-            .iter()
-            .copied()
-            .filter(|t| t.group() == group);
-        let Some(names) = spec.and_then(|s| s.types.as_ref()) else {
-            out.extend(members.map(|t| (t, action)));
-            continue;
-        };
-        for (i, name) in names.iter().enumerate() {
-            let at = format!("{path}.{key}.types[{i}]");
-            match EntityType::from_name(name) {
-                Some(t) if t.group() == group => out.push((t, action)),
-                Some(t) => {
-                    let other = if group == Group::Pii {
-                        "secrets"
-                    } else {
-                        "pii"
-                    };
-                    errors.push(ConfigError::new(
-                        at,
-                        format!("`{t}` belongs under `{other}`"),
-                    ));
-                }
-                None => errors.push(ConfigError::new(
-                    at,
-                    format!("unknown entity type `{name}`"),
-                )),
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -27,6 +27,22 @@ pub struct ConfigSpec {
     pub audit: Option<AuditSpec>,
     /// Add `x-llm-warden: request=<action>[, response=<action>]` to responses.
     pub decision_header: Option<bool>,
+    /// Settings of the redaction strategies shared by every policy (the keyed-hash key).
+    pub redaction: Option<RedactionSpec>,
+}
+
+/// Keyed-hash redaction settings. The key comes from the config itself or, better, from an
+/// environment variable of the Wasm VM (Envoy `vm_config.environment_variables`, Istio
+/// `WasmPlugin.spec.vmConfig.env`), so it can live in a Kubernetes Secret.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RedactionSpec {
+    /// The HMAC key (at least 16 bytes).
+    pub hash_key: Option<String>,
+    /// Name of the VM environment variable holding the HMAC key.
+    pub hash_key_env: Option<String>,
+    /// Hex digits of each token (8–64, default 12).
+    pub hash_length: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -102,6 +118,64 @@ pub struct PolicySpec {
     /// Bodies of no known LLM API: `pass` them uninspected (default), or `inspect` them
     /// (JSON: every string value; UTF-8 text: the whole text).
     pub unknown_bodies: Option<UnknownBodies>,
+    /// Entity types of this policy's own, detected by pattern (see `DetectorSpec`).
+    pub detectors: Option<Vec<DetectorSpec>>,
+}
+
+/// A custom entity detector: a regex-lite pattern, run only where a `prefilter` literal
+/// occurs (when given), confirmed by a checksum and by context words near the match.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DetectorSpec {
+    /// The type name (upper snake case, not a built-in name): used in `types`, `byType`,
+    /// labels, stats and audit lines.
+    pub name: String,
+    /// `secrets` or `pii` (default): the group whose settings it follows.
+    pub group: Option<GroupName>,
+    pub pattern: String,
+    /// Literals (case-sensitive) of which one must occur in a text for the pattern to run.
+    pub prefilter: Option<Vec<String>>,
+    /// A checksum the match must pass: `luhn` or `mod97`.
+    pub validator: Option<ValidatorName>,
+    /// Words (ASCII case-insensitive) of which one must occur within `contextWindow` bytes
+    /// before or after a match.
+    pub context: Option<Vec<String>>,
+    pub context_window: Option<u32>,
+    /// Longest match reported, in bytes (default 256, at most 4096).
+    pub max_length: Option<u32>,
+    /// This type's action where its group is enabled (default: the group's).
+    pub action: Option<Action>,
+    /// This type's redaction strategy (default: the group's).
+    pub strategy: Option<StrategyName>,
+    pub keep: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GroupName {
+    Secrets,
+    Pii,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ValidatorName {
+    Luhn,
+    Mod97,
+}
+
+/// How redacted values are replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StrategyName {
+    /// `[REDACTED:EMAIL]` (default).
+    Label,
+    /// Masked except the last `keep` letters and digits.
+    Partial,
+    /// `[EMAIL:<hmac>]` under `redaction.hashKey`.
+    Hash,
+    /// `<EMAIL_1>` sent to the provider, the value restored in the response (requests only).
+    Pseudonym,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -231,8 +305,24 @@ pub enum ScreenRole {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct EntitySpec {
     pub action: Option<Action>,
-    /// Restricts the group to these types (names as in `EntityType`); all when omitted.
+    /// Restricts the group to these types (built-in names as in `EntityType`, or custom
+    /// detector names); all when omitted.
     pub types: Option<Vec<String>>,
+    /// How redacted values are replaced (default `label`).
+    pub strategy: Option<StrategyName>,
+    /// Letters and digits a `partial` mask keeps at the end (default 4).
+    pub keep: Option<u32>,
+    /// Settings for single types that differ from the group's.
+    pub by_type: Option<BTreeMap<String, TypeSpec>>,
+}
+
+/// One type's own settings inside a group.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TypeSpec {
+    pub action: Option<Action>,
+    pub strategy: Option<StrategyName>,
+    pub keep: Option<u32>,
 }
 
 /// What to do with a detection.
@@ -358,6 +448,7 @@ impl PolicySpec {
                 }
             }),
             unknown_bodies: self.unknown_bodies.or(base.unknown_bodies),
+            detectors: self.detectors.clone().or_else(|| base.detectors.clone()),
             on_body_error: merge(&self.on_body_error, &base.on_body_error, |c, b| {
                 BodyErrorSpec {
                     oversize_request: c.oversize_request.or(b.oversize_request),
@@ -377,6 +468,9 @@ impl EntitySpec {
         EntitySpec {
             action: self.action.or(base.action),
             types: self.types.clone().or_else(|| base.types.clone()),
+            strategy: self.strategy.or(base.strategy),
+            keep: self.keep.or(base.keep),
+            by_type: self.by_type.clone().or_else(|| base.by_type.clone()),
         }
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::entity::EntityType;
 use crate::policy::RouteInput;
 
 #[test]
@@ -34,12 +35,77 @@ fn errors_name_the_field() {
         (
             "unknown top-level field",
             r#"{"polices":{}}"#,
-            "polices: unknown field `polices`, expected one of `policies`, `routes`, `defaultPolicy`, `holdHeaders`, `audit`, `decisionHeader` at line 1 column 10",
+            "polices: unknown field `polices`, expected one of `policies`, `routes`, `defaultPolicy`, `holdHeaders`, `audit`, `decisionHeader`, `redaction` at line 1 column 10",
         ),
         (
             "unknown nested field",
             r#"{"policies":{"strict":{"request":{"injection":{"treshold":0.3}}}}}"#,
             "policies.strict.request.injection.treshold: unknown field `treshold`, expected one of `action`, `threshold`, `sensitivity`, `roles`, `categories` at line 1 column 57",
+        ),
+        (
+            "pseudonyms are for requests",
+            r#"{"policies":{"p":{"response":{"pii":{"strategy":"pseudonym"}}}}}"#,
+            "policies.p.response.pii.strategy: `pseudonym` applies to requests only",
+        ),
+        (
+            "hash needs a key",
+            r#"{"policies":{"p":{"request":{"pii":{"action":"redact","byType":{"EMAIL":{"strategy":"hash"}}}}}}}"#,
+            "policies.p.request.pii.byType.EMAIL.strategy: `hash` needs a key: set `redaction.hashKey` or `redaction.hashKeyEnv`",
+        ),
+        (
+            "short hash key",
+            r#"{"redaction":{"hashKey":"short"}}"#,
+            "redaction.hashKey: the key must be at least 16 bytes",
+        ),
+        (
+            "missing key variable",
+            r#"{"redaction":{"hashKeyEnv":"LLM_WARDEN_TEST_UNSET_VARIABLE"}}"#,
+            "redaction.hashKeyEnv: environment variable `LLM_WARDEN_TEST_UNSET_VARIABLE` is not set",
+        ),
+        (
+            "keep without partial",
+            r#"{"policies":{"p":{"response":{"pii":{"strategy":"label","keep":2}}}}}"#,
+            "policies.p.response.pii.keep: `keep` applies to the `partial` strategy only",
+        ),
+        (
+            "byType outside the group",
+            r#"{"policies":{"p":{"response":{"pii":{"byType":{"GITHUB_TOKEN":{"action":"block"}}}}}}}"#,
+            "policies.p.response.pii.byType.GITHUB_TOKEN: `GITHUB_TOKEN` belongs under `secrets`",
+        ),
+        (
+            "byType not among types",
+            r#"{"policies":{"p":{"response":{"pii":{"types":["EMAIL"],"byType":{"PHONE":{"action":"block"}}}}}}}"#,
+            "policies.p.response.pii.byType.PHONE: `PHONE` is not among this group's `types`",
+        ),
+        (
+            "custom detector bad regex",
+            r#"{"policies":{"p":{"detectors":[{"name":"EMP_ID","pattern":"EMP-(["}]}}}"#,
+            "policies.p.detectors[0].pattern: invalid regex:",
+        ),
+        (
+            "custom detector built-in name",
+            r#"{"policies":{"p":{"detectors":[{"name":"EMAIL","pattern":"x"}]}}}"#,
+            "policies.p.detectors[0].name: `EMAIL` is a built-in type name",
+        ),
+        (
+            "custom detector name shape",
+            r#"{"policies":{"p":{"detectors":[{"name":"emp-id","pattern":"x"}]}}}"#,
+            "policies.p.detectors[0].name: `emp-id` is not a type name",
+        ),
+        (
+            "custom detector max length",
+            r#"{"policies":{"p":{"detectors":[{"name":"X","pattern":"x","maxLength":0}]}}}"#,
+            "policies.p.detectors[0].maxLength: 0 is outside 1..=4096",
+        ),
+        (
+            "custom detector unknown validator",
+            r#"{"policies":{"p":{"detectors":[{"name":"X","pattern":"x","validator":"crc"}]}}}"#,
+            "policies.p.detectors[0].validator: unknown variant `crc`, expected `luhn` or `mod97`",
+        ),
+        (
+            "custom type in the wrong group",
+            r#"{"policies":{"p":{"detectors":[{"name":"EMP_ID","pattern":"x"}],"response":{"secrets":{"types":["EMP_ID"]}}}}}"#,
+            "policies.p.response.secrets.types[0]: `EMP_ID` belongs under `pii`",
         ),
         (
             "bad regex with index",
@@ -282,6 +348,21 @@ fn schema_matches_the_parser() {
             "audit",
             r#"{"audit":{"zz":1}}"#.into(),
             schema["properties"]["audit"].clone(),
+        ),
+        (
+            "redaction",
+            r#"{"redaction":{"zz":1}}"#.into(),
+            schema["properties"]["redaction"].clone(),
+        ),
+        (
+            "detector",
+            r#"{"policies":{"p":{"detectors":[{"name":"X","pattern":"x","zz":1}]}}}"#.into(),
+            defs["detector"].clone(),
+        ),
+        (
+            "byType",
+            r#"{"policies":{"p":{"response":{"pii":{"byType":{"EMAIL":{"zz":1}}}}}}}"#.into(),
+            defs["typeRule"].clone(),
         ),
         (
             "route",
@@ -598,4 +679,44 @@ fn injection_sensitivity_roles_and_categories() {
             "case {name}\n expected: {want}\n actual:   {got}"
         );
     }
+}
+
+#[test]
+fn strategies_and_custom_detectors_compile_per_type() {
+    let c = load(
+        br#"{"redaction":{"hashKey":"0123456789abcdef-test-key"},
+            "policies":{"default":{
+              "detectors":[{"name":"EMPLOYEE_ID","pattern":"EMP-[0-9]{6}","prefilter":["EMP-"],"strategy":"hash"},
+                           {"name":"VAULT_TOKEN","group":"secrets","pattern":"hvs\\.[A-Za-z0-9]{20,}","action":"block"}],
+              "request":{"pii":{"action":"redact","strategy":"pseudonym",
+                                "byType":{"CREDIT_CARD":{"strategy":"partial","keep":4},"IPV4":{"action":"off"}}}},
+              "response":{"pii":{"strategy":"partial"}}}}}"#,
+    )
+    .unwrap();
+    let p = &c.policies[0];
+    let req = p.request.entities.as_ref().unwrap();
+    use crate::redact::Strategy;
+    assert_eq!(req.strategy(EntityType::Email), Strategy::Pseudonym);
+    assert_eq!(
+        req.strategy(EntityType::CreditCard),
+        Strategy::Partial { keep: 4 }
+    );
+    assert_eq!(req.action(EntityType::Ipv4), Action::Off);
+    let emp = EntityType::Custom(0);
+    assert_eq!(req.name(emp), "EMPLOYEE_ID");
+    assert_eq!(req.action(emp), Action::Redact, "the group's action");
+    assert_eq!(req.strategy(emp), Strategy::Hash, "the detector's own");
+    let vault = EntityType::Custom(1);
+    assert_eq!(req.action(vault), Action::Block);
+    assert!(req.uses_pseudonyms());
+    assert!(p.inspects_responses());
+    let resp = p.response.entities.as_ref().unwrap();
+    // The detector's hash holds on responses too; a group's pseudonym could not.
+    assert_eq!(resp.strategy(emp), Strategy::Hash);
+    assert_eq!(
+        resp.strategy(EntityType::Email),
+        Strategy::Partial { keep: 4 }
+    );
+    assert!(!resp.uses_pseudonyms());
+    assert_eq!(resp.custom_window(), 256);
 }

@@ -4,6 +4,7 @@
 //! values anywhere else: findings flow into redaction and audit as types and offsets only.
 
 pub mod base64;
+pub mod custom;
 pub mod entities;
 pub mod injection;
 pub mod patterns;

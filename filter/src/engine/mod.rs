@@ -8,6 +8,7 @@ use crate::detect::Finding;
 use crate::dialect::{request_segments, response_segments, Api, Role, Segment};
 use crate::json::{self, Edit};
 use crate::policy::{EntityRules, Policy};
+use crate::redact::Pseudonyms;
 use crate::report::{Direction, EntityReport, Outcome, PassReason, Report};
 use crate::verdict::{block_reply, BlockReason, Verdict};
 
@@ -24,19 +25,29 @@ fn screened(role: Role) -> bool {
     matches!(role, Role::User | Role::Tool | Role::Other)
 }
 
-/// Inspects a complete request body. `path` is the request path (API detection).
-pub fn inspect_request(policy: &Policy, path: &str, body: &[u8]) -> Decision {
-    inspect_request_with(policy, path, body, None)
+/// What one exchange carries from its request to its response: the system-prompt canary the
+/// request got (the glue makes one random token per request when the policy watches for
+/// leaks) and the pseudonyms its values became (restored in the response).
+#[derive(Debug, Default, Clone)]
+pub struct Exchange {
+    pub canary: Option<String>,
+    pub pseudonyms: Pseudonyms,
 }
 
-/// As `inspect_request`, inserting `canary` into the system prompt when the policy watches
-/// for system-prompt leaks (the glue makes one random token per request).
+/// Inspects a complete request body. `path` is the request path (API detection).
+pub fn inspect_request(policy: &Policy, path: &str, body: &[u8]) -> Decision {
+    inspect_request_with(policy, path, body, &mut Exchange::default())
+}
+
+/// As `inspect_request`, inserting the exchange's canary into the system prompt when the
+/// policy watches for system-prompt leaks, and recording the pseudonyms it assigns.
 pub fn inspect_request_with(
     policy: &Policy,
     path: &str,
     body: &[u8],
-    canary: Option<&str>,
+    exchange: &mut Exchange,
 ) -> Decision {
+    let canary = exchange.canary.as_deref();
     let mut report = Report::new(
         Direction::Request,
         &policy.name,
@@ -77,8 +88,10 @@ pub fn inspect_request_with(
 
     screen_request(policy, &segments, &mut report, &mut block);
 
+    // Pseudonyms only stand in the request when it goes out rewritten (not in monitor mode).
+    let pseudonyms = (policy.mode == Mode::Enforce).then_some(&mut exchange.pseudonyms);
     let redacted = match &policy.request.entities {
-        Some(rules) => redact_entities(rules, &segments, &mut report, &mut block),
+        Some(rules) => redact_entities(rules, &segments, &mut report, &mut block, pseudonyms),
         None => Vec::new(),
     };
     let mut edits = string_edits(&segments, redacted);
@@ -117,22 +130,24 @@ pub fn inspect_request_with(
 
 /// Inspects a complete, non-streamed response body for the API the request spoke.
 pub fn inspect_response(policy: &Policy, api: Option<Api>, body: &[u8]) -> Decision {
-    inspect_response_with(policy, api, body, None)
+    inspect_response_with(policy, api, body, &Exchange::default())
 }
 
-/// As `inspect_response`, also watching for the request's system-prompt `canary`.
+/// As `inspect_response`, also watching for the request's system-prompt canary and
+/// restoring the values its pseudonyms stand for.
 pub fn inspect_response_with(
     policy: &Policy,
     api: Option<Api>,
     body: &[u8],
-    canary: Option<&str>,
+    exchange: &Exchange,
 ) -> Decision {
+    let canary = exchange.canary.as_deref();
     let mut report = Report::new(
         Direction::Response,
         &policy.name,
         policy.mode == Mode::Monitor,
     );
-    if !policy.inspects_responses() {
+    if !policy.inspects_responses() && exchange.pseudonyms.is_empty() {
         return Decision {
             verdict: Verdict::Continue,
             report,
@@ -158,7 +173,7 @@ pub fn inspect_response_with(
     let segments = response_segments(api, &doc);
     let mut block = None;
     let mut redacted = match &policy.response.entities {
-        Some(rules) => redact_entities(rules, &segments, &mut report, &mut block),
+        Some(rules) => redact_entities(rules, &segments, &mut report, &mut block, None),
         None => vec![None; segments.len()],
     };
     if policy.agency.check_tool_calls(api, &doc).is_some() {
@@ -187,6 +202,19 @@ pub fn inspect_response_with(
             (Leak::Canary, Some(token)) => current.replace(token, "[REDACTED:CANARY]"),
             _ => "[REDACTED:SYSTEM_PROMPT]".to_string(),
         });
+    }
+    // The model's own output was judged above; now the request's values come back where
+    // their placeholders stand (after redaction, so a restored value is never re-redacted).
+    let mut restored = false;
+    for (segment, new_text) in segments.iter().zip(redacted.iter_mut()) {
+        let current = new_text.as_deref().unwrap_or(segment.text());
+        if let Some(text) = exchange.pseudonyms.restore(current) {
+            *new_text = Some(text);
+            restored = true;
+        }
+    }
+    if restored {
+        report.rules.push("pseudonyms.restored".into());
     }
     let edits = string_edits(&segments, redacted);
     let rewrote = !edits.is_empty();
@@ -281,7 +309,8 @@ fn inspect_plain(policy: &Policy, text: &str, mut report: Report) -> Decision {
         Direction::Response => &policy.response.entities,
     };
     let redacted = match rules {
-        Some(rules) => redact_entities(rules, &segments, &mut report, &mut block),
+        // Plain text has no exchange to carry pseudonyms: a pseudonym type gets its label.
+        Some(rules) => redact_entities(rules, &segments, &mut report, &mut block, None),
         None => Vec::new(),
     };
     // The whole body is the one "literal": its rewrite is the raw redacted text.
@@ -380,6 +409,7 @@ fn redact_entities(
     segments: &[Segment<'_>],
     report: &mut Report,
     block: &mut Option<BlockReason>,
+    mut pseudonyms: Option<&mut Pseudonyms>,
 ) -> Vec<Option<String>> {
     let mut out = vec![None; segments.len()];
     for (index, segment) in segments.iter().enumerate() {
@@ -390,7 +420,11 @@ fn redact_entities(
         // Rescanning what was rewritten until nothing more changes makes redaction a fixpoint:
         // applying it twice gives what applying it once gave (a fuzzed property). Bounded.
         for round in 0..MAX_REDACTION_ROUNDS {
-            match redact_once(rules, &text, &segment.location, round == 0, report, block) {
+            let once = Pass {
+                location: &segment.location,
+                first: round == 0,
+            };
+            match redact_once(rules, &text, once, report, block, pseudonyms.as_deref_mut()) {
                 Some(next) => {
                     text = next;
                     changed = true;
@@ -410,19 +444,27 @@ fn redact_entities(
 /// Passes of redaction over a rewritten text (the first pass plus rescans).
 const MAX_REDACTION_ROUNDS: usize = 4;
 
+/// Which pass of `redact_entities` over which string.
+#[derive(Clone, Copy)]
+struct Pass<'a> {
+    location: &'a str,
+    first: bool,
+}
+
 /// One redaction pass over `text`; `None` when nothing was redacted. Findings of the first
 /// pass are reported with offsets into the original text; later passes report what they add,
 /// with offsets into the text as rewritten so far.
 fn redact_once(
     rules: &EntityRules,
     text: &str,
-    location: &str,
-    first: bool,
+    pass: Pass<'_>,
     report: &mut Report,
     block: &mut Option<BlockReason>,
+    mut pseudonyms: Option<&mut Pseudonyms>,
 ) -> Option<String> {
+    let Pass { location, first } = pass;
     let mut findings: Vec<Finding> = Vec::new();
-    rules.scanner.scan(text, &mut findings);
+    rules.scan(text, &mut findings);
     let mut redacted = String::new();
     let mut cursor = 0;
     let mut any = false;
@@ -433,6 +475,7 @@ fn redact_once(
         }
         report.entities.push(EntityReport {
             entity: f.entity,
+            name: rules.name(f.entity).to_string(),
             action: action.name(),
             location: location.to_string(),
             start: f.span.start,
@@ -441,14 +484,13 @@ fn redact_once(
         match action {
             Action::Redact => {
                 redacted.push_str(text.get(cursor..f.span.start).unwrap_or_default());
-                redacted.push_str("[REDACTED:");
-                redacted.push_str(f.entity.name());
-                redacted.push(']');
+                let value = text.get(f.span.clone()).unwrap_or_default();
+                rules.write_replacement(f.entity, value, pseudonyms.as_deref_mut(), &mut redacted);
                 cursor = f.span.end;
                 any = true;
             }
             Action::Block => {
-                let rule = format!("entity.{}", f.entity.name());
+                let rule = format!("entity.{}", rules.name(f.entity));
                 if !report.rules.contains(&rule) {
                     report.rules.push(rule);
                 }

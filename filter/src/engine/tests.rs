@@ -265,7 +265,10 @@ fn system_prompt_leaks_are_blocked_or_redacted() {
         c.policy("default").unwrap(),
         Some(Api::OpenAiChat),
         leak.as_bytes(),
-        Some("lwc-123"),
+        &Exchange {
+            canary: Some("lwc-123".into()),
+            ..Exchange::default()
+        },
     );
     let Verdict::Block(reply) = &d.verdict else {
         panic!("{:?}", d.verdict)
@@ -278,7 +281,10 @@ fn system_prompt_leaks_are_blocked_or_redacted() {
         soft,
         Some(Api::OpenAiChat),
         leak.as_bytes(),
-        Some("lwc-123"),
+        &Exchange {
+            canary: Some("lwc-123".into()),
+            ..Exchange::default()
+        },
     );
     let Verdict::Rewrite(out) = &d.verdict else {
         panic!("{:?}", d.verdict)
@@ -290,7 +296,10 @@ fn system_prompt_leaks_are_blocked_or_redacted() {
         soft,
         Some(Api::OpenAiChat),
         echo.as_bytes(),
-        Some("lwc-123"),
+        &Exchange {
+            canary: Some("lwc-123".into()),
+            ..Exchange::default()
+        },
     );
     let Verdict::Rewrite(out) = &d.verdict else {
         panic!("{:?}", d.verdict)
@@ -311,7 +320,10 @@ fn canary_reaches_the_system_prompt_and_budgets_answer_400() {
         p,
         "/v1/chat/completions",
         br#"{"messages":[{"role":"user","content":"hi"}]}"#,
-        Some("lwc-9"),
+        &mut Exchange {
+            canary: Some("lwc-9".into()),
+            ..Exchange::default()
+        },
     );
     let Verdict::Rewrite(out) = &d.verdict else {
         panic!("{:?}", d.verdict)
@@ -326,7 +338,15 @@ fn canary_reaches_the_system_prompt_and_budgets_answer_400() {
         "a canary alone is not a change to report"
     );
     let two = chat("hello");
-    let d = inspect_request_with(p, "/v1/chat/completions", two.as_bytes(), Some("lwc-9"));
+    let d = inspect_request_with(
+        p,
+        "/v1/chat/completions",
+        two.as_bytes(),
+        &mut Exchange {
+            canary: Some("lwc-9".into()),
+            ..Exchange::default()
+        },
+    );
     let Verdict::Block(reply) = &d.verdict else {
         panic!("{:?}", d.verdict)
     };
@@ -455,4 +475,172 @@ fn injection_roles_and_category_actions() {
         (d.verdict, d.report.outcome),
         (Verdict::Continue, Outcome::Allowed)
     );
+}
+
+const STRATEGY_POLICY: &str = r#"{"redaction":{"hashKey":"0123456789abcdef-test-key"},
+  "policies":{"default":{
+    "detectors":[{"name":"EMPLOYEE_ID","pattern":"\\bEMP-[0-9]{6}\\b","prefilter":["EMP-"],
+                  "context":["employee","staff"],"contextWindow":32}],
+    "request":{"pii":{"action":"redact","strategy":"pseudonym",
+      "byType":{"CREDIT_CARD":{"strategy":"partial"},"EMPLOYEE_ID":{"strategy":"hash"}}}},
+    "response":{"pii":{"types":["PHONE"]}}}}}"#;
+
+fn user_text(body: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    v["messages"][1]["content"].as_str().unwrap().to_string()
+}
+
+fn reply(text: &str) -> String {
+    serde_json::json!({"choices":[{"index":0,"message":{"role":"assistant","content":text}}]})
+        .to_string()
+}
+
+fn reply_text(body: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    v["choices"][0]["message"]["content"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn pseudonyms_leave_with_the_request_and_come_back_in_the_response() {
+    let c = config(STRATEGY_POLICY);
+    let p = &c.policies[0];
+    let mut exchange = Exchange::default();
+    let prompt =
+        "Write to o.neil+x@example.com and jane@example.org, then again to o.neil+x@example.com. \
+                  Card 4111 1111 1111 1111, staff badge EMP-123456.";
+    let d = inspect_request_with(
+        p,
+        "/v1/chat/completions",
+        chat(prompt).as_bytes(),
+        &mut exchange,
+    );
+    let Verdict::Rewrite(sent) = &d.verdict else {
+        panic!("{:?}", d.verdict)
+    };
+    let sent_text = user_text(sent);
+    assert!(
+        !sent_text.contains("example.com") && !sent_text.contains("jane@"),
+        "{sent_text}"
+    );
+    assert!(
+        sent_text.contains("Write to <EMAIL_1> and <EMAIL_2>, then again to <EMAIL_1>."),
+        "{sent_text}"
+    );
+    assert!(
+        sent_text.contains("Card **** **** **** 1111"),
+        "{sent_text}"
+    );
+    let hashed = sent_text.split("badge ").nth(1).unwrap();
+    assert!(
+        hashed.starts_with("[EMPLOYEE_ID:") && hashed.len() == "[EMPLOYEE_ID:".len() + 12 + 2,
+        "{hashed}"
+    );
+    assert_eq!(exchange.pseudonyms.len(), 2);
+
+    // The model answers with the placeholders (and a phone number of its own).
+    let answer = reply("Sent to <EMAIL_2>; cc <EMAIL_1>. Call +1 415 555 0132. Not <EMAIL_3>.");
+    let d = inspect_response_with(p, Some(Api::OpenAiChat), answer.as_bytes(), &exchange);
+    let Verdict::Rewrite(back) = &d.verdict else {
+        panic!("{:?}", d.verdict)
+    };
+    assert_eq!(
+        reply_text(back),
+        "Sent to jane@example.org; cc o.neil+x@example.com. Call [REDACTED:PHONE]. Not <EMAIL_3>."
+    );
+    assert!(d.report.rules.contains(&"pseudonyms.restored".to_string()));
+    let audit = d.report.to_json(&[]).to_string();
+    assert!(!audit.contains("example"), "{audit}");
+}
+
+#[test]
+fn pseudonyms_need_an_enforced_rewrite() {
+    let monitored = STRATEGY_POLICY.replace(r#""detectors""#, r#""mode":"monitor","detectors""#);
+    let c = config(&monitored);
+    let mut exchange = Exchange::default();
+    let d = inspect_request_with(
+        &c.policies[0],
+        "/v1/chat/completions",
+        chat("mail me at a@example.com").as_bytes(),
+        &mut exchange,
+    );
+    assert_eq!(d.verdict, Verdict::Continue);
+    assert!(
+        exchange.pseudonyms.is_empty(),
+        "nothing was replaced, nothing to restore"
+    );
+}
+
+#[test]
+fn custom_detectors_report_their_own_names_and_block() {
+    let c = config(
+        r#"{"policies":{"default":{"detectors":[
+            {"name":"VAULT_TOKEN","group":"secrets","pattern":"\\bhvs\\.[A-Za-z0-9]{24}\\b","prefilter":["hvs."],"action":"block"},
+            {"name":"MEMBER_NO","pattern":"\\b[0-9]{8}\\b","validator":"luhn"}],
+            "response":{"pii":{"types":["MEMBER_NO"]}}}}}"#,
+    );
+    let p = &c.policies[0];
+    let d = inspect_request(
+        p,
+        "/v1/chat/completions",
+        chat("token hvs.AbCdEfGhIjKlMnOpQrStUvWx please").as_bytes(),
+    );
+    let Verdict::Block(reply_) = &d.verdict else {
+        panic!("{:?}", d.verdict)
+    };
+    assert!(
+        reply_.body.contains("entity.VAULT_TOKEN"),
+        "{}",
+        reply_.body
+    );
+    assert!(!reply_.body.contains("hvs.AbCd"));
+
+    let answer = reply("member 12345674, not 12345678");
+    let d = inspect_response(p, Some(Api::OpenAiChat), answer.as_bytes());
+    let Verdict::Rewrite(out) = &d.verdict else {
+        panic!("{:?}", d.verdict)
+    };
+    assert_eq!(reply_text(out), "member [REDACTED:MEMBER_NO], not 12345678");
+    let audit = d.report.to_json(&[]);
+    assert_eq!(audit["entities"][0]["type"], "MEMBER_NO");
+}
+
+/// Streamed restoration equals buffered restoration for every split of the text.
+#[test]
+fn streamed_restore_matches_whole_text_at_every_split() {
+    use crate::redact::Restorer;
+    use crate::stream::redactor::{redact_whole, Redactor, RedactorOptions, Sink};
+    let c = config(STRATEGY_POLICY);
+    let rules = c.policies[0].response.entities.clone().unwrap();
+    let mut exchange = Exchange::default();
+    inspect_request_with(
+        &c.policies[0],
+        "/v1/chat/completions",
+        chat("a@example.com and b@example.com").as_bytes(),
+        &mut exchange,
+    );
+    let restorer = Restorer {
+        inner: Some(Box::new(rules)),
+        pseudonyms: exchange.pseudonyms.clone(),
+    };
+    let text = "Hi <EMAIL_1>,<EMAIL_2> call +1 415 555 0132 <EMAIL_1><EMAIL_9> end";
+    let want = redact_whole(text, &restorer, RedactorOptions::default()).text;
+    assert_eq!(
+        want,
+        "Hi a@example.com,b@example.com call [REDACTED:PHONE] a@example.com<EMAIL_9> end"
+    );
+    for a in 0..=text.len() {
+        for b in a..=text.len() {
+            let mut r = Redactor::new(RedactorOptions::default());
+            let mut sink = Sink::default();
+            for part in [&text[..a], &text[a..b], &text[b..]] {
+                r.push(part, &restorer, &mut sink);
+            }
+            r.finish(&restorer, &mut sink);
+            assert_eq!(sink.text, want, "split at {a},{b}");
+            assert!(!sink.text.contains("<EMAIL_1>"));
+        }
+    }
 }

@@ -17,9 +17,10 @@ use crate::config;
 use crate::config::spec::AuditLevel;
 use crate::config::spec::{Action as RuleAction, Mode};
 use crate::dialect::Api;
-use crate::engine::{self, Decision};
+use crate::engine::{self, Decision, Exchange};
 use crate::entity::EntityType;
-use crate::policy::{Config, Policy, RouteInput};
+use crate::policy::{Config, EntityRules, Policy, RouteInput};
+use crate::redact::{Restorer, RESTORED};
 use crate::report::{Direction, EntityReport, Outcome, PassReason, Report};
 use crate::stream::redactor::{Detector, FindingAction, MonitorOnly, RedactorOptions};
 use crate::stream::{StreamApi, StreamOptions, StreamRewriter};
@@ -123,8 +124,9 @@ struct Flow {
     stream_report: Option<Report>,
     /// The rewriter ended the stream (block or error): later chunks are dropped.
     stream_stopped: bool,
-    /// This request's system-prompt canary, when the policy uses one.
-    canary: Option<String>,
+    /// This request's system-prompt canary (when the policy uses one) and the pseudonyms
+    /// its values became: what the response is checked against and restored from.
+    exchange: Exchange,
 }
 
 impl Flow {
@@ -143,7 +145,7 @@ impl Flow {
             stream: None,
             stream_report: None,
             stream_stopped: false,
-            canary: None,
+            exchange: Exchange::default(),
         }
     }
 
@@ -155,25 +157,48 @@ impl Flow {
         let Some(policy) = self.policy() else {
             return false;
         };
-        let Some(rules) = policy.response.entities.clone() else {
+        let rules = policy.response.entities.clone();
+        let pseudonyms = &self.exchange.pseudonyms;
+        if rules.is_none() && pseudonyms.is_empty() {
             return false;
-        };
+        }
         if !api.is_stream_content_type(content_type) {
             return false;
         }
-        let private_keys = rules.action(EntityType::PrivateKey) != RuleAction::Off;
+        let private_keys = rules
+            .as_ref()
+            .is_some_and(|r| r.action(EntityType::PrivateKey) != RuleAction::Off);
+        // Custom detectors and placeholders may need more hold-back than the built-ins.
+        let window = rules
+            .as_ref()
+            .map_or(0, EntityRules::custom_window)
+            .max(pseudonyms.longest())
+            .max(STREAM_WINDOW);
+        let lookbehind = rules
+            .as_ref()
+            .map_or(0, EntityRules::custom_lookbehind)
+            .max(STREAM_LOOKBEHIND);
         let monitor = policy.mode == Mode::Monitor;
         let mut report = Report::new(Direction::Response, &policy.name, monitor);
         report.api = self.api;
-        let detector: Box<dyn Detector> = if monitor {
-            Box::new(MonitorOnly(rules))
-        } else {
-            Box::new(rules)
+        let inner: Option<Box<dyn Detector>> = rules.map(|rules| -> Box<dyn Detector> {
+            if monitor {
+                Box::new(MonitorOnly(rules))
+            } else {
+                Box::new(rules)
+            }
+        });
+        let detector: Box<dyn Detector> = match inner {
+            Some(inner) if pseudonyms.is_empty() => inner,
+            inner => Box::new(Restorer {
+                inner,
+                pseudonyms: pseudonyms.clone(),
+            }),
         };
         let options = StreamOptions {
             redactor: RedactorOptions {
-                window: STREAM_WINDOW,
-                lookbehind: STREAM_LOOKBEHIND,
+                window,
+                lookbehind,
                 private_keys,
                 ..RedactorOptions::default()
             },
@@ -187,6 +212,8 @@ impl Flow {
     /// Rewrites one chunk of a streamed response (and the end of it).
     fn stream_chunk(&mut self, size: usize, end_of_stream: bool) -> Action {
         let chunk = host::buffer(Buffer::ResponseBody, size);
+        // Custom types are named by the rules that found them.
+        let names = self.policy().and_then(|p| p.response.entities.clone());
         let Some(rewriter) = self.stream.as_mut() else {
             return Action::Continue;
         };
@@ -205,7 +232,10 @@ impl Flow {
         if let Some(error) = &out.error {
             blocked_rules.push(match error {
                 crate::stream::StreamError::Blocked { entity } => {
-                    format!("entity.{}", entity.name())
+                    format!(
+                        "entity.{}",
+                        names.as_ref().map_or(entity.name(), |r| r.name(*entity))
+                    )
                 }
                 other => format!(
                     "stream.{}",
@@ -219,13 +249,24 @@ impl Flow {
         }
         if let Some(report) = self.stream_report.as_mut() {
             for hit in &out.hits {
+                if hit.entity == RESTORED {
+                    // A placeholder turned back into the request's value: not a finding.
+                    if !report.rules.iter().any(|r| r == "pseudonyms.restored") {
+                        report.rules.push("pseudonyms.restored".into());
+                    }
+                    continue;
+                }
                 let action = match hit.action {
                     FindingAction::Redact => "redact",
                     FindingAction::Block => "block",
                     FindingAction::Keep => "monitor",
                 };
+                let name = names
+                    .as_ref()
+                    .map_or(hit.entity.name(), |r| r.name(hit.entity));
                 report.entities.push(EntityReport {
                     entity: hit.entity,
+                    name: name.to_string(),
                     action,
                     location: "stream".into(),
                     start: 0,
@@ -299,17 +340,20 @@ impl Flow {
             Direction::Response => Buffer::ResponseBody,
         };
         let body = host::buffer(buffer, usize::MAX);
+        let mut exchange = std::mem::take(&mut self.exchange);
         let Some(policy) = self.policy() else {
+            self.exchange = exchange;
             return Action::Continue;
         };
         let decision = match direction {
             Direction::Request => {
-                engine::inspect_request_with(policy, &self.path, &body, self.canary.as_deref())
+                engine::inspect_request_with(policy, &self.path, &body, &mut exchange)
             }
             Direction::Response => {
-                engine::inspect_response_with(policy, self.api, &body, self.canary.as_deref())
+                engine::inspect_response_with(policy, self.api, &body, &exchange)
             }
         };
+        self.exchange = exchange;
         if direction == Direction::Request && decision.report.api.is_some() {
             // A chat body on a custom path is recognised by shape; its response follows suit.
             self.api = decision.report.api;
@@ -408,11 +452,7 @@ impl Flow {
                     }
                 }
                 for e in &report.entities {
-                    count(&format!(
-                        "llm_warden.entity.{}.{dir}.{}",
-                        e.entity.name(),
-                        e.action
-                    ));
+                    count(&format!("llm_warden.entity.{}.{dir}.{}", e.name, e.action));
                 }
             }
         }
@@ -559,7 +599,7 @@ impl HttpContext for Flow {
         self.policy = config.index_of(selected);
         self.api = Api::from_path(&self.path);
         if selected.agency.wants_canary() {
-            self.canary = Some(canary_token(&self.request_id));
+            self.exchange.canary = Some(canary_token(&self.request_id));
         }
         let (inspects_requests, max_request) = (
             selected.inspects_requests(),

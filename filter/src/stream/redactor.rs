@@ -85,7 +85,11 @@ impl Detector for EntityScanner {
 /// the text; `off` types are not in the scanner).
 impl Detector for EntityRules {
     fn scan(&self, text: &str, out: &mut Vec<Finding>) {
-        self.scanner.scan(text, out)
+        EntityRules::scan(self, text, out)
+    }
+
+    fn replace(&self, entity: EntityType, matched: &str, out: &mut String) {
+        self.write_replacement(entity, matched, None, out)
     }
 
     fn action(&self, entity: EntityType) -> FindingAction {

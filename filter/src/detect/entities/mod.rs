@@ -19,7 +19,7 @@
 
 mod aws_secret;
 mod cards;
-mod checksum;
+pub(crate) mod checksum;
 mod digits;
 mod email;
 mod iban;
