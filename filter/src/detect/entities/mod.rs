@@ -22,6 +22,7 @@ mod cards;
 pub(crate) mod checksum;
 mod digits;
 mod email;
+mod fold;
 mod iban;
 mod ip;
 mod jwt;
@@ -456,7 +457,19 @@ impl EntityScanner {
     pub fn scan(&self, text: &str, out: &mut Vec<Finding>) {
         let first_new = out.len();
         if !self.is_empty() {
-            self.scan_bytes(text, out);
+            match fold::fold(text) {
+                None => self.scan_bytes(text, out),
+                // Invisible, tag or fullwidth characters: scan the folded copy, report spans
+                // of the original that cover whatever hid the value.
+                Some(folded) => {
+                    let mut found = Vec::new();
+                    self.scan_bytes(&folded.text, &mut found);
+                    out.extend(found.into_iter().filter_map(|f| {
+                        let span = folded.original_span(text, &f.span)?;
+                        Some(Finding { span, ..f })
+                    }));
+                }
+            }
         }
         let mut mine = out.split_off(first_new);
         // The same span found twice (`password = <vendor token>`): the vendor's type is more

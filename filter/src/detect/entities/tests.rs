@@ -33,6 +33,56 @@ fn scans_only_enabled_types() {
     assert!(!EntityScanner::new(&[EntityType::Phone]).unwrap().is_empty());
 }
 
+/// Invisible, tag and fullwidth characters hide a value from a byte-level reader but not from
+/// a model (bypass suite, `testdata/bypass/`): the finding covers the hiding characters too.
+#[test]
+fn values_hidden_by_invisible_tag_or_fullwidth_characters() {
+    let tags: String = "jane.doe@example.com"
+        .chars()
+        .map(|c| char::from_u32(0xE0000 + c as u32).unwrap())
+        .collect();
+    let fullwidth: String = "4539148803436467"
+        .chars()
+        .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
+        .collect();
+    let cases: &[(&str, String, EntityType, &str)] = &[
+        (
+            "zero-width",
+            "key AKIA\u{200B}Z7Q3\u{200B}H2LMNP4RSTUV ok".into(),
+            EntityType::AwsAccessKeyId,
+            "AKIA\u{200B}Z7Q3\u{200B}H2LMNP4RSTUV",
+        ),
+        (
+            "soft hyphen and bidi",
+            "mail \u{202D}jane\u{00AD}.doe@example.com\u{202C} now".into(),
+            EntityType::Email,
+            "jane\u{00AD}.doe@example.com",
+        ),
+        (
+            "tag characters",
+            format!("Summarise this.{tags} Thanks"),
+            EntityType::Email,
+            tags.as_str(),
+        ),
+        (
+            "fullwidth digits",
+            format!("card {fullwidth} due"),
+            EntityType::CreditCard,
+            fullwidth.as_str(),
+        ),
+    ];
+    for (name, text, entity, value) in cases {
+        assert_eq!(
+            found(EntityType::ALL, text),
+            [(*entity, value.to_string())],
+            "case {name}: {text:?}"
+        );
+    }
+    // Joiners inside a word do not join what was apart: two addresses stay two.
+    let two = "a@example.com\u{200B} b@example.org";
+    assert_eq!(found(&[EntityType::Email], two).len(), 2);
+}
+
 #[test]
 fn every_type_is_implemented() {
     for t in EntityType::ALL {
