@@ -37,10 +37,16 @@ pub struct Str {
 }
 
 impl Value {
-    /// The first member named `key` (objects only).
+    /// The member named `key` (objects only). With duplicate keys, the last one: what the
+    /// providers' parsers (Python's json, serde_json, Go's encoding/json) keep, so what we
+    /// inspect is what the model is given.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {
-            Value::Object(members) => members.iter().find(|(k, _)| k.text == key).map(|(_, v)| v),
+            Value::Object(members) => members
+                .iter()
+                .rev()
+                .find(|(k, _)| k.text == key)
+                .map(|(_, v)| v),
             _ => None,
         }
     }
