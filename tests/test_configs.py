@@ -30,6 +30,20 @@ def validate(path: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(cli()), "validate", str(path)], capture_output=True, text=True)
 
 
+def test_hash_key_from_the_environment_is_required_and_never_echoed(tmp_path, monkeypatch):
+    path = tmp_path / "env-key.json"
+    path.write_text(json.dumps({"redaction": {"hashKeyEnv": "LLM_WARDEN_TEST_KEY"}}))
+    monkeypatch.delenv("LLM_WARDEN_TEST_KEY", raising=False)
+    r = validate(path)
+    assert r.returncode != 0
+    assert "redaction.hashKeyEnv: environment variable `LLM_WARDEN_TEST_KEY` is not set" in r.stderr
+    monkeypatch.setenv("LLM_WARDEN_TEST_KEY", "short-secret")
+    r = validate(path)
+    assert r.returncode != 0 and "at least 16 bytes" in r.stderr and "short-secret" not in r.stderr
+    monkeypatch.setenv("LLM_WARDEN_TEST_KEY", "long-enough-secret-value")
+    assert validate(path).returncode == 0
+
+
 def test_schema_is_valid_draft_2020_12():
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 
@@ -70,7 +84,9 @@ def test_readme_has_config_examples():
 
 
 @pytest.mark.parametrize("index", range(len(readme_configs())))
-def test_readme_config_examples_are_valid(index, tmp_path):
+def test_readme_config_examples_are_valid(index, tmp_path, monkeypatch):
+    # The redaction example reads its hash key from the environment, as deployments should.
+    monkeypatch.setenv("LLM_WARDEN_HASH_KEY", "readme-example-key-0123456789")
     source = readme_configs()[index]
     jsonschema.validate(json.loads(source), SCHEMA)
     path = tmp_path / f"readme-{index}.json"
