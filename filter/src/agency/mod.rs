@@ -6,9 +6,11 @@
 //! Checks read the parsed body and return what to do as data: a block, or edits that splice
 //! into the body like redactions do.
 
+mod calls;
 mod fingerprint;
 mod glob;
 
+pub use calls::{argument_texts, tool_calls, Args, Constraint, ToolCall};
 pub use fingerprint::Fingerprint;
 pub use glob::Glob;
 
@@ -27,9 +29,14 @@ pub struct Agency {
 
 #[derive(Debug, Clone)]
 pub struct ToolRules {
+    /// `*` when the policy sets no allow-list (only argument rules).
     pub allow: Vec<Glob>,
     /// Strip disallowed tools from requests instead of blocking.
     pub strip: bool,
+    /// Constraints on the arguments of the calls a response makes (`tools.arguments[i]`).
+    pub arguments: Vec<Constraint>,
+    /// Screen the text of call arguments for prompt injection (with the policy's screen).
+    pub screen_arguments: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -121,14 +128,42 @@ impl Agency {
         self.wants_canary() && insert_canary(api, src, doc, token, edits)
     }
 
-    /// Tool calls a response makes that the allow-list forbids (rule id `tools.allowCall`).
-    pub fn check_tool_calls(&self, api: Api, doc: &Value) -> Option<Violation> {
+    /// Tool calls a response makes that the allow-list forbids (rule id `tools.allowCall`) or
+    /// whose arguments break a constraint (`tools.arguments[i]`). `src` is the body.
+    pub fn check_tool_calls(&self, api: Api, src: &str, doc: &Value) -> Option<Violation> {
         let tools = self.tools.as_ref()?;
-        let names = response_tool_calls(api, doc);
-        names
-            .iter()
-            .any(|n| !glob::any(&tools.allow, n))
-            .then(|| Violation::Policy("tools.allowCall".into()))
+        let calls = tool_calls(api, doc);
+        if calls.iter().any(|c| !glob::any(&tools.allow, c.name)) {
+            return Some(Violation::Policy("tools.allowCall".into()));
+        }
+        if tools.arguments.is_empty() {
+            return None;
+        }
+        for call in &calls {
+            let parsed = call.args.parsed(src);
+            if let Some(i) = tools
+                .arguments
+                .iter()
+                .position(|c| !c.check(call, parsed.as_ref()))
+            {
+                return Some(Violation::Policy(format!("tools.arguments[{i}]")));
+            }
+        }
+        None
+    }
+
+    /// The strings in the arguments of a response's tool calls, when the policy screens them.
+    pub fn argument_texts(&self, api: Api, src: &str, doc: &Value) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.tools.as_ref().is_some_and(|t| t.screen_arguments) {
+            return out;
+        }
+        for call in tool_calls(api, doc) {
+            if let Some(parsed) = call.args.parsed(src) {
+                argument_texts(&parsed, &mut out);
+            }
+        }
+        out
     }
 
     /// How `text` leaks the system prompt, strongest first: a protected snippet (its redaction,
@@ -361,61 +396,6 @@ impl ToolRules {
         }
         None
     }
-}
-
-/// Names of the tools a (non-streamed) response calls.
-pub fn response_tool_calls(api: Api, doc: &Value) -> Vec<&str> {
-    fn name(v: Option<&Value>) -> Option<&str> {
-        v.and_then(Value::as_str).map(|s| s.text.as_str())
-    }
-    let mut out = Vec::new();
-    match api {
-        Api::OpenAiChat => {
-            for choice in doc
-                .get("choices")
-                .and_then(Value::as_array)
-                .unwrap_or_default()
-            {
-                let Some(message) = choice.get("message") else {
-                    continue;
-                };
-                for call in message
-                    .get("tool_calls")
-                    .and_then(Value::as_array)
-                    .unwrap_or_default()
-                {
-                    out.extend(name(call.get("function").and_then(|f| f.get("name"))));
-                }
-                out.extend(name(
-                    message.get("function_call").and_then(|f| f.get("name")),
-                ));
-            }
-        }
-        Api::AnthropicMessages | Api::OpenAiResponses => {
-            let (key, kind) = if api == Api::AnthropicMessages {
-                ("content", "tool_use")
-            } else {
-                ("output", "function_call")
-            };
-            for item in doc.get(key).and_then(Value::as_array).unwrap_or_default() {
-                if item
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .is_some_and(|t| t.text == kind)
-                {
-                    out.extend(name(item.get("name")));
-                }
-            }
-        }
-        Api::OpenAiCompletions
-        | Api::OpenAiEmbeddings
-        | Api::Gemini
-        | Api::BedrockConverse
-        | Api::OllamaChat
-        | Api::OllamaGenerate
-        | Api::GenericJson => {}
-    }
-    out
 }
 
 /// An edit inserting `"field": <json value>` as the first member of the root object.

@@ -8,7 +8,9 @@ pub mod spec;
 
 pub use error::{ConfigError, ConfigErrors};
 
-use crate::agency::{Agency, Budgets, Fingerprint, Glob, LeakRules, ModelRules, ToolRules};
+use crate::agency::{
+    Agency, Budgets, Constraint, Fingerprint, Glob, LeakRules, ModelRules, ToolRules,
+};
 use crate::detect::injection::{Category, InjectionScreen};
 use crate::detect::patterns::{Pattern, MAX_PATTERNS};
 use crate::dialect::Role;
@@ -507,6 +509,56 @@ fn globs(list: &[String], at: &str, errors: &mut Vec<ConfigError>) -> Vec<Glob> 
         .collect()
 }
 
+/// One `tools.arguments[i]` entry, compiled; errors name its fields.
+fn argument_constraint(
+    a: &spec::ArgumentSpec,
+    at: &str,
+    errors: &mut Vec<ConfigError>,
+) -> Option<Constraint> {
+    let before = errors.len();
+    if a.tool.is_empty() {
+        errors.push(ConfigError::new(format!("{at}.tool"), "empty tool glob"));
+    }
+    if !(a.pointer.is_empty() || a.pointer.starts_with('/')) {
+        errors.push(ConfigError::new(
+            format!("{at}.pointer"),
+            format!(
+                "`{}` is not a JSON pointer (starts with `/`, or empty for the whole arguments)",
+                a.pointer
+            ),
+        ));
+    }
+    let pattern = a.pattern.as_deref().and_then(|p| {
+        Pattern::compile_regex(p)
+            .map_err(|e| errors.push(ConfigError::new(format!("{at}.pattern"), e)))
+            .ok()
+    });
+    if a.allowed.is_none()
+        && a.pattern.is_none()
+        && a.max_length.is_none()
+        && a.required != Some(true)
+    {
+        errors.push(ConfigError::new(
+            at,
+            "a constraint needs `allowed`, `pattern`, `maxLength` or `required: true`",
+        ));
+    }
+    if a.max_length == Some(0) {
+        errors.push(ConfigError::new(
+            format!("{at}.maxLength"),
+            "must be at least 1",
+        ));
+    }
+    (errors.len() == before).then(|| Constraint {
+        tool: Glob::new(&a.tool),
+        pointer: a.pointer.clone(),
+        allowed: a.allowed.clone(),
+        pattern,
+        max_length: a.max_length.and_then(|n| usize::try_from(n).ok()),
+        required: a.required.unwrap_or(false),
+    })
+}
+
 fn compile_agency(p: &PolicySpec, path: &str, errors: &mut Vec<ConfigError>) -> Agency {
     let positive = |v: Option<u64>, at: String, errors: &mut Vec<ConfigError>| -> Option<u64> {
         if v == Some(0) {
@@ -515,10 +567,28 @@ fn compile_agency(p: &PolicySpec, path: &str, errors: &mut Vec<ConfigError>) -> 
         v
     };
     let tools = p.tools.as_ref().and_then(|t| {
-        let allow = t.allow.as_ref()?;
+        if t.allow.is_none() && t.arguments.is_none() && t.screen_arguments.is_none() {
+            return None;
+        }
+        let allow = match &t.allow {
+            Some(allow) => globs(allow, &format!("{path}.tools.allow"), errors),
+            None => vec![Glob::new("*")],
+        };
+        let arguments = t
+            .arguments
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| {
+                argument_constraint(a, &format!("{path}.tools.arguments[{i}]"), errors)
+            })
+            .collect();
         Some(ToolRules {
-            allow: globs(allow, &format!("{path}.tools.allow"), errors),
+            allow,
             strip: t.on_disallowed == Some(ToolAction::Strip),
+            arguments,
+            screen_arguments: t.screen_arguments.unwrap_or(true),
         })
     });
     let models = p.models.as_ref().map(|m| ModelRules {

@@ -192,6 +192,27 @@ pub struct ToolsSpec {
     pub allow: Option<Vec<String>>,
     /// A request offering a tool outside `allow`: `block` it, or `strip` those tools.
     pub on_disallowed: Option<ToolAction>,
+    /// Constraints on the arguments of tool calls a response makes.
+    pub arguments: Option<Vec<ArgumentSpec>>,
+    /// Screen the strings of tool-call arguments for prompt injection (default true).
+    pub screen_arguments: Option<bool>,
+}
+
+/// One constraint on the arguments of the tools `tool` (a glob) names.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ArgumentSpec {
+    pub tool: String,
+    /// RFC 6901 JSON pointer into the arguments: `/query`, `/filters/0/field`.
+    pub pointer: String,
+    /// The value must equal one of these JSON values.
+    pub allowed: Option<Vec<serde_json::Value>>,
+    /// regex-lite the (string) value must match; anchor it (`^…$`) for whole values.
+    pub pattern: Option<String>,
+    /// Longest value: characters of a string, bytes of any other value serialised.
+    pub max_length: Option<u64>,
+    /// The argument must be present (default false: absent arguments pass).
+    pub required: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -428,6 +449,8 @@ impl PolicySpec {
             tools: merge(&self.tools, &base.tools, |c, b| ToolsSpec {
                 allow: c.allow.clone().or_else(|| b.allow.clone()),
                 on_disallowed: c.on_disallowed.or(b.on_disallowed),
+                arguments: c.arguments.clone().or_else(|| b.arguments.clone()),
+                screen_arguments: c.screen_arguments.or(b.screen_arguments),
             }),
             models: merge(&self.models, &base.models, |c, b| ModelsSpec {
                 allow: c.allow.clone().or_else(|| b.allow.clone()),

@@ -108,6 +108,21 @@ fn errors_name_the_field() {
             "policies.p.response.secrets.types[0]: `EMP_ID` belongs under `pii`",
         ),
         (
+            "tool argument constraint without a check",
+            r#"{"policies":{"p":{"tools":{"arguments":[{"tool":"send_*","pointer":"/to"}]}}}}"#,
+            "policies.p.tools.arguments[0]: a constraint needs `allowed`, `pattern`, `maxLength` or `required: true`",
+        ),
+        (
+            "tool argument pointer",
+            r#"{"policies":{"p":{"tools":{"arguments":[{"tool":"send_*","pointer":"to","maxLength":5}]}}}}"#,
+            "policies.p.tools.arguments[0].pointer: `to` is not a JSON pointer",
+        ),
+        (
+            "tool argument pattern",
+            r#"{"policies":{"p":{"tools":{"arguments":[{"tool":"x","pointer":"/a","pattern":"("}]}}}}"#,
+            "policies.p.tools.arguments[0].pattern: invalid regex:",
+        ),
+        (
             "bad regex with index",
             r#"{"policies":{"default":{"request":{"denyPatterns":["ok","(unclosed"]}}}}"#,
             "policies.default.request.denyPatterns[1]: invalid regex:",
@@ -363,6 +378,12 @@ fn schema_matches_the_parser() {
             "byType",
             r#"{"policies":{"p":{"response":{"pii":{"byType":{"EMAIL":{"zz":1}}}}}}}"#.into(),
             defs["typeRule"].clone(),
+        ),
+        (
+            "toolArgument",
+            r#"{"policies":{"p":{"tools":{"arguments":[{"tool":"x","pointer":"/a","zz":1}]}}}}"#
+                .into(),
+            defs["policy"]["properties"]["tools"]["properties"]["arguments"]["items"].clone(),
         ),
         (
             "route",

@@ -57,7 +57,12 @@ pub fn content<'d>(v: Option<&'d Value>, at: &str, role: Role, out: &mut Vec<Seg
 }
 
 /// Every string value under `v` (objects and arrays walked, keys not), e.g. tool arguments.
-fn strings_in<'d>(v: Option<&'d Value>, at: &str, role: Role, out: &mut Vec<Segment<'d>>) {
+pub(super) fn strings_in<'d>(
+    v: Option<&'d Value>,
+    at: &str,
+    role: Role,
+    out: &mut Vec<Segment<'d>>,
+) {
     match v {
         Some(Value::String(literal)) => out.push(Segment {
             role,

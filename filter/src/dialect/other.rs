@@ -4,11 +4,21 @@
 use super::{Role, Segment};
 use crate::json::Value;
 
+/// The `text` of every part, and the strings in the arguments of tool calls (Gemini
+/// `functionCall.args`, Bedrock `toolUse.input`): a secret handed to a tool is a leak too.
 fn parts_text<'d>(parts: Option<&'d Value>, at: &str, role: Role, out: &mut Vec<Segment<'d>>) {
     let Some(parts) = parts.and_then(Value::as_array) else {
         return;
     };
     for (j, part) in parts.iter().enumerate() {
+        if let Some(call) = part.get("functionCall") {
+            let here = format!("{at}[{j}].functionCall.args");
+            super::chat::strings_in(call.get("args"), &here, role, out);
+        }
+        if let Some(call) = part.get("toolUse") {
+            let here = format!("{at}[{j}].toolUse.input");
+            super::chat::strings_in(call.get("input"), &here, role, out);
+        }
         for text in part.get_all("text") {
             if let Some(literal) = text.as_str() {
                 out.push(Segment {

@@ -176,10 +176,13 @@ pub fn inspect_response_with(
         Some(rules) => redact_entities(rules, &segments, &mut report, &mut block, None),
         None => vec![None; segments.len()],
     };
-    if policy.agency.check_tool_calls(api, &doc).is_some() {
-        report.rules.push("tools.allowCall".into());
+    if let Some(Violation::Policy(rule) | Violation::Budget(rule)) =
+        policy.agency.check_tool_calls(api, text, &doc)
+    {
+        report.rules.push(rule);
         block.get_or_insert(BlockReason::ToolCallNotAllowed);
     }
+    screen_tool_arguments(policy, api, text, &doc, &mut report, &mut block);
     for (segment, new_text) in segments.iter().zip(redacted.iter_mut()) {
         let leaks = policy.agency.leaks(segment.text(), canary);
         let Some(&strongest) = leaks.first() else {
@@ -219,6 +222,39 @@ pub fn inspect_response_with(
     let edits = string_edits(&segments, redacted);
     let rewrote = !edits.is_empty();
     decide(policy, Some(api), text, edits, rewrote, block, report)
+}
+
+/// Prompt injection in the arguments of the tool calls a response makes: instructions a
+/// model passes to the next tool or agent (cross-agent injection). Blocks as a disallowed
+/// call (rule `tools.argumentsInjection` plus the signals).
+fn screen_tool_arguments(
+    policy: &Policy,
+    api: Api,
+    src: &str,
+    doc: &json::Value,
+    report: &mut Report,
+    block: &mut Option<BlockReason>,
+) {
+    let Some(rule) = &policy.request.injection else {
+        return;
+    };
+    let texts = policy.agency.argument_texts(api, src, doc);
+    if texts.is_empty() {
+        return;
+    }
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let screening = rule.screen.screen(&refs);
+    if screening.score < rule.threshold {
+        return;
+    }
+    report.rules.push("tools.argumentsInjection".into());
+    report
+        .rules
+        .extend(screening.signals.iter().map(|s| s.rule.to_string()));
+    report.flagged = true;
+    if rule.action == Action::Block {
+        block.get_or_insert(BlockReason::ToolCallNotAllowed);
+    }
 }
 
 /// Deny patterns and injection screening over the texts users and tools supply.
