@@ -239,6 +239,8 @@ pub struct InjectionRule {
     /// Category actions that differ from `action` (`Off`: signals dropped; `Monitor`: never
     /// blocks on its own).
     pub categories: Vec<(crate::detect::injection::Category, Action)>,
+    /// Only the last N turns are screened (`None`: all).
+    pub last_messages: Option<usize>,
 }
 
 /// What a policy does with one entity type in one direction.

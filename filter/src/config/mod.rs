@@ -375,12 +375,20 @@ fn compile_policy(
         }
         categories.push((category, *action));
     }
+    let last_messages = injection_spec.and_then(|i| i.last_messages);
+    if last_messages == Some(0) {
+        errors.push(ConfigError::new(
+            format!("{at}.lastMessages"),
+            "must be at least 1",
+        ));
+    }
     let injection = (injection_action != Action::Off).then(|| InjectionRule {
         action: injection_action,
         threshold,
         screen: screen.clone(),
         roles,
         categories,
+        last_messages: last_messages.and_then(|n| usize::try_from(n).ok()),
     });
 
     let sources = req

@@ -299,6 +299,10 @@ pub struct InjectionSpec {
     pub sensitivity: Option<Sensitivity>,
     /// Roles whose text is screened (default: user, tool and untyped messages).
     pub roles: Option<Vec<ScreenRole>>,
+    /// Screen only the last N turns of the conversation (default: all), so long agent loops
+    /// cost the same per request. History is client-supplied: only for trusted callers whose
+    /// every turn passed the filter when it was new.
+    pub last_messages: Option<u32>,
     /// An action per signal category (`evasion`, `classifier`, …): `off` drops its signals,
     /// `monitor` keeps it from blocking on its own.
     pub categories: Option<BTreeMap<String, Action>>,
@@ -432,6 +436,7 @@ impl PolicySpec {
                         c.sensitivity.or(b.sensitivity)
                     },
                     roles: c.roles.clone().or_else(|| b.roles.clone()),
+                    last_messages: c.last_messages.or(b.last_messages),
                     categories: c.categories.clone().or_else(|| b.categories.clone()),
                 }),
                 deny_patterns: c.deny_patterns.clone().or_else(|| b.deny_patterns.clone()),

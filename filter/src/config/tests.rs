@@ -40,7 +40,7 @@ fn errors_name_the_field() {
         (
             "unknown nested field",
             r#"{"policies":{"strict":{"request":{"injection":{"treshold":0.3}}}}}"#,
-            "policies.strict.request.injection.treshold: unknown field `treshold`, expected one of `action`, `threshold`, `sensitivity`, `roles`, `categories` at line 1 column 57",
+            "policies.strict.request.injection.treshold: unknown field `treshold`, expected one of `action`, `threshold`, `sensitivity`, `roles`, `lastMessages`, `categories` at line 1 column 57",
         ),
         (
             "pseudonyms are for requests",

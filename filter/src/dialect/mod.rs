@@ -174,6 +174,17 @@ impl Segment<'_> {
     pub fn text(&self) -> &str {
         &self.literal.text
     }
+
+    /// Index of the conversation turn this text belongs to (`messages[i]`, Gemini
+    /// `contents[i]`, Responses `input[i]`); `None` for texts outside the turns (a top-level
+    /// `system`, `instructions`, `prompt`).
+    pub fn turn(&self) -> Option<usize> {
+        let rest = ["messages[", "contents[", "input["]
+            .iter()
+            .find_map(|p| self.location.strip_prefix(p))?;
+        let digits = rest.split(']').next()?;
+        digits.parse().ok()
+    }
 }
 
 /// The text segments of a request body.

@@ -285,3 +285,18 @@ fn anthropic_tool_use_input_strings_are_segments() {
         ]
     );
 }
+
+#[test]
+fn segments_know_their_turn() {
+    let doc = parse(
+        r#"{"system":"s","messages":[{"role":"user","content":"a"},{"role":"user","content":[{"type":"text","text":"b"}]}]}"#,
+    )
+    .unwrap();
+    let turns: Vec<Option<usize>> = request_segments(Api::AnthropicMessages, &doc)
+        .iter()
+        .map(Segment::turn)
+        .collect();
+    assert_eq!(turns, vec![None, Some(0), Some(1)]);
+    let gemini = parse(r#"{"contents":[{"role":"user","parts":[{"text":"x"}]}]}"#).unwrap();
+    assert_eq!(request_segments(Api::Gemini, &gemini)[0].turn(), Some(0));
+}

@@ -276,9 +276,19 @@ fn screen_request(
     }
 
     if let Some(rule) = &policy.request.injection {
+        // With `lastMessages`, turns before the last N are skipped; texts outside the turns
+        // (a top-level system prompt, `instructions`) stay in scope.
+        let first_turn = rule.last_messages.and_then(|n| {
+            let last = segments.iter().filter_map(Segment::turn).max()?;
+            Some((last + 1).saturating_sub(n))
+        });
         let texts: Vec<&str> = segments
             .iter()
             .filter(|s| rule.roles.contains(&s.role))
+            .filter(|s| match (first_turn, s.turn()) {
+                (Some(first), Some(turn)) => turn >= first,
+                _ => true,
+            })
             .map(Segment::text)
             .collect();
         let screening = rule.screen.screen(&texts);
