@@ -20,7 +20,9 @@ use llm_warden::detect::entities::EntityScanner;
 use llm_warden::detect::injection::InjectionScreen;
 use llm_warden::detect::Finding;
 use llm_warden::dialect::Api;
-use llm_warden::engine::{inspect_request, inspect_response};
+use llm_warden::engine::{
+    inspect_request, inspect_request_with, inspect_response, inspect_response_with, Exchange,
+};
 use llm_warden::entity::EntityType;
 use llm_warden::json::{self, Edit, Value};
 use llm_warden::policy::Config;
@@ -242,4 +244,79 @@ pub fn stream(data: &[u8]) {
         "output {out} for input {}",
         body.len()
     );
+}
+
+/// Every type pseudonymised on requests, nothing redacted on responses: the round trip alone.
+fn pseudonym_config() -> &'static Config {
+    static CONFIG: OnceLock<Config> = OnceLock::new();
+    CONFIG.get_or_init(|| {
+        config::load(
+            br#"{"policies":{"default":{
+                "request":{"injection":{"action":"off"},
+                  "secrets":{"action":"redact","strategy":"pseudonym"},
+                  "pii":{"action":"redact","strategy":"pseudonym"}},
+                "response":{"secrets":{"action":"off"},"pii":{"action":"off"}}}}}"#,
+        )
+        .expect("pseudonym fuzz config")
+    })
+}
+
+/// Pseudonym round trip: whatever a user writes, the text the provider receives holds none
+/// of the pseudonymised values, and a reply repeating that text verbatim is restored to
+/// exactly what the user wrote (unless the user typed a placeholder the request assigned).
+pub fn pseudonyms(data: &[u8]) {
+    pseudonym_round_trip(data);
+}
+
+/// The round trip of `pseudonyms`; returns how many values were pseudonymised.
+pub fn pseudonym_round_trip(data: &[u8]) -> usize {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return 0;
+    };
+    let policy = &pseudonym_config().policies[0];
+    let body = serde_json::json!({"model": "m", "messages": [{"role": "user", "content": text}]})
+        .to_string();
+    let mut exchange = Exchange::default();
+    let verdict = inspect_request_with(
+        policy,
+        "/v1/chat/completions",
+        body.as_bytes(),
+        &mut exchange,
+    )
+    .verdict;
+    let sent = match &verdict {
+        Verdict::Rewrite(out) => {
+            let v: serde_json::Value = serde_json::from_str(out).expect("rewrite is JSON");
+            v["messages"][0]["content"]
+                .as_str()
+                .expect("content")
+                .to_string()
+        }
+        Verdict::Continue => text.to_string(),
+        Verdict::Block(_) => return 0,
+    };
+    if exchange.pseudonyms.is_empty() {
+        assert_eq!(sent, text, "nothing pseudonymised, nothing changed");
+        return 0;
+    }
+    let placeholders = exchange.pseudonyms.find(text);
+    if !placeholders.is_empty() {
+        return 0; // the user typed one of this request's placeholders: ambiguous by design
+    }
+    let reply = serde_json::json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": sent}}]})
+        .to_string();
+    let back =
+        inspect_response_with(policy, Some(Api::OpenAiChat), reply.as_bytes(), &exchange).verdict;
+    let restored = match &back {
+        Verdict::Rewrite(out) => {
+            let v: serde_json::Value = serde_json::from_str(out).expect("rewrite is JSON");
+            v["choices"][0]["message"]["content"]
+                .as_str()
+                .expect("content")
+                .to_string()
+        }
+        other => panic!("a reply with placeholders must be rewritten, got {other:?}"),
+    };
+    assert_eq!(restored, text, "pseudonym round trip");
+    exchange.pseudonyms.len()
 }

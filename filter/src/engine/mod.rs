@@ -156,6 +156,17 @@ pub fn inspect_response_with(
     let (text, doc) = match parse_body(body) {
         Ok(parsed) => parsed,
         Err(reason) => {
+            // An event stream buffered as one body (labelled JSON, say) is still a stream to
+            // the client: redact it as one.
+            if let (Some(api), Ok(events_text)) = (api, std::str::from_utf8(body)) {
+                if events::looks_like_events(events_text) {
+                    let decision =
+                        events::inspect_events(policy, api, events_text, exchange, report.clone());
+                    if let Some(decision) = decision {
+                        return decision;
+                    }
+                }
+            }
             if let (None, true, Ok(plain)) =
                 (api, policy.inspect_unknown, std::str::from_utf8(body))
             {
@@ -590,6 +601,10 @@ fn decide(
     };
     Decision { verdict, report }
 }
+
+mod events;
+
+pub use events::{stream_detector, STREAM_LOOKBEHIND, STREAM_WINDOW};
 
 #[cfg(test)]
 mod tests;

@@ -757,3 +757,71 @@ fn last_messages_bounds_what_is_screened() {
     );
     assert!(matches!(d.verdict, Verdict::Block(_)), "{:?}", d.verdict);
 }
+
+#[test]
+fn an_event_stream_buffered_as_one_body_is_redacted_as_a_stream() {
+    let event = |text: &str| {
+        format!(
+            "data: {}\n\n",
+            serde_json::json!({"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":text}}]})
+        )
+    };
+    let body: String = [
+        "Use key AKIAZ7Q3",
+        "H2LMNP4RSTUV to log in, mail ",
+        "jane@example.com.",
+    ]
+    .iter()
+    .map(|t| event(t))
+    .chain(std::iter::once("data: [DONE]\n\n".to_string()))
+    .collect();
+    let d = inspect_response(&default_policy(), Some(Api::OpenAiChat), body.as_bytes());
+    let Verdict::Rewrite(out) = &d.verdict else {
+        panic!("{:?}", d.verdict)
+    };
+    assert!(
+        !out.contains("AKIAZ7Q3") && !out.contains("H2LMNP4RSTUV"),
+        "{out}"
+    );
+    let text: String = out
+        .split("\n\n")
+        .filter_map(|e| e.strip_prefix("data: "))
+        .filter(|d| *d != "[DONE]")
+        .map(|d| {
+            let v: serde_json::Value = serde_json::from_str(d).unwrap();
+            v["choices"][0]["delta"]["content"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        text,
+        "Use key [REDACTED:AWS_ACCESS_KEY_ID] to log in, mail [REDACTED:EMAIL]."
+    );
+    assert!(out.ends_with("data: [DONE]\n\n"));
+    assert_eq!(d.report.outcome, Outcome::Redacted);
+    // Pseudonyms come back in a buffered stream too.
+    let c = config(STRATEGY_POLICY);
+    let mut exchange = Exchange::default();
+    inspect_request_with(
+        &c.policies[0],
+        "/v1/chat/completions",
+        chat("write to a@example.com").as_bytes(),
+        &mut exchange,
+    );
+    let body = [event("Sent to <EMA"), event("IL_1>.")].concat();
+    let d = inspect_response_with(
+        &c.policies[0],
+        Some(Api::OpenAiChat),
+        body.as_bytes(),
+        &exchange,
+    );
+    let Verdict::Rewrite(out) = &d.verdict else {
+        panic!("{:?}", d.verdict)
+    };
+    assert!(
+        out.contains("a@example.com") && !out.contains("<EMA"),
+        "{out}"
+    );
+}

@@ -1,0 +1,194 @@
+//! Event streams that arrive as a whole body: a stream labelled `application/json` (or
+//! buffered for any other reason) is still what the SDKs read as a stream, so it gets the
+//! stream rewriter in one pass instead of passing as a malformed JSON body.
+//!
+//! The same detector serves the glue's chunk-by-chunk path ([`stream_detector`]), so a body
+//! redacts the same whether it was streamed or buffered.
+
+use super::{Decision, Exchange};
+use crate::config::spec::Mode;
+use crate::dialect::Api;
+use crate::policy::{EntityRules, Policy};
+use crate::redact::{Restorer, RESTORED};
+use crate::report::{EntityReport, Outcome, Report};
+use crate::stream::redactor::{Detector, FindingAction, MonitorOnly, RedactorOptions};
+use crate::stream::{StreamApi, StreamError, StreamOptions, StreamRewriter};
+use crate::verdict::{block_reply, BlockReason, Verdict};
+
+/// Hold-back window of streamed redaction: the longest match any built-in detector can make
+/// plus what it reads after it (the password detector's 256-byte value and its label), with
+/// token runs held whole up to 16 KiB on top (see `stream::redactor`).
+pub const STREAM_WINDOW: usize = 320;
+/// Context before a match that built-in detectors read (`password: `, `aws_secret_access_key = `).
+pub const STREAM_LOOKBEHIND: usize = 64;
+
+/// The detector and hold-back for a streamed response under `policy`: its response entity
+/// rules (report-only in monitor mode), plus the exchange's pseudonyms to restore. `None`
+/// when there is nothing to do to the stream's text.
+pub fn stream_detector(
+    policy: &Policy,
+    exchange: &Exchange,
+) -> Option<(Box<dyn Detector>, RedactorOptions)> {
+    let rules = policy.response.entities.clone();
+    let pseudonyms = &exchange.pseudonyms;
+    if rules.is_none() && pseudonyms.is_empty() {
+        return None;
+    }
+    let private_keys = rules.as_ref().is_some_and(|r| {
+        r.action(crate::entity::EntityType::PrivateKey) != crate::config::spec::Action::Off
+    });
+    // Custom detectors and placeholders may need more hold-back than the built-ins.
+    let window = rules
+        .as_ref()
+        .map_or(0, EntityRules::custom_window)
+        .max(pseudonyms.longest())
+        .max(STREAM_WINDOW);
+    let lookbehind = rules
+        .as_ref()
+        .map_or(0, EntityRules::custom_lookbehind)
+        .max(STREAM_LOOKBEHIND);
+    let monitor = policy.mode == Mode::Monitor;
+    let inner: Option<Box<dyn Detector>> = rules.map(|rules| -> Box<dyn Detector> {
+        if monitor {
+            Box::new(MonitorOnly(rules))
+        } else {
+            Box::new(rules)
+        }
+    });
+    let detector: Box<dyn Detector> = match inner {
+        Some(inner) if pseudonyms.is_empty() => inner,
+        inner => Box::new(Restorer {
+            inner,
+            pseudonyms: pseudonyms.clone(),
+        }),
+    };
+    let options = RedactorOptions {
+        window,
+        lookbehind,
+        private_keys,
+        ..RedactorOptions::default()
+    };
+    Some((detector, options))
+}
+
+/// Whether a body that is not one JSON document reads as an event stream: SSE fields
+/// (`data:`, `event:`, `id:`, a `:` comment) or NDJSON (a JSON object per line).
+pub fn looks_like_events(body: &str) -> bool {
+    let start = body.trim_start();
+    ["data:", "event:", "id:", ":"]
+        .iter()
+        .any(|field| start.starts_with(field))
+        || (start.starts_with('{') && start.trim_end().contains('\n'))
+}
+
+/// Redacts a whole event-stream body of `api` as the glue would redact it streamed. `None`
+/// when the API does not stream in a format the rewriter reads.
+pub fn inspect_events(
+    policy: &Policy,
+    api: Api,
+    body: &str,
+    exchange: &Exchange,
+    mut report: Report,
+) -> Option<Decision> {
+    let stream_api = StreamApi::from_api(api)?;
+    report.api = Some(api);
+    let Some((detector, redactor)) = stream_detector(policy, exchange) else {
+        report.outcome = Outcome::Allowed;
+        return Some(Decision {
+            verdict: Verdict::Continue,
+            report,
+        });
+    };
+    let options = StreamOptions {
+        redactor,
+        ..StreamOptions::default()
+    };
+    let mut rewriter = StreamRewriter::new(stream_api, options, detector);
+    let mut out = rewriter.push(body.as_bytes());
+    if out.error.is_none() {
+        let last = rewriter.finish();
+        out.bytes.extend(last.bytes);
+        out.hits.extend(last.hits);
+        out.error = last.error;
+    }
+    let names = policy.response.entities.as_ref();
+    for hit in &out.hits {
+        if hit.entity == RESTORED {
+            if !report.rules.iter().any(|r| r == "pseudonyms.restored") {
+                report.rules.push("pseudonyms.restored".into());
+            }
+            continue;
+        }
+        let name = names.map_or(hit.entity.name(), |r| r.name(hit.entity));
+        report.entities.push(EntityReport {
+            entity: hit.entity,
+            name: name.to_string(),
+            action: match hit.action {
+                FindingAction::Redact => "redact",
+                FindingAction::Block => "block",
+                FindingAction::Keep => "monitor",
+            },
+            location: "stream".into(),
+            start: 0,
+            end: 0,
+        });
+    }
+    let block = match &out.error {
+        None => None,
+        Some(StreamError::Blocked { entity }) => {
+            let name = names.map_or(entity.name(), |r| r.name(*entity));
+            report.rules.push(format!("entity.{name}"));
+            Some(BlockReason::SensitiveData)
+        }
+        Some(other) => {
+            report.rules.push(format!("stream.{}", error_rule(other)));
+            Some(BlockReason::ResponseNotInspectable)
+        }
+    };
+    let changed = out.bytes != body.as_bytes();
+    report.outcome = match (&block, changed) {
+        (Some(_), _) => Outcome::Blocked,
+        (None, true) => Outcome::Redacted,
+        (None, false) if report.entities.iter().any(|e| e.action == "monitor") => {
+            Outcome::Monitored
+        }
+        (None, false) => Outcome::Allowed,
+    };
+    let verdict = if policy.mode == Mode::Monitor {
+        Verdict::Continue
+    } else if let Some(reason) = block {
+        Verdict::Block(block_reply(
+            Some(api),
+            reason.fixed_status().unwrap_or(policy.block_status),
+            &policy.name,
+            reason,
+            &report.rules,
+        ))
+    } else if changed {
+        match String::from_utf8(out.bytes) {
+            Ok(text) => Verdict::Rewrite(text),
+            // The rewriter only ever emits what it read or built as UTF-8 text.
+            Err(_) => Verdict::Block(block_reply(
+                Some(api),
+                BlockReason::ResponseNotInspectable
+                    .fixed_status()
+                    .unwrap_or(policy.block_status),
+                &policy.name,
+                BlockReason::ResponseNotInspectable,
+                &report.rules,
+            )),
+        }
+    } else {
+        Verdict::Continue
+    };
+    Some(Decision { verdict, report })
+}
+
+fn error_rule(error: &StreamError) -> &'static str {
+    match error {
+        StreamError::Decode(_) => "decode",
+        StreamError::TooManyKeys { .. } => "too_many_keys",
+        StreamError::Blocked { .. } => "blocked",
+        StreamError::Malformed => "malformed",
+    }
+}
