@@ -5,6 +5,7 @@
 //! those literals, so a dialect only has to know where text is, never how to re-serialise.
 
 mod chat;
+mod definitions;
 mod other;
 
 use crate::json::{Str, Value};
@@ -206,6 +207,9 @@ pub fn request_segments(api: Api, doc: &Value) -> Vec<Segment<'_>> {
             chat::strings(doc, "prompt", Role::User, &mut out);
         }
         Api::GenericJson => chat::every_string(doc, Role::Other, &mut out),
+    }
+    if api != Api::GenericJson {
+        definitions::definitions(doc, &mut out);
     }
     out
 }
