@@ -93,15 +93,16 @@ impl Agency {
         self.leaks.as_ref().is_some_and(|l| l.canary)
     }
 
-    /// Budgets, models and tools of a request.
-    pub fn check_request(&self, api: Api, src: &str, doc: &Value) -> RequestChecks {
+    /// Budgets, models and tools of a request to `path` (Gemini and Bedrock name the model
+    /// there, not in the body).
+    pub fn check_request(&self, api: Api, path: &str, src: &str, doc: &Value) -> RequestChecks {
         let mut out = RequestChecks::default();
         if let Some(v) = self.budgets.check(api, doc) {
             out.violation = Some(v);
             return out;
         }
         if let Some(models) = &self.models {
-            if let Some(v) = models.check(api, src, doc, &mut out) {
+            if let Some(v) = models.check(api, path, src, doc, &mut out) {
                 out.violation = Some(v);
                 return out;
             }
@@ -269,43 +270,103 @@ impl Budgets {
 }
 
 /// The output-token fields each API uses (the first is the one added when none is set).
-fn token_fields(api: Api) -> &'static [&'static str] {
+/// Where an API puts the output-token cap: an optional parent object, then the field names
+/// (the first is the one inserted when none is set).
+fn token_fields(api: Api) -> (Option<&'static str>, &'static [&'static str]) {
     match api {
-        Api::OpenAiChat => &["max_tokens", "max_completion_tokens"],
-        Api::OpenAiCompletions | Api::AnthropicMessages => &["max_tokens"],
-        Api::OpenAiResponses => &["max_output_tokens"],
-        // Nested (generationConfig, inferenceConfig, options): not capped yet.
-        Api::OpenAiEmbeddings
-        | Api::Gemini
-        | Api::BedrockConverse
-        | Api::OllamaChat
-        | Api::OllamaGenerate
-        | Api::GenericJson => &[],
+        Api::OpenAiChat => (None, &["max_tokens", "max_completion_tokens"]),
+        Api::OpenAiCompletions | Api::AnthropicMessages => (None, &["max_tokens"]),
+        Api::OpenAiResponses => (None, &["max_output_tokens"]),
+        Api::Gemini => (Some("generationConfig"), &["maxOutputTokens"]),
+        Api::BedrockConverse => (Some("inferenceConfig"), &["maxTokens"]),
+        Api::OllamaChat | Api::OllamaGenerate => (Some("options"), &["num_predict"]),
+        Api::OpenAiEmbeddings | Api::GenericJson => (None, &[]),
     }
+}
+
+/// The model a request asks for: the body's `model`, or for Gemini and Bedrock the path
+/// (`/v1beta/models/<model>:generateContent`, `/model/<model-id>/converse`, percent-decoded).
+fn model_of<'a>(api: Api, path: &'a str, doc: &'a Value) -> std::borrow::Cow<'a, str> {
+    let from_path = match api {
+        Api::Gemini => path
+            .split_once("/models/")
+            .map(|(_, rest)| rest.split([':', '/', '?']).next().unwrap_or_default()),
+        Api::BedrockConverse => path
+            .split_once("/model/")
+            .map(|(_, rest)| rest.split(['/', '?']).next().unwrap_or_default()),
+        _ => None,
+    };
+    match from_path {
+        Some(raw) => percent_decode(raw),
+        None => doc
+            .get("model")
+            .and_then(Value::as_str)
+            .map_or(std::borrow::Cow::Borrowed(""), |s| {
+                std::borrow::Cow::Borrowed(s.text.as_str())
+            }),
+    }
+}
+
+/// `%XX` escapes decoded (Bedrock model ids carry `:` as `%3A`); invalid escapes stay.
+fn percent_decode(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('%') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 impl ModelRules {
     fn check(
         &self,
         api: Api,
+        path: &str,
         src: &str,
         doc: &Value,
         out: &mut RequestChecks,
     ) -> Option<Violation> {
-        if !self.allow.is_empty() {
-            let model = doc
-                .get("model")
-                .and_then(Value::as_str)
-                .map_or("", |s| s.text.as_str());
-            if !glob::any(&self.allow, model) {
-                return Some(Violation::Policy("models.allow".into()));
-            }
+        if !self.allow.is_empty() && !glob::any(&self.allow, &model_of(api, path, doc)) {
+            return Some(Violation::Policy("models.allow".into()));
         }
         let cap = self.max_output_tokens?;
-        let fields = token_fields(api);
+        let (parent_key, fields) = token_fields(api);
+        let parent = match parent_key {
+            Some(key) => match doc.get(key) {
+                Some(p) if p.is_object() => Some(p),
+                Some(_) => return None, // not an object: the provider will refuse it anyway
+                None => {
+                    if let Some(field) = fields.first() {
+                        let value = format!("{{\"{field}\":{cap}}}");
+                        out.edits.extend(insert_member(src, doc, key, &value));
+                        out.applied.push("models.maxOutputTokens");
+                    }
+                    return None;
+                }
+            },
+            None => None,
+        };
+        let container = parent.unwrap_or(doc);
         let mut present = false;
         for field in fields {
-            for v in doc.get_all(field) {
+            for v in container.get_all(field) {
                 present = true;
                 let Value::Number(span) = v else { continue };
                 let n: f64 = src
@@ -320,6 +381,26 @@ impl ModelRules {
                     out.applied.push("models.maxOutputTokens");
                 }
             }
+        }
+        if let (false, Some(field), Some(key)) = (present, fields.first(), parent_key) {
+            // The parent exists without the field: insert it there.
+            let at = object_key(doc, key)
+                .and_then(|k| json::after_colon(src, k))
+                .and_then(|start| json::value_span(src, start))
+                .map(|span| span.start + 1);
+            if let (Some(at), Some(p)) = (at, parent) {
+                let comma = if matches!(p, Value::Object(m) if !m.is_empty()) {
+                    ","
+                } else {
+                    ""
+                };
+                out.edits.push(Edit {
+                    span: at..at,
+                    replacement: format!("\"{field}\":{cap}{comma}"),
+                });
+                out.applied.push("models.maxOutputTokens");
+            }
+            return None;
         }
         if let (false, Some(field)) = (present, fields.first()) {
             out.edits
@@ -428,8 +509,9 @@ fn insert_canary(api: Api, src: &str, doc: &Value, token: &str, edits: &mut Vec<
     let text = canary_text(token);
     let mut literal = String::new();
     json::write_string(&mut literal, text.trim_start());
+    let text_part = format!("{{\"text\":{literal}}}");
     match api {
-        Api::OpenAiChat => {
+        Api::OpenAiChat | Api::OllamaChat => {
             let Some(key) = object_key(doc, "messages") else {
                 return false;
             };
@@ -462,32 +544,9 @@ fn insert_canary(api: Api, src: &str, doc: &Value, token: &str, edits: &mut Vec<
                     append_to_literal(edits, s, &text);
                     true
                 }
-                Some(Value::Array(blocks)) if api == Api::AnthropicMessages => {
-                    let Some(key) = object_key(doc, field) else {
-                        return false;
-                    };
-                    let Some(start) = json::after_colon(src, key) else {
-                        return false;
-                    };
-                    let Some(spans) = json::element_spans(src, start) else {
-                        return false;
-                    };
+                Some(Value::Array(_)) if api == Api::AnthropicMessages => {
                     let block = format!("{{\"type\":\"text\",\"text\":{literal}}}");
-                    let (at, replacement) = match spans.last() {
-                        Some(last) => (last.end, format!(",{block}")),
-                        None => (
-                            src.get(start..)
-                                .and_then(|s| s.find('['))
-                                .map_or(start, |o| start + o + 1),
-                            block,
-                        ),
-                    };
-                    let _ = blocks;
-                    edits.push(Edit {
-                        span: at..at,
-                        replacement,
-                    });
-                    true
+                    append_element(src, doc, field, &block, edits)
                 }
                 None => {
                     edits.extend(insert_member(src, doc, field, &literal));
@@ -496,21 +555,89 @@ fn insert_canary(api: Api, src: &str, doc: &Value, token: &str, edits: &mut Vec<
                 Some(_) => false,
             }
         }
-        Api::OpenAiCompletions
-        | Api::OpenAiEmbeddings
-        | Api::Gemini
-        | Api::BedrockConverse
-        | Api::OllamaChat
-        | Api::OllamaGenerate
-        | Api::GenericJson => false,
+        Api::Gemini => {
+            let field = ["systemInstruction", "system_instruction"]
+                .into_iter()
+                .find(|f| doc.get(f).is_some());
+            match field.and_then(|f| doc.get(f)) {
+                Some(si) => append_element(src, si, "parts", &text_part, edits),
+                None => {
+                    let value = format!("{{\"parts\":[{text_part}]}}");
+                    edits.extend(insert_member(src, doc, "systemInstruction", &value));
+                    true
+                }
+            }
+        }
+        Api::BedrockConverse => match doc.get("system") {
+            Some(Value::Array(_)) => append_element(src, doc, "system", &text_part, edits),
+            None => {
+                edits.extend(insert_member(src, doc, "system", &format!("[{text_part}]")));
+                true
+            }
+            Some(_) => false,
+        },
+        Api::OllamaGenerate => match doc.get("system") {
+            Some(Value::String(s)) => {
+                append_to_literal(edits, s, &text);
+                true
+            }
+            None => {
+                edits.extend(insert_member(src, doc, "system", &literal));
+                true
+            }
+            Some(_) => false,
+        },
+        Api::OpenAiCompletions | Api::OpenAiEmbeddings | Api::GenericJson => false,
     }
 }
 
+/// The key of the member `Value::get` reads (the last of duplicates, as providers keep).
 fn object_key<'d>(doc: &'d Value, key: &str) -> Option<&'d Str> {
     match doc {
-        Value::Object(members) => members.iter().find(|(k, _)| k.text == key).map(|(k, _)| k),
+        Value::Object(members) => members
+            .iter()
+            .rev()
+            .find(|(k, _)| k.text == key)
+            .map(|(k, _)| k),
         _ => None,
     }
+}
+
+/// Appends `element` (JSON text) to the array under `key` of `container`; false when that
+/// member is not an array.
+fn append_element(
+    src: &str,
+    container: &Value,
+    key: &str,
+    element: &str,
+    edits: &mut Vec<Edit>,
+) -> bool {
+    let Some(k) = object_key(container, key) else {
+        return false;
+    };
+    let Some(start) = json::after_colon(src, k) else {
+        return false;
+    };
+    if container.get(key).and_then(Value::as_array).is_none() {
+        return false;
+    }
+    let Some(spans) = json::element_spans(src, start) else {
+        return false;
+    };
+    let (at, replacement) = match spans.last() {
+        Some(last) => (last.end, format!(",{element}")),
+        None => (
+            src.get(start..)
+                .and_then(|s| s.find('['))
+                .map_or(start, |o| start + o + 1),
+            element.to_string(),
+        ),
+    };
+    edits.push(Edit {
+        span: at..at,
+        replacement,
+    });
+    true
 }
 
 /// Appends `text` inside the string literal `s`, merging with an edit already replacing it

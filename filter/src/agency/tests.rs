@@ -27,6 +27,7 @@ fn disallowed_tools_block_or_are_stripped() {
     let doc = parse(OPENAI_TOOLS).unwrap();
     let blocked = tools(&["get_weather", "search_*"], false).check_request(
         Api::OpenAiChat,
+        "",
         OPENAI_TOOLS,
         &doc,
     );
@@ -37,6 +38,7 @@ fn disallowed_tools_block_or_are_stripped() {
 
     let stripped = tools(&["get_weather", "search_*"], true).check_request(
         Api::OpenAiChat,
+        "",
         OPENAI_TOOLS,
         &doc,
     );
@@ -51,7 +53,8 @@ fn disallowed_tools_block_or_are_stripped() {
     assert_eq!(names, ["get_weather", "search_docs"]);
     assert_eq!(v["tool_choice"], "auto");
 
-    let none_left = tools(&["calendar_*"], true).check_request(Api::OpenAiChat, OPENAI_TOOLS, &doc);
+    let none_left =
+        tools(&["calendar_*"], true).check_request(Api::OpenAiChat, "", OPENAI_TOOLS, &doc);
     let v = apply(OPENAI_TOOLS, none_left.edits);
     assert!(
         v.get("tools").is_none() && v.get("tool_choice").is_none(),
@@ -59,7 +62,7 @@ fn disallowed_tools_block_or_are_stripped() {
     );
     assert_eq!(v["messages"][0]["content"], "hi");
 
-    let all_ok = tools(&["*"], false).check_request(Api::OpenAiChat, OPENAI_TOOLS, &doc);
+    let all_ok = tools(&["*"], false).check_request(Api::OpenAiChat, "", OPENAI_TOOLS, &doc);
     assert!(all_ok.violation.is_none() && all_ok.edits.is_empty());
 }
 
@@ -68,21 +71,21 @@ fn anthropic_and_responses_tool_names() {
     let src = r#"{"model":"claude","max_tokens":5,"messages":[],"tools":[{"name":"get_weather","input_schema":{}},{"type":"web_search_20250305","name":"web_search"}]}"#;
     let doc = parse(src).unwrap();
     assert!(tools(&["get_weather", "web_search"], false)
-        .check_request(Api::AnthropicMessages, src, &doc)
+        .check_request(Api::AnthropicMessages, "", src, &doc)
         .violation
         .is_none());
     assert!(tools(&["get_weather"], false)
-        .check_request(Api::AnthropicMessages, src, &doc)
+        .check_request(Api::AnthropicMessages, "", src, &doc)
         .violation
         .is_some());
     let src = r#"{"model":"gpt-4.1","input":"hi","tools":[{"type":"function","name":"lookup"},{"type":"web_search"}]}"#;
     let doc = parse(src).unwrap();
     assert!(tools(&["lookup", "web_search"], false)
-        .check_request(Api::OpenAiResponses, src, &doc)
+        .check_request(Api::OpenAiResponses, "", src, &doc)
         .violation
         .is_none());
     assert!(tools(&["lookup"], false)
-        .check_request(Api::OpenAiResponses, src, &doc)
+        .check_request(Api::OpenAiResponses, "", src, &doc)
         .violation
         .is_some());
 }
@@ -148,19 +151,19 @@ fn models_and_output_token_caps() {
         ..Agency::default()
     };
     let src = r#"{"model":"o1-pro","messages":[]}"#;
-    let r = agency.check_request(Api::OpenAiChat, src, &parse(src).unwrap());
+    let r = agency.check_request(Api::OpenAiChat, "", src, &parse(src).unwrap());
     assert_eq!(r.violation, Some(Violation::Policy("models.allow".into())));
 
     let src = r#"{"model":"gpt-4o-mini","max_tokens":4096,"messages":[]}"#;
-    let r = agency.check_request(Api::OpenAiChat, src, &parse(src).unwrap());
+    let r = agency.check_request(Api::OpenAiChat, "", src, &parse(src).unwrap());
     assert_eq!(apply(src, r.edits)["max_tokens"], 256);
 
     let src = r#"{"model":"gpt-4o","max_tokens":100,"messages":[]}"#;
-    let r = agency.check_request(Api::OpenAiChat, src, &parse(src).unwrap());
+    let r = agency.check_request(Api::OpenAiChat, "", src, &parse(src).unwrap());
     assert!(r.edits.is_empty(), "under the cap: untouched");
 
     let src = r#"{"model":"gpt-4o","messages":[]}"#;
-    let r = agency.check_request(Api::OpenAiChat, src, &parse(src).unwrap());
+    let r = agency.check_request(Api::OpenAiChat, "", src, &parse(src).unwrap());
     assert_eq!(
         apply(src, r.edits)["max_tokens"],
         256,
@@ -168,7 +171,7 @@ fn models_and_output_token_caps() {
     );
 
     let src = r#"{"model":"gpt-4o","input":"x"}"#;
-    let r = agency.check_request(Api::OpenAiResponses, src, &parse(src).unwrap());
+    let r = agency.check_request(Api::OpenAiResponses, "", src, &parse(src).unwrap());
     assert_eq!(apply(src, r.edits)["max_output_tokens"], 256);
 }
 
@@ -204,7 +207,7 @@ fn budgets() {
     ];
     for (body, want) in cases {
         let got = agency
-            .check_request(Api::OpenAiChat, body, &parse(body).unwrap())
+            .check_request(Api::OpenAiChat, "", body, &parse(body).unwrap())
             .violation;
         assert_eq!(
             got,
@@ -258,6 +261,42 @@ fn canary_goes_into_every_system_prompt_shape() {
             "/instructions",
         ),
         (Api::OpenAiResponses, r#"{"input":"hi"}"#, "/instructions"),
+        (
+            Api::Gemini,
+            r#"{"systemInstruction":{"parts":[{"text":"Be brief."}]},"contents":[]}"#,
+            "/systemInstruction/parts/1/text",
+        ),
+        (
+            Api::Gemini,
+            r#"{"system_instruction":{"parts":[]},"contents":[]}"#,
+            "/system_instruction/parts/0/text",
+        ),
+        (
+            Api::Gemini,
+            r#"{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}"#,
+            "/systemInstruction/parts/0/text",
+        ),
+        (
+            Api::BedrockConverse,
+            r#"{"system":[{"text":"Be brief."}],"messages":[]}"#,
+            "/system/1/text",
+        ),
+        (Api::BedrockConverse, r#"{"messages":[]}"#, "/system/0/text"),
+        (
+            Api::OllamaChat,
+            r#"{"model":"llama3","messages":[{"role":"user","content":"hi"}]}"#,
+            "/messages/0/content",
+        ),
+        (
+            Api::OllamaGenerate,
+            r#"{"model":"llama3","system":"Be brief.","prompt":"hi"}"#,
+            "/system",
+        ),
+        (
+            Api::OllamaGenerate,
+            r#"{"model":"llama3","prompt":"hi"}"#,
+            "/system",
+        ),
     ];
     for (api, body, pointer) in cases {
         let mut edits = Vec::new();
@@ -440,4 +479,105 @@ fn argument_constraints_per_tool() {
     let mut texts = agency.argument_texts(Api::AnthropicMessages, &body, &parse(&body).unwrap());
     texts.sort();
     assert_eq!(texts, vec!["a", "c", "docs"]);
+}
+
+#[test]
+fn models_named_in_the_path_and_nested_token_caps() {
+    let agency = Agency {
+        models: Some(ModelRules {
+            allow: vec![
+                Glob::new("gemini-2.*"),
+                Glob::new("anthropic.claude-3-haiku*"),
+            ],
+            max_output_tokens: Some(256),
+        }),
+        ..Agency::default()
+    };
+    let gemini = "/v1beta/models/gemini-2.0-flash:generateContent";
+    let bedrock = "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse";
+    // (api, path, body, violation, cap at the API's pointer)
+    type Case<'a> = (Api, &'a str, &'a str, Option<&'a str>, Option<u64>);
+    let cases: &[Case<'_>] = &[
+        (Api::Gemini, gemini, r#"{"contents":[]}"#, None, None),
+        (
+            Api::Gemini,
+            "/v1beta/models/gemini-1.5-pro:generateContent",
+            r#"{"contents":[]}"#,
+            Some("models.allow"),
+            None,
+        ),
+        (
+            Api::Gemini,
+            gemini,
+            r#"{"contents":[],"generationConfig":{"temperature":0.2,"maxOutputTokens":4096}}"#,
+            None,
+            Some(256),
+        ),
+        (
+            Api::Gemini,
+            gemini,
+            r#"{"contents":[],"generationConfig":{"temperature":0.2}}"#,
+            None,
+            Some(256),
+        ),
+        (
+            Api::Gemini,
+            gemini,
+            r#"{"contents":[],"generationConfig":{}}"#,
+            None,
+            Some(256),
+        ),
+        (
+            Api::BedrockConverse,
+            bedrock,
+            r#"{"messages":[]}"#,
+            None,
+            Some(256),
+        ),
+        (
+            Api::BedrockConverse,
+            "/model/amazon.titan-text/converse",
+            r#"{"messages":[]}"#,
+            Some("models.allow"),
+            None,
+        ),
+    ];
+    for (api, path, body, violation, cap) in cases {
+        let r = agency.check_request(*api, path, body, &parse(body).unwrap());
+        assert_eq!(
+            r.violation,
+            violation.map(|v| Violation::Policy(v.into())),
+            "{path} {body}"
+        );
+        if let Some(cap) = cap {
+            let v = apply(body, r.edits);
+            let pointer = match api {
+                Api::Gemini => "/generationConfig/maxOutputTokens",
+                _ => "/inferenceConfig/maxTokens",
+            };
+            assert_eq!(
+                v.pointer(pointer).and_then(|n| n.as_u64()),
+                Some(*cap),
+                "{body} → {v}"
+            );
+            if body.contains("temperature") {
+                assert_eq!(v["generationConfig"]["temperature"], 0.2, "{v}");
+            }
+        }
+    }
+    let ollama = Agency {
+        models: Some(ModelRules {
+            allow: Vec::new(),
+            max_output_tokens: Some(64),
+        }),
+        ..Agency::default()
+    };
+    let body = r#"{"model":"llama3","prompt":"hi","options":{"num_predict":1000,"temperature":0}}"#;
+    let r = ollama.check_request(
+        Api::OllamaGenerate,
+        "/api/generate",
+        body,
+        &parse(body).unwrap(),
+    );
+    assert_eq!(apply(body, r.edits)["options"]["num_predict"], 64);
 }

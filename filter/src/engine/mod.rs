@@ -97,7 +97,7 @@ pub fn inspect_request_with(
     let mut edits = string_edits(&segments, redacted);
     let mut rewrote = !edits.is_empty();
 
-    let checks = policy.agency.check_request(api, text, &doc);
+    let checks = policy.agency.check_request(api, path, text, &doc);
     match checks.violation {
         Some(Violation::Budget(rule)) => {
             report.rules.push(rule);
