@@ -420,15 +420,63 @@ fn tools_of(doc: &Value) -> Vec<&Value> {
         .collect()
 }
 
-/// A tool definition's name: OpenAI `function.name`, Anthropic / Responses / legacy `name`,
-/// and for built-in tools (`{"type": "web_search"}`) the type.
+/// A tool definition's name: OpenAI `function.name`, Anthropic / Responses / legacy / Gemini
+/// declaration `name`, Bedrock `toolSpec.name`; for built-in tools the `type`
+/// (`{"type": "web_search"}`) or Gemini's single key (`{"googleSearch": {}}`).
 fn tool_name(tool: &Value) -> &str {
-    tool.get("function")
+    let named = tool
+        .get("function")
         .and_then(|f| f.get("name"))
+        .or_else(|| tool.get("toolSpec").and_then(|t| t.get("name")))
         .or_else(|| tool.get("name"))
         .or_else(|| tool.get("type"))
         .and_then(Value::as_str)
-        .map_or("", |s| s.text.as_str())
+        .map(|s| s.text.as_str());
+    match (named, tool) {
+        (Some(name), _) => name,
+        (None, Value::Object(members)) => members.first().map_or("", |(k, _)| k.text.as_str()),
+        (None, _) => "",
+    }
+}
+
+/// Removes the elements `remove` of the array whose element spans are `spans`, applying
+/// `nested` edits (by element index, spans in `src`) inside the elements kept: one edit, so
+/// that the two never overlap.
+fn remove_and_edit(
+    src: &str,
+    spans: &[std::ops::Range<usize>],
+    remove: &[usize],
+    nested: Vec<(usize, Edit)>,
+) -> Option<Edit> {
+    let (first, last) = (spans.first()?, spans.last()?);
+    let mut kept = Vec::new();
+    for (i, span) in spans.iter().enumerate() {
+        if remove.contains(&i) {
+            continue;
+        }
+        let element = src.get(span.clone())?;
+        let inner: Vec<Edit> = nested
+            .iter()
+            .filter(|(j, _)| *j == i)
+            .map(|(_, e)| Edit {
+                span: e.span.start.saturating_sub(span.start)
+                    ..e.span.end.saturating_sub(span.start),
+                replacement: e.replacement.clone(),
+            })
+            .collect();
+        kept.push(json::splice(element, inner));
+    }
+    Some(Edit {
+        span: first.start..last.end,
+        replacement: kept.join(","),
+    })
+}
+
+/// A Gemini tool entry's function declarations (`functionDeclarations` or snake case).
+fn declarations(tool: &Value) -> Option<(&Str, &[Value])> {
+    ["functionDeclarations", "function_declarations"]
+        .iter()
+        .find_map(|k| Some((object_key(tool, k)?, tool.get(k)?.as_array()?)))
 }
 
 impl ToolRules {
@@ -436,6 +484,8 @@ impl ToolRules {
         let Value::Object(members) = doc else {
             return None;
         };
+        let allowed = |t: &Value| glob::any(&self.allow, tool_name(t));
+        let violation = || Some(Violation::Policy("tools.allow".into()));
         for (key, value) in members
             .iter()
             .filter(|(k, _)| k.text == "tools" || k.text == "functions")
@@ -443,17 +493,42 @@ impl ToolRules {
             let Some(items) = value.as_array() else {
                 continue;
             };
-            let disallowed: Vec<usize> = items
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| !glob::any(&self.allow, tool_name(t)))
-                .map(|(i, _)| i)
-                .collect();
+            let mut disallowed: Vec<usize> = Vec::new();
+            // Declarations removed inside a Gemini entry that stays, by entry index.
+            let mut nested: Vec<(usize, Edit)> = Vec::new();
+            for (i, tool) in items.iter().enumerate() {
+                let Some((decl_key, decls)) = declarations(tool) else {
+                    if !allowed(tool) {
+                        disallowed.push(i);
+                    }
+                    continue;
+                };
+                let bad: Vec<usize> = (0..decls.len())
+                    .filter(|&j| decls.get(j).is_some_and(|d| !allowed(d)))
+                    .collect();
+                if bad.is_empty() {
+                    continue;
+                }
+                if !self.strip {
+                    return violation();
+                }
+                if bad.len() == decls.len() {
+                    disallowed.push(i); // no declaration left: the entry goes
+                } else {
+                    let start = json::after_colon(src, decl_key)?;
+                    let spans = json::element_spans(src, start)?;
+                    nested.extend(json::remove_elements(src, &spans, &bad).map(|e| (i, e)));
+                }
+            }
             if disallowed.is_empty() {
+                if !nested.is_empty() {
+                    out.edits.extend(nested.into_iter().map(|(_, e)| e));
+                    out.applied.push("tools.strip");
+                }
                 continue;
             }
             if !self.strip {
-                return Some(Violation::Policy("tools.allow".into()));
+                return violation();
             }
             if disallowed.len() == items.len() {
                 // Nothing left: drop the member (an empty `tools` array is an API error), and
@@ -462,7 +537,9 @@ impl ToolRules {
                 let drop: Vec<usize> = members
                     .iter()
                     .enumerate()
-                    .filter(|(_, (k, _))| std::ptr::eq(k, key) || k.text == "tool_choice")
+                    .filter(|(_, (k, _))| {
+                        std::ptr::eq(k, key) || k.text == "tool_choice" || k.text == "toolConfig"
+                    })
                     .map(|(i, _)| i)
                     .collect();
                 out.edits
@@ -471,10 +548,55 @@ impl ToolRules {
                 let start = json::after_colon(src, key)?;
                 let spans = json::element_spans(src, start)?;
                 out.edits
-                    .extend(json::remove_elements(src, &spans, &disallowed));
+                    .extend(remove_and_edit(src, &spans, &disallowed, nested));
             }
             out.applied.push("tools.strip");
         }
+        self.check_bedrock(src, doc, members, out)
+    }
+
+    /// Bedrock Converse offers tools in `toolConfig.tools[].toolSpec`.
+    fn check_bedrock(
+        &self,
+        src: &str,
+        doc: &Value,
+        members: &[(Str, Value)],
+        out: &mut RequestChecks,
+    ) -> Option<Violation> {
+        let config = doc.get("toolConfig")?;
+        let items = config.get("tools")?.as_array()?;
+        let disallowed: Vec<usize> = (0..items.len())
+            .filter(|&i| {
+                items
+                    .get(i)
+                    .is_some_and(|t| !glob::any(&self.allow, tool_name(t)))
+            })
+            .collect();
+        if disallowed.is_empty() {
+            return None;
+        }
+        if !self.strip {
+            return Some(Violation::Policy("tools.allow".into()));
+        }
+        if disallowed.len() == items.len() {
+            // Converse refuses an empty tool list: drop the whole toolConfig.
+            let keys: Vec<&Str> = members.iter().map(|(k, _)| k).collect();
+            let config_key = object_key(doc, "toolConfig")?;
+            let drop: Vec<usize> = members
+                .iter()
+                .enumerate()
+                .filter(|(_, (k, _))| std::ptr::eq(k, config_key))
+                .map(|(i, _)| i)
+                .collect();
+            out.edits
+                .extend(json::remove_members(src, &keys, &drop).unwrap_or_default());
+        } else {
+            let start = json::after_colon(src, object_key(config, "tools")?)?;
+            let spans = json::element_spans(src, start)?;
+            out.edits
+                .extend(json::remove_elements(src, &spans, &disallowed));
+        }
+        out.applied.push("tools.strip");
         None
     }
 }

@@ -581,3 +581,58 @@ fn models_named_in_the_path_and_nested_token_caps() {
     );
     assert_eq!(apply(body, r.edits)["options"]["num_predict"], 64);
 }
+
+#[test]
+fn gemini_and_bedrock_tools_offered_meet_the_allow_list() {
+    let gemini = r#"{"contents":[],"tools":[{"functionDeclarations":[{"name":"get_weather"},{"name":"shell_exec"}]},{"googleSearch":{}}],"toolConfig":{"functionCallingConfig":{"mode":"AUTO"}}}"#;
+    let doc = parse(gemini).unwrap();
+    let blocked = tools(&["get_weather"], false).check_request(Api::Gemini, "", gemini, &doc);
+    assert_eq!(
+        blocked.violation,
+        Some(Violation::Policy("tools.allow".into()))
+    );
+    let ok = tools(&["get_weather", "shell_exec", "googleSearch"], false).check_request(
+        Api::Gemini,
+        "",
+        gemini,
+        &doc,
+    );
+    assert!(ok.violation.is_none() && ok.edits.is_empty());
+    // Stripping removes the disallowed declaration and the built-in tool.
+    let r = tools(&["get_weather"], true).check_request(Api::Gemini, "", gemini, &doc);
+    let v = apply(gemini, r.edits);
+    assert_eq!(
+        v["tools"],
+        serde_json::json!([{"functionDeclarations":[{"name":"get_weather"}]}]),
+        "{v}"
+    );
+    assert!(
+        v.get("toolConfig").is_some(),
+        "tools remain, so does toolConfig"
+    );
+    // Nothing left: tools and toolConfig go.
+    let r = tools(&["calendar_*"], true).check_request(Api::Gemini, "", gemini, &doc);
+    let v = apply(gemini, r.edits);
+    assert!(
+        v.get("tools").is_none() && v.get("toolConfig").is_none(),
+        "{v}"
+    );
+
+    let bedrock = r#"{"messages":[],"toolConfig":{"tools":[{"toolSpec":{"name":"get_weather","inputSchema":{"json":{}}}},{"toolSpec":{"name":"shell_exec","inputSchema":{"json":{}}}}]}}"#;
+    let doc = parse(bedrock).unwrap();
+    let blocked =
+        tools(&["get_weather"], false).check_request(Api::BedrockConverse, "", bedrock, &doc);
+    assert_eq!(
+        blocked.violation,
+        Some(Violation::Policy("tools.allow".into()))
+    );
+    let r = tools(&["get_weather"], true).check_request(Api::BedrockConverse, "", bedrock, &doc);
+    let v = apply(bedrock, r.edits);
+    assert_eq!(v["toolConfig"]["tools"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(
+        v["toolConfig"]["tools"][0]["toolSpec"]["name"],
+        "get_weather"
+    );
+    let r = tools(&["nothing"], true).check_request(Api::BedrockConverse, "", bedrock, &doc);
+    assert!(apply(bedrock, r.edits).get("toolConfig").is_none());
+}
