@@ -676,11 +676,16 @@ impl HttpContext for Flow {
         // With `unknownBodies: inspect`, JSON of no known API and plain text are inspected.
         let inspect_unknown = self.policy().is_some_and(|p| p.inspect_unknown);
         let plain_text = inspect_unknown && self.api.is_none() && content_type.starts_with("text/");
+        // On a known API, a text or unlabelled body is inspected whatever its label: clients
+        // parse the completion anyway, so a mislabelled one must not pass unread (the
+        // engine reads JSON, and event streams as streams).
+        let mislabelled = self.api.is_some()
+            && (content_type.is_empty() || content_type.starts_with("text/plain"));
         let skip = if self.api.is_none() && !inspect_unknown {
             Some("unknown_api")
         } else if content_type.starts_with("text/event-stream") {
             Some("stream")
-        } else if !content_type.contains("json") && !plain_text {
+        } else if !content_type.contains("json") && !plain_text && !mislabelled {
             Some("not_json")
         } else {
             None
