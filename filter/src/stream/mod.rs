@@ -7,7 +7,17 @@
 //! ```
 //!
 //! Events without text pass through byte for byte. An event whose delta is rewritten keeps
-//! every other byte of its JSON (`json::splice`). Held text reaches the client in the event
+//! every other byte of its JSON (`json::splice`).
+//!
+//! The redactors release once per body chunk, not once per event: a chunk's deltas are
+//! appended as its events are read, each text stream is scanned once at the end of the chunk
+//! (or when an event closes it), and the released text is handed back to the chunk's delta
+//! slots. When nothing in it was redacted, each slot gets the same input bytes it brought, so
+//! every delta past the hold-back goes out exactly as the upstream sent it; only the first
+//! delta of a stream in a chunk (which also carries what was held before it) and the last few
+//! (whose text is still held) are rewritten. A fast upstream's chunk carries dozens of small
+//! deltas, so this removes both the per-delta rescan of the held window and most re-encoding;
+//! a slow one's chunk carries one event, which is released as before. Held text reaches the client in the event
 //! that closes its stream (when that event has a slot for it) or in a delta event synthesized
 //! just before it (`finish_reason`, `content_block_stop`, `.done`, `[DONE]`, `message_stop`,
 //! `response.completed`, Ollama's `done: true`); at the end of the stream, in synthesized
@@ -38,7 +48,7 @@ pub mod redactor;
 pub mod sse;
 
 use crate::json::{self, Edit};
-use dialect::{Analysis, Framing, Key, NewEvent, StreamDialect, SynthContext};
+use dialect::{Framing, Key, NewEvent, StreamDialect, SynthContext};
 use redactor::{redact_whole, Detector, Hit, Redactor, RedactorOptions, Sink};
 use sse::{DecodeError, LineEnding};
 use std::fmt;
@@ -190,14 +200,80 @@ enum Frame {
     Line(ndjson::Line),
 }
 
+impl Frame {
+    fn raw(&self) -> &[u8] {
+        match self {
+            Frame::Sse(block) => block.raw(),
+            Frame::Line(line) => line.raw(),
+        }
+    }
+
+    fn data(&self) -> Option<&str> {
+        match self {
+            Frame::Sse(block) => block.data.as_deref(),
+            Frame::Line(line) => (!line.is_blank()).then_some(line.text.as_str()),
+        }
+    }
+
+    fn take_data(self) -> Option<String> {
+        match self {
+            Frame::Sse(block) => block.data,
+            Frame::Line(line) => Some(line.text),
+        }
+    }
+}
+
 struct KeyState {
     key: Key,
     redactor: Redactor,
     item_id: Option<String>,
+    /// This chunk's delta slots of the key not yet given their text: (event, slot) indices
+    /// into the batch.
+    pending: Vec<(usize, usize)>,
 }
 
 /// Longest Responses `item_id` kept for synthesized events.
 const MAX_ITEM_ID: usize = 256;
+
+/// What a delta slot of a batched event ends up carrying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SlotText {
+    /// Not released yet: written as `""` if the stream stops before it is decided.
+    Pending,
+    /// Exactly the upstream's delta.
+    Same,
+    New(String),
+}
+
+/// One delta string of a batched event: where its literal sits in the event data, and which
+/// input bytes of its text stream it carried (`a..b`).
+struct Slot {
+    span: std::ops::Range<usize>,
+    a: u64,
+    b: u64,
+    text: SlotText,
+}
+
+/// An upstream event waiting for the end of its chunk, when its deltas' released text is known.
+struct Pending {
+    frame: Frame,
+    /// Synthesized events that go before it (flushes of streams it closes).
+    pre: Vec<u8>,
+    /// Edits already decided (whole texts, sequence numbers).
+    edits: Vec<Edit>,
+    slots: Vec<Slot>,
+}
+
+/// The events of one `push`: their deltas are appended to the redactors as they are read, and
+/// each redactor releases once per chunk (or when an event closes its stream). Why: a chunk of
+/// a fast stream carries dozens of small deltas, and releasing per delta would rescan the held
+/// window for each one. Nothing waits longer than before: the chunk's bytes leave together.
+#[derive(Default)]
+struct Batch {
+    events: Vec<Pending>,
+    /// The batched event that last carried a delta (the template for synthesized events).
+    template: Option<usize>,
+}
 
 /// Rewrites one streamed response.
 pub struct StreamRewriter {
@@ -310,20 +386,35 @@ impl StreamRewriter {
                 r
             }
         };
-        for frame in &frames {
-            if let Err(e) = self.frame(frame, &mut out) {
+        let mut batch = Batch::default();
+        for frame in frames {
+            if let Err(e) = self.frame(frame, &mut batch, &mut out) {
+                // What came before the failing event is still sent, as it would have been
+                // had the chunk ended there; a second error (a block found while releasing)
+                // changes nothing, the stream ends either way.
+                let _ = self.settle_all(&mut batch, &mut out);
+                self.write_batch(batch, &mut out);
                 return self.stop(out, e);
             }
         }
+        let settled = if fin {
+            self.finish_all(&mut batch, &mut out)
+        } else {
+            self.settle_all(&mut batch, &mut out).map(|()| Vec::new())
+        };
+        let synthesized = match settled {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                self.write_batch(batch, &mut out);
+                return self.stop(out, e);
+            }
+        };
+        self.write_batch(batch, &mut out);
+        out.bytes.extend_from_slice(&synthesized);
         if let Err(e) = decoded {
             return self.stop(out, StreamError::Decode(e));
         }
         if fin {
-            let keys: Vec<usize> = (0..self.keys.len()).collect();
-            match self.flush_keys(&keys, &mut [], &mut out) {
-                Ok(written) => out.bytes.extend_from_slice(&written),
-                Err(e) => return self.stop(out, e),
-            }
             self.keys.clear();
         }
         out
@@ -336,22 +427,30 @@ impl StreamRewriter {
         out
     }
 
-    fn frame(&mut self, frame: &Frame, out: &mut Output) -> Result<(), StreamError> {
-        let (event, data) = match frame {
-            Frame::Sse(block) => {
-                if block.terminated {
-                    self.ending = block.ending;
-                }
-                (block.event_type.as_deref(), block.data.as_deref())
+    /// Reads one event into the batch: its deltas go to their redactors, the streams it closes
+    /// are released whole, its other strings are redacted.
+    fn frame(
+        &mut self,
+        frame: Frame,
+        batch: &mut Batch,
+        out: &mut Output,
+    ) -> Result<(), StreamError> {
+        if let Frame::Sse(block) = &frame {
+            if block.terminated {
+                self.ending = block.ending;
             }
-            Frame::Line(line) => (None, (!line.is_blank()).then_some(line.text.as_str())),
+        }
+        let event = match &frame {
+            Frame::Sse(block) => block.event_type.as_deref(),
+            Frame::Line(_) => None,
         };
-        let raw = match frame {
-            Frame::Sse(block) => block.raw(),
-            Frame::Line(line) => line.raw(),
-        };
-        let Some(data) = data else {
-            out.bytes.extend_from_slice(raw);
+        let Some(data) = frame.data() else {
+            batch.events.push(Pending {
+                frame,
+                pre: Vec::new(),
+                edits: Vec::new(),
+                slots: Vec::new(),
+            });
             return Ok(());
         };
         let doc = json::parse(data).ok();
@@ -359,37 +458,10 @@ impl StreamRewriter {
             return Err(StreamError::Malformed);
         }
         let an = self.dialect.analyze(event, data, doc.as_ref());
-        let mut pre = Vec::new();
-        let edits = self.apply(&an, &mut pre, out)?;
-        out.bytes.extend_from_slice(&pre);
-        if edits.is_empty() {
-            out.bytes.extend_from_slice(raw);
-        } else {
-            let new = json::splice(data, edits);
-            match frame {
-                Frame::Sse(block) => block.encode_with_data(&new, &mut out.bytes),
-                Frame::Line(line) => line.encode_with_text(&new, &mut out.bytes),
-            }
-        }
-        if !an.deltas.is_empty() && doc.as_ref().is_some_and(json::Value::is_object) {
-            self.template = Some(data.to_owned());
-        }
-        Ok(())
-    }
-
-    /// Runs the event's texts through the redactors; returns the edits for the event and
-    /// writes synthesized events that must precede it to `pre`.
-    fn apply(
-        &mut self,
-        an: &Analysis<'_>,
-        pre: &mut Vec<u8>,
-        out: &mut Output,
-    ) -> Result<Vec<Edit>, StreamError> {
-        // Released text per delta, in order.
-        let mut released: Vec<(Key, String)> = Vec::with_capacity(an.deltas.len());
+        let index = batch.events.len();
+        let mut slots = Vec::with_capacity(an.deltas.len());
         for (key, s) in &an.deltas {
             let idx = key_index(&mut self.keys, *key, &self.opts)?;
-            let det: &dyn Detector = self.detector.as_ref();
             let Some(state) = self.keys.get_mut(idx) else {
                 continue;
             };
@@ -398,35 +470,34 @@ impl StreamRewriter {
                     state.item_id = Some(id.to_owned());
                 }
             }
-            let mut sink = Sink::default();
-            state.redactor.push(&s.text, det, &mut sink);
-            collect(&mut sink, out)?;
-            released.push((*key, sink.text));
+            let a = state.redactor.input_offset();
+            state.redactor.append(&s.text);
+            state.pending.push((index, slots.len()));
+            slots.push(Slot {
+                span: s.span.clone(),
+                a,
+                b: state.redactor.input_offset(),
+                text: SlotText::Pending,
+            });
         }
-        let ending: Vec<usize> = self
-            .keys
-            .iter()
-            .enumerate()
-            .filter(|(_, k)| an.ends.iter().any(|scope| scope.covers(k.key)))
-            .map(|(i, _)| i)
-            .collect();
-        let written = self.flush_keys(&ending, &mut released, out)?;
-        pre.extend_from_slice(&written);
-        let mut remove = ending;
-        remove.sort_unstable();
-        for i in remove.into_iter().rev() {
-            if i < self.keys.len() {
-                self.keys.remove(i);
+        let mut pre = Vec::new();
+        let mut edits = Vec::new();
+        // The streams this event closes: their text (tails included) goes into their last
+        // slot of this chunk, or into an event synthesized just before this one.
+        let mut i = 0;
+        while let Some(state) = self.keys.get(i) {
+            if !an.ends.iter().any(|scope| scope.covers(state.key)) {
+                i += 1;
+                continue;
             }
+            let tail = self.settle(i, true, batch, &mut slots, out)?;
+            if !tail.is_empty() {
+                self.synthesize(i, &tail, batch, &mut pre);
+            }
+            self.keys.remove(i);
         }
 
         let det: &dyn Detector = self.detector.as_ref();
-        let mut edits = Vec::new();
-        for ((_, s), (_, text)) in an.deltas.iter().zip(&released) {
-            if *text != s.text {
-                edits.push(Edit::string(s, text));
-            }
-        }
         for (s, repeat) in an
             .full
             .iter()
@@ -452,49 +523,173 @@ impl StreamRewriter {
             }
             self.last_seq = Some(new);
         }
-        Ok(edits)
+        let is_template = !an.deltas.is_empty() && doc.as_ref().is_some_and(json::Value::is_object);
+        drop(an);
+        drop(doc);
+        batch.events.push(Pending {
+            frame,
+            pre,
+            edits,
+            slots,
+        });
+        if is_template {
+            batch.template = Some(index);
+        }
+        Ok(())
     }
 
-    /// Finishes the redactors at `indices`. Each tail goes into the last delta of `released`
-    /// for the same key (the closing event has a slot for it) or into a synthesized event,
-    /// whose bytes are returned.
-    fn flush_keys(
-        &mut self,
-        indices: &[usize],
-        released: &mut [(Key, String)],
-        out: &mut Output,
-    ) -> Result<Vec<u8>, StreamError> {
-        let det: &dyn Detector = self.detector.as_ref();
+    /// Releases what is final in every stream with deltas in this chunk.
+    fn settle_all(&mut self, batch: &mut Batch, out: &mut Output) -> Result<(), StreamError> {
+        for i in 0..self.keys.len() {
+            if self.keys.get(i).is_some_and(|k| !k.pending.is_empty()) {
+                self.settle(i, false, batch, &mut [], out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The end of the stream: every stream releases everything; tails without a slot in this
+    /// chunk come out in synthesized events after it (returned).
+    fn finish_all(&mut self, batch: &mut Batch, out: &mut Output) -> Result<Vec<u8>, StreamError> {
         let mut written = Vec::new();
-        for &i in indices {
-            let Some(state) = self.keys.get_mut(i) else {
-                continue;
-            };
-            let mut sink = Sink::default();
-            state.redactor.finish(det, &mut sink);
-            collect(&mut sink, out)?;
-            if sink.text.is_empty() {
-                continue;
+        for i in 0..self.keys.len() {
+            let tail = self.settle(i, true, batch, &mut [], out)?;
+            if !tail.is_empty() {
+                self.synthesize(i, &tail, batch, &mut written);
             }
-            let key = state.key;
-            if let Some((_, slot)) = released.iter_mut().rev().find(|(k, _)| *k == key) {
-                slot.push_str(&sink.text);
-                continue;
-            }
-            let seq = self.last_seq.map(|s| s.saturating_add(1));
-            let cx = SynthContext {
-                template: self.template.as_deref(),
-                item_id: state.item_id.as_deref(),
-                sequence_number: seq,
-            };
-            let ev = self.dialect.synthesize(key, &sink.text, &cx);
-            if seq.is_some() {
-                self.last_seq = seq;
-                self.seq_shift += 1;
-            }
-            write_new(self.framing, self.ending, &ev, &mut written);
         }
         Ok(written)
+    }
+
+    /// Releases key `i` (everything with `finish`) and hands the text to its pending slots, in
+    /// the batch or in `current` (the slots of the event being read, not batched yet). Returns
+    /// text that found no slot.
+    fn settle(
+        &mut self,
+        i: usize,
+        finish: bool,
+        batch: &mut Batch,
+        current: &mut [Slot],
+        out: &mut Output,
+    ) -> Result<String, StreamError> {
+        let det: &dyn Detector = self.detector.as_ref();
+        let Some(state) = self.keys.get_mut(i) else {
+            return Ok(String::new());
+        };
+        let r0 = state.redactor.released_offset();
+        let mut sink = Sink::default();
+        if finish {
+            state.redactor.finish(det, &mut sink);
+        } else {
+            state.redactor.release_ready(det, &mut sink);
+        }
+        let r1 = state.redactor.released_offset();
+        let pending = std::mem::take(&mut state.pending);
+        let mut text = std::mem::take(&mut sink.text);
+        let verbatim = !sink.rewritten && r1.checked_sub(r0) == Some(text.len() as u64);
+        let count = pending.len();
+        for (n, &(event, slot)) in pending.iter().enumerate() {
+            let slot = if event == batch.events.len() {
+                current.get_mut(slot)
+            } else {
+                batch
+                    .events
+                    .get_mut(event)
+                    .and_then(|p| p.slots.get_mut(slot))
+            };
+            let Some(slot) = slot else { continue };
+            let last = n + 1 == count;
+            slot.text = if verbatim {
+                // Released text is the input verbatim: each slot takes the same input bytes
+                // it brought (the first also what was held before it, the last whatever the
+                // hold-back let through), so most deltas go out exactly as they came.
+                let at = |x: u64| usize::try_from(x.saturating_sub(r0)).unwrap_or(usize::MAX);
+                let start = if n == 0 {
+                    0
+                } else {
+                    at(slot.a).min(text.len())
+                };
+                let end = if last {
+                    text.len()
+                } else {
+                    at(slot.b).min(text.len())
+                };
+                if start == at(slot.a) && end == at(slot.b) {
+                    SlotText::Same
+                } else {
+                    SlotText::New(text.get(start..end).unwrap_or_default().to_owned())
+                }
+            } else if last {
+                SlotText::New(std::mem::take(&mut text))
+            } else {
+                SlotText::New(String::new())
+            };
+        }
+        collect(&mut sink, out)?;
+        if count > 0 {
+            text.clear();
+        }
+        Ok(text)
+    }
+
+    /// Writes a delta event for key `i` carrying `text` to `to`.
+    fn synthesize(&mut self, i: usize, text: &str, batch: &Batch, to: &mut Vec<u8>) {
+        let Some(state) = self.keys.get(i) else {
+            return;
+        };
+        let template = match batch.template.and_then(|t| batch.events.get(t)) {
+            Some(event) => event.frame.data(),
+            None => self.template.as_deref(),
+        };
+        let seq = self.last_seq.map(|s| s.saturating_add(1));
+        let cx = SynthContext {
+            template,
+            item_id: state.item_id.as_deref(),
+            sequence_number: seq,
+        };
+        let ev = self.dialect.synthesize(state.key, text, &cx);
+        if seq.is_some() {
+            self.last_seq = seq;
+            self.seq_shift += 1;
+        }
+        write_new(self.framing, self.ending, &ev, to);
+    }
+
+    /// Writes the batched events: byte for byte when nothing in them changed.
+    fn write_batch(&mut self, batch: Batch, out: &mut Output) {
+        let template = batch.template;
+        for (index, event) in batch.events.into_iter().enumerate() {
+            out.bytes.extend_from_slice(&event.pre);
+            let mut edits = event.edits;
+            for slot in event.slots {
+                let replacement = match slot.text {
+                    SlotText::Same => continue,
+                    SlotText::Pending => String::from("\"\""),
+                    SlotText::New(t) => {
+                        let mut literal = String::with_capacity(t.len() + 2);
+                        json::write_string(&mut literal, &t);
+                        literal
+                    }
+                };
+                edits.push(Edit {
+                    span: slot.span,
+                    replacement,
+                });
+            }
+            match (&event.frame, event.frame.data()) {
+                (_, Some(data)) if !edits.is_empty() => {
+                    let new = json::splice(data, edits);
+                    match &event.frame {
+                        Frame::Sse(block) => block.encode_with_data(&new, &mut out.bytes),
+                        Frame::Line(line) => line.encode_with_text(&new, &mut out.bytes),
+                    }
+                }
+                (frame, _) => out.bytes.extend_from_slice(frame.raw()),
+            }
+            if template == Some(index) {
+                self.template = event.frame.take_data();
+            }
+        }
     }
 }
 
@@ -515,6 +710,7 @@ fn key_index(
         key,
         redactor: Redactor::new(opts.redactor),
         item_id: None,
+        pending: Vec::new(),
     });
     Ok(keys.len() - 1)
 }

@@ -155,6 +155,10 @@ pub struct Sink {
     pub hits: Vec<Hit>,
     /// Set when a `Block` finding was reached; nothing from it on is ever released.
     pub blocked: Option<EntityType>,
+    /// Whether `text` differs from the input it stands for (a replacement, a dropped key
+    /// block, a block). While false, the text is the released input verbatim, so the caller
+    /// may map it back onto the deltas it came from (and forward unchanged deltas as they were).
+    pub rewritten: bool,
 }
 
 const BEGIN: &str = "-----BEGIN ";
@@ -192,6 +196,8 @@ pub struct Redactor {
     pem_from: usize,
     /// Start of the run of token characters that ends `buf`.
     run_start: usize,
+    /// Input bytes dropped from the front of `buf` so far: `buf[0]` is input byte `base`.
+    base: u64,
     blocked: bool,
     scratch: Vec<Finding>,
 }
@@ -213,6 +219,7 @@ impl Redactor {
             pem: Pem::Idle,
             pem_from: 0,
             run_start: 0,
+            base: 0,
             blocked: false,
             scratch: Vec::new(),
         }
@@ -223,8 +230,27 @@ impl Redactor {
         self.buf.len().saturating_sub(self.ctx)
     }
 
+    /// Input bytes received so far (appended, held or released).
+    pub fn input_offset(&self) -> u64 {
+        self.base + self.buf.len() as u64
+    }
+
+    /// Input bytes released so far, as text or as a replacement. Exact while the released text
+    /// is verbatim (`Sink::rewritten` false); the caller maps output onto input only then.
+    pub fn released_offset(&self) -> u64 {
+        self.base + self.ctx as u64
+    }
+
     /// Adds `text` and releases what has become final.
     pub fn push(&mut self, text: &str, det: &dyn Detector, sink: &mut Sink) {
+        self.append(text);
+        self.release_ready(det, sink);
+    }
+
+    /// Adds `text` without scanning. Why: a body chunk often brings many small deltas, and
+    /// scanning the held window once per chunk instead of once per delta gives the same output
+    /// (appending then releasing is a push of the concatenation) at a fraction of the cost.
+    pub fn append(&mut self, text: &str) {
         if self.blocked {
             return;
         }
@@ -232,6 +258,13 @@ impl Redactor {
         self.buf.push_str(text);
         if let Some(i) = text.bytes().rposition(is_separator) {
             self.run_start = old + i + 1;
+        }
+    }
+
+    /// Releases what has become final since the last release.
+    pub fn release_ready(&mut self, det: &dyn Detector, sink: &mut Sink) {
+        if self.blocked {
+            return;
         }
         self.process(det, false, sink);
     }
@@ -242,7 +275,8 @@ impl Redactor {
             return;
         }
         self.process(det, true, sink);
-        self.buf.clear();
+        let len = self.buf.len();
+        self.drain_front(len);
         self.run_start = 0;
         self.ctx = 0;
         self.pem = Pem::Idle;
@@ -251,6 +285,8 @@ impl Redactor {
 
     fn process(&mut self, det: &dyn Detector, fin: bool, sink: &mut Sink) {
         if self.pem == Pem::Drop {
+            // Input consumed with nothing in its place.
+            sink.rewritten = true;
             match find_end_line(&self.buf, 0) {
                 Some(end) => {
                     self.drain_front(end);
@@ -368,12 +404,14 @@ impl Redactor {
                         .push_str(self.buf.get(pos..start).unwrap_or_default());
                     let matched = self.buf.get(start..f.span.end).unwrap_or_default();
                     det.replace(f.entity, matched, &mut sink.text);
+                    sink.rewritten = true;
                     pos = f.span.end;
                 }
                 FindingAction::Block => {
                     sink.text
                         .push_str(self.buf.get(pos..start).unwrap_or_default());
                     sink.blocked = Some(f.entity);
+                    sink.rewritten = true;
                     self.blocked = true;
                     self.buf = String::new();
                     self.run_start = 0;
@@ -407,9 +445,11 @@ impl Redactor {
             FindingAction::Redact => {
                 let held = self.buf.get(from..).unwrap_or_default();
                 det.replace(EntityType::PrivateKey, held, &mut sink.text);
+                sink.rewritten = true;
             }
             FindingAction::Block => {
                 sink.blocked = Some(EntityType::PrivateKey);
+                sink.rewritten = true;
                 self.blocked = true;
                 self.buf = String::new();
                 self.run_start = 0;
@@ -443,6 +483,7 @@ impl Redactor {
     fn drain_front(&mut self, n: usize) {
         let n = n.min(self.buf.len());
         self.buf.drain(..n);
+        self.base += n as u64;
         self.run_start = self.run_start.saturating_sub(n);
     }
 

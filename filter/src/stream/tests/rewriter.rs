@@ -13,6 +13,46 @@ fn run(api: StreamApi, input: &str) -> String {
     String::from_utf8(rewrite(api, detector(), &[input.as_bytes()])).unwrap()
 }
 
+/// Splits a stream after every blank line (and every NDJSON line): one event per chunk, as a
+/// slow upstream delivers them.
+fn one_event_per_chunk(input: &str) -> Vec<&[u8]> {
+    let bytes = input.as_bytes();
+    let ndjson =
+        !input.starts_with("data:") && !input.starts_with("event:") && !input.starts_with(':');
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 0..bytes.len() {
+        let ends = if ndjson {
+            bytes[i] == b'\n'
+        } else {
+            bytes[..=i].ends_with(b"\n\n") || bytes[..=i].ends_with(b"\r\n\r\n")
+        };
+        if ends {
+            out.push(&bytes[start..=i]);
+            start = i + 1;
+        }
+    }
+    if start < bytes.len() {
+        out.push(&bytes[start..]);
+    }
+    out
+}
+
+fn run_per_event(api: StreamApi, input: &str) -> String {
+    String::from_utf8(rewrite(api, detector(), &one_event_per_chunk(input))).unwrap()
+}
+
+/// Runs each `(name, api, input, expected output)` case through `rewrite`.
+fn check_goldens(cases: &[(&str, StreamApi, &str, &str)], rewrite: fn(StreamApi, &str) -> String) {
+    for (name, api, input, want) in cases {
+        let got = rewrite(*api, input);
+        assert_eq!(
+            got, *want,
+            "case {name}\ninput    {input:?}\nexpected {want:?}\nactual   {got:?}"
+        );
+    }
+}
+
 #[test]
 fn golden_flushes() {
     let cases: &[(&str, StreamApi, &str, &str)] = &[
@@ -151,13 +191,84 @@ fn golden_flushes() {
             ": keep-alive\n\nevent: weird\ndata: {\"x\":1}\n\nretry: 10\n\n",
         ),
     ];
-    for (name, api, input, want) in cases {
-        let got = run(*api, input);
-        assert_eq!(
-            got, *want,
-            "case {name}\ninput    {input:?}\nexpected {want:?}\nactual   {got:?}"
+    check_goldens(cases, run_per_event);
+}
+
+/// Events that arrive in one chunk are released together: held text lands in the chunk's last
+/// delta of its stream, and deltas released as they came are forwarded byte for byte.
+#[test]
+fn golden_one_chunk() {
+    let cases: &[(&str, StreamApi, &str, &str)] = &[
+        (
+            "openai: the tail goes into the earlier delta of the same chunk, nothing synthesized",
+            StreamApi::OpenAiChat,
+            concat!(
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail jane.doe@example.com\"},\"finish_reason\":null}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+                "data: [DONE]\n\n"
+            ),
+            concat!(
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail [REDACTED:EMAIL]\"},\"finish_reason\":null}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+                "data: [DONE]\n\n"
+            ),
+        ),
+        (
+            "anthropic: deltas before the block stop are redacted together",
+            StreamApi::AnthropicMessages,
+            concat!(
+                "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"key AKIAZ7Q3\"}}\n\n",
+                "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"H2LMNP4RSTUV ok\"}}\n\n",
+                "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+            ),
+            concat!(
+                "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"\"}}\n\n",
+                "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"key [REDACTED:AWS_ACCESS_KEY_ID] ok\"}}\n\n",
+                "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+            ),
+        ),
+    ];
+    check_goldens(cases, run);
+}
+
+/// Past the hold-back window, a chunk's deltas that nothing redacts go out exactly as they
+/// came: only the first (which also carries what was held before it) and the last few (whose
+/// text is still held) are rewritten.
+#[test]
+fn unchanged_deltas_are_forwarded_byte_for_byte() {
+    let opts = StreamOptions::default();
+    let window = opts.redactor.window;
+    let mut rw = StreamRewriter::new(StreamApi::OpenAiChat, opts, detector());
+    let event = |i: usize| {
+        format!(
+            "data: {{\"id\":\"x\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"word{i:04} \"}},\"finish_reason\":null}}]}}\n\n"
+        )
+    };
+    let mut total_events = 0;
+    let mut all = Vec::new();
+    for round in 0..3 {
+        let chunk: String = (0..200).map(|i| event(round * 200 + i)).collect();
+        let o = rw.push(chunk.as_bytes());
+        assert_eq!(o.error, None);
+        all.extend_from_slice(&o.bytes);
+        let got = String::from_utf8(o.bytes).unwrap();
+        let same = (0..200)
+            .filter(|i| got.contains(&event(round * 200 + i)))
+            .count();
+        // 9-byte deltas: the window holds about window / 9 of them back.
+        let held_events = window / 9 + 2;
+        assert!(
+            same >= 200 - held_events - 1,
+            "round {round}: only {same} of 200 events unchanged"
         );
+        total_events += got.matches("data: ").count();
     }
+    assert_eq!(total_events, 600, "no event added or lost");
+    all.extend(rw.push(b"data: [DONE]\n\n").bytes);
+    all.extend(rw.finish().bytes);
+    let texts = client_texts(StreamApi::OpenAiChat, &all).unwrap();
+    let want: String = (0..600).map(|i| format!("word{i:04} ")).collect();
+    assert_eq!(texts["c0"], want);
 }
 
 #[test]
