@@ -15,14 +15,15 @@ mod host;
 
 use crate::config;
 use crate::config::spec::AuditLevel;
+use crate::config::spec::LeakAction;
 use crate::config::spec::{Action as RuleAction, Mode};
 use crate::dialect::Api;
 use crate::engine::{self, Decision};
 use crate::entity::EntityType;
 use crate::policy::{Config, Policy, RouteInput};
 use crate::report::{Direction, EntityReport, Outcome, PassReason, Report};
-use crate::stream::redactor::{Detector, FindingAction, MonitorOnly, RedactorOptions};
-use crate::stream::{StreamApi, StreamOptions, StreamRewriter};
+use crate::stream::redactor::{Detector, FindingAction, MonitorOnly, RedactorOptions, WithCanary};
+use crate::stream::{StreamApi, StreamOptions, StreamRewriter, ToolCheck};
 use crate::verdict::Verdict;
 use host::{Buffer, Map};
 use log::{debug, info, log_enabled, warn, Level};
@@ -147,7 +148,8 @@ impl Flow {
         }
     }
 
-    /// Sets up streamed redaction when the response is an event stream of a known API.
+    /// Sets up streamed redaction and agency checks (tool allow-list, canary) when the
+    /// response is an event stream of a known API.
     fn start_stream(&mut self, content_type: &str) -> bool {
         let Some(api) = StreamApi::from_path(&self.path) else {
             return false;
@@ -155,20 +157,36 @@ impl Flow {
         let Some(policy) = self.policy() else {
             return false;
         };
-        let Some(rules) = policy.response.entities.clone() else {
-            return false;
-        };
-        if !api.is_stream_content_type(content_type) {
+        let rules = policy.response.entities.clone();
+        let tools = policy.agency.tools.clone();
+        let canary = self.canary.clone().filter(|_| policy.agency.wants_canary());
+        if (rules.is_none() && tools.is_none() && canary.is_none())
+            || !api.is_stream_content_type(content_type)
+        {
             return false;
         }
-        let private_keys = rules.action(EntityType::PrivateKey) != RuleAction::Off;
+        let private_keys = rules
+            .as_ref()
+            .is_some_and(|r| r.action(EntityType::PrivateKey) != RuleAction::Off);
         let monitor = policy.mode == Mode::Monitor;
         let mut report = Report::new(Direction::Response, &policy.name, monitor);
         report.api = self.api;
-        let detector: Box<dyn Detector> = if monitor {
-            Box::new(MonitorOnly(rules))
-        } else {
-            Box::new(rules)
+        let entities: Box<dyn Detector> = match rules {
+            Some(rules) if monitor => Box::new(MonitorOnly(rules)),
+            Some(rules) => Box::new(rules),
+            None => Box::new(|_: &str, _: &mut Vec<crate::detect::Finding>| {}),
+        };
+        let detector: Box<dyn Detector> = match canary {
+            Some(token) => Box::new(WithCanary {
+                inner: entities,
+                token,
+                action: match (monitor, policy.agency.leak_action()) {
+                    (true, _) => FindingAction::Keep,
+                    (false, LeakAction::Block) => FindingAction::Block,
+                    (false, LeakAction::Redact) => FindingAction::Redact,
+                },
+            }),
+            None => entities,
         };
         let options = StreamOptions {
             redactor: RedactorOptions {
@@ -179,7 +197,14 @@ impl Flow {
             },
             ..StreamOptions::default()
         };
-        self.stream = Some(StreamRewriter::new(api, options, detector));
+        let mut rewriter = StreamRewriter::new(api, options, detector);
+        if let Some(tools) = tools {
+            rewriter = rewriter.with_tool_check(ToolCheck {
+                allowed: Box::new(move |name| tools.allow.iter().any(|g| g.matches(name))),
+                enforce: !monitor,
+            });
+        }
+        self.stream = Some(rewriter);
         self.stream_report = Some(report);
         true
     }
@@ -203,15 +228,12 @@ impl Flow {
         }
         let mut blocked_rules = Vec::new();
         if let Some(error) = &out.error {
-            blocked_rules.push(match error {
-                crate::stream::StreamError::Blocked { entity } => {
-                    format!("entity.{}", entity.name())
-                }
-                other => format!(
+            blocked_rules.push(error.rule().unwrap_or_else(|| {
+                format!(
                     "stream.{}",
-                    stat_part(&other.to_string()).to_ascii_lowercase()
-                ),
-            });
+                    stat_part(&error.to_string()).to_ascii_lowercase()
+                )
+            }));
             let message = "llm-warden ended this stream: it could not be forwarded safely";
             out.bytes
                 .extend(rewriter.block_event(message, &blocked_rules));
@@ -231,6 +253,15 @@ impl Flow {
                     start: 0,
                     end: 0,
                 });
+            }
+            let flagged = [
+                (!out.leaks.is_empty(), crate::stream::LEAK_RULE),
+                (out.tools_monitored > 0, crate::stream::TOOL_RULE),
+            ];
+            for (_, rule) in flagged.iter().filter(|(hit, _)| *hit) {
+                if !report.rules.iter().any(|r| r == rule) {
+                    report.rules.push((*rule).to_string());
+                }
             }
             report.rules.extend(blocked_rules);
         }
@@ -254,11 +285,17 @@ impl Flow {
             return;
         };
         let has = |a: &str| report.entities.iter().any(|e| e.action == a);
+        // Without a stop, an agency rule in the report redacted (a canary) or, in monitor
+        // mode, only watched.
+        let agency = report
+            .rules
+            .iter()
+            .any(|r| r == crate::stream::LEAK_RULE || r == crate::stream::TOOL_RULE);
         report.outcome = if self.stream_stopped {
             Outcome::Blocked
-        } else if has("redact") {
+        } else if has("redact") || (agency && !report.monitor) {
             Outcome::Redacted
-        } else if has("monitor") {
+        } else if has("monitor") || agency {
             Outcome::Monitored
         } else {
             Outcome::Allowed

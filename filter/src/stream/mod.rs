@@ -31,6 +31,10 @@
 //!   then drop `content-length` (the body changes size) and build one rewriter per response
 //!   with the policy's response `EntityRules` as the detector (it implements
 //!   [`redactor::Detector`]; wrap it in [`redactor::MonitorOnly`] for a monitor-mode policy).
+//! * Bounded agency: wrap the detector in [`redactor::WithCanary`] with the request's canary
+//!   (held back while partial, then redacted as `[REDACTED:CANARY]`, blocked, or kept in
+//!   monitor mode), and add [`StreamRewriter::with_tool_check`] with the tool allow-list: a
+//!   call of a tool it refuses ends the stream before any byte of the event naming it.
 //! * Each body chunk: replace the chunk with `push(chunk).bytes` (possibly empty) and return
 //!   `Continue`, so nothing accumulates in Envoy's buffer. At `end_of_stream`, append
 //!   `finish().bytes` to that last chunk.
@@ -49,7 +53,7 @@ pub mod sse;
 
 use crate::json::{self, Edit};
 use dialect::{Framing, Key, NewEvent, StreamDialect, SynthContext};
-use redactor::{redact_whole, Detector, Hit, Redactor, RedactorOptions, Sink};
+use redactor::{redact_whole, Detector, FindingAction, Hit, Redactor, RedactorOptions, Sink};
 use sse::{DecodeError, LineEnding};
 use std::fmt;
 
@@ -164,7 +168,30 @@ pub enum StreamError {
     },
     /// Event data that is not JSON (with `strict_json`).
     Malformed,
+    /// The model called a tool the policy does not allow (rule `tools.allowCall`).
+    ToolNotAllowed,
+    /// The request's system-prompt canary, with the `Block` action (rule `leak.canary`).
+    Leak,
 }
+
+impl StreamError {
+    /// The policy rule behind a stop, for stats and audit lines; `None` for stream errors.
+    pub fn rule(&self) -> Option<String> {
+        match self {
+            StreamError::Blocked { entity } => Some(format!("entity.{}", entity.name())),
+            StreamError::ToolNotAllowed => Some(TOOL_RULE.into()),
+            StreamError::Leak => Some(LEAK_RULE.into()),
+            StreamError::Decode(_) | StreamError::TooManyKeys { .. } | StreamError::Malformed => {
+                None
+            }
+        }
+    }
+}
+
+/// Rule id of a disallowed tool call (the buffered check's id).
+pub const TOOL_RULE: &str = "tools.allowCall";
+/// Rule id of a canary in the response (the buffered check's id).
+pub const LEAK_RULE: &str = "leak.canary";
 
 impl fmt::Display for StreamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -178,6 +205,8 @@ impl fmt::Display for StreamError {
             }
             StreamError::Blocked { entity } => write!(f, "blocked entity {entity} in stream"),
             StreamError::Malformed => f.write_str("stream event data is not JSON"),
+            StreamError::ToolNotAllowed => f.write_str("tool call not allowed in stream"),
+            StreamError::Leak => f.write_str("system-prompt canary in stream"),
         }
     }
 }
@@ -191,6 +220,10 @@ pub struct Output {
     pub bytes: Vec<u8>,
     /// Findings decided in this call (types and actions only).
     pub hits: Vec<Hit>,
+    /// Canary occurrences decided in this call, by action (`Redact`, or `Keep` in monitor mode).
+    pub leaks: Vec<FindingAction>,
+    /// Disallowed tool calls let through because the check does not enforce (monitor mode).
+    pub tools_monitored: usize,
     /// Set when the stream must end; see [`StreamError`].
     pub error: Option<StreamError>,
 }
@@ -275,8 +308,16 @@ struct Batch {
     template: Option<usize>,
 }
 
+/// The tool allow-list applied to the calls a streamed response makes.
+pub struct ToolCheck {
+    pub allowed: Box<dyn Fn(&str) -> bool>,
+    /// Whether a disallowed call ends the stream; otherwise it is only counted (monitor mode).
+    pub enforce: bool,
+}
+
 /// Rewrites one streamed response.
 pub struct StreamRewriter {
+    tools: Option<ToolCheck>,
     dialect: &'static dyn StreamDialect,
     framing: Framing,
     opts: StreamOptions,
@@ -297,6 +338,7 @@ impl StreamRewriter {
     pub fn new(api: StreamApi, opts: StreamOptions, detector: Box<dyn Detector>) -> Self {
         let dialect = api.dialect();
         StreamRewriter {
+            tools: None,
             dialect,
             framing: dialect.framing(),
             opts,
@@ -310,6 +352,13 @@ impl StreamRewriter {
             last_seq: None,
             stopped: None,
         }
+    }
+
+    /// Checks every tool call the response makes against `check`: a disallowed one ends the
+    /// stream before any of its event is sent.
+    pub fn with_tool_check(mut self, check: ToolCheck) -> Self {
+        self.tools = Some(check);
+        self
     }
 
     /// Feeds a body chunk; returns what to send now.
@@ -458,6 +507,16 @@ impl StreamRewriter {
             return Err(StreamError::Malformed);
         }
         let an = self.dialect.analyze(event, data, doc.as_ref());
+        if let Some(check) = &self.tools {
+            for name in &an.tool_calls {
+                if !(check.allowed)(name) {
+                    if check.enforce {
+                        return Err(StreamError::ToolNotAllowed);
+                    }
+                    out.tools_monitored += 1;
+                }
+            }
+        }
         let index = batch.events.len();
         let mut slots = Vec::with_capacity(an.deltas.len());
         for (key, s) in &an.deltas {
@@ -507,6 +566,7 @@ impl StreamRewriter {
             let mut sink = redact_whole(&s.text, det, self.opts.redactor);
             if repeat {
                 sink.hits.clear();
+                sink.leaks.clear();
             }
             collect(&mut sink, out)?;
             if sink.text != s.text {
@@ -728,8 +788,10 @@ fn write_new(framing: Framing, ending: LineEnding, ev: &NewEvent, out: &mut Vec<
 /// Moves a sink's hits to the output; a block stops the stream.
 fn collect(sink: &mut Sink, out: &mut Output) -> Result<(), StreamError> {
     out.hits.append(&mut sink.hits);
+    out.leaks.append(&mut sink.leaks);
     match sink.blocked {
         Some(entity) => Err(StreamError::Blocked { entity }),
+        None if sink.leak_blocked => Err(StreamError::Leak),
         None => Ok(()),
     }
 }
