@@ -315,9 +315,83 @@ pub struct ToolCheck {
     pub enforce: bool,
 }
 
+/// The last event whose only text was one delta (and which closed, named and numbered
+/// nothing): the next event that differs from it only inside that delta's string literal has
+/// the same analysis, so it is read without parsing it.
+///
+/// Why this is exact: JSON's grammar is context-free, so putting one valid string literal in
+/// place of another leaves a valid document with the same structure; and no dialect decides
+/// anything from a delta's value but the delta itself. Providers repeat one envelope for
+/// every delta of a text (`chat.completion.chunk`s of one completion, Anthropic's
+/// `content_block_delta`s), which makes parsing most of a stream unnecessary.
+struct Envelope {
+    event: Option<String>,
+    data: String,
+    /// The delta's string literal in `data`.
+    span: std::ops::Range<usize>,
+    key: Key,
+}
+
+impl Envelope {
+    fn new(event: Option<&str>, data: &str, key: Key, span: std::ops::Range<usize>) -> Envelope {
+        Envelope {
+            event: event.map(str::to_owned),
+            data: data.to_owned(),
+            span,
+            key,
+        }
+    }
+
+    /// The delta of `data` when it is this envelope around another string literal: its key,
+    /// the literal's span and its decoded text.
+    fn matches(
+        &self,
+        event: Option<&str>,
+        data: &str,
+    ) -> Option<(Key, std::ops::Range<usize>, String)> {
+        if self.event.as_deref() != event {
+            return None;
+        }
+        let start = self.span.start;
+        let prefix = self.data.get(..start)?;
+        let suffix = self.data.get(self.span.end..)?;
+        if data.len() < start + 2 + suffix.len()
+            || !data.starts_with(prefix)
+            || !data.ends_with(suffix)
+        {
+            return None;
+        }
+        let end = literal_end(data.as_bytes(), start)?;
+        if end != data.len() - suffix.len() {
+            return None;
+        }
+        // Decoding validates it: escapes, no raw control characters.
+        match json::parse(data.get(start..end)?) {
+            Ok(json::Value::String(s)) => Some((self.key, start..end, s.text)),
+            _ => None,
+        }
+    }
+}
+
+/// The end of the JSON string literal that opens at `start` (just past its closing quote).
+fn literal_end(bytes: &[u8], start: usize) -> Option<usize> {
+    if bytes.get(start) != Some(&b'"') {
+        return None;
+    }
+    let mut i = start + 1;
+    loop {
+        match bytes.get(i)? {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+}
+
 /// Rewrites one streamed response.
 pub struct StreamRewriter {
     tools: Option<ToolCheck>,
+    envelope: Option<Envelope>,
     dialect: &'static dyn StreamDialect,
     framing: Framing,
     opts: StreamOptions,
@@ -339,6 +413,7 @@ impl StreamRewriter {
         let dialect = api.dialect();
         StreamRewriter {
             tools: None,
+            envelope: None,
             dialect,
             framing: dialect.framing(),
             opts,
@@ -502,6 +577,20 @@ impl StreamRewriter {
             });
             return Ok(());
         };
+        if let Some((key, span, text)) = self.envelope.as_ref().and_then(|e| e.matches(event, data))
+        {
+            let index = batch.events.len();
+            let mut slots = Vec::with_capacity(1);
+            self.add_delta(key, span, &text, None, index, &mut slots)?;
+            batch.events.push(Pending {
+                frame,
+                pre: Vec::new(),
+                edits: Vec::new(),
+                slots,
+            });
+            batch.template = Some(index);
+            return Ok(());
+        }
         let doc = json::parse(data).ok();
         if doc.is_none() && self.opts.strict_json && !matches!(data.trim(), "" | "[DONE]") {
             return Err(StreamError::Malformed);
@@ -520,24 +609,8 @@ impl StreamRewriter {
         let index = batch.events.len();
         let mut slots = Vec::with_capacity(an.deltas.len());
         for (key, s) in &an.deltas {
-            let idx = key_index(&mut self.keys, *key, &self.opts)?;
-            let Some(state) = self.keys.get_mut(idx) else {
-                continue;
-            };
-            if let Some(id) = an.item_id.filter(|id| id.len() <= MAX_ITEM_ID) {
-                if state.item_id.as_deref() != Some(id) {
-                    state.item_id = Some(id.to_owned());
-                }
-            }
-            let a = state.redactor.input_offset();
-            state.redactor.append(&s.text);
-            state.pending.push((index, slots.len()));
-            slots.push(Slot {
-                span: s.span.clone(),
-                a,
-                b: state.redactor.input_offset(),
-                text: SlotText::Pending,
-            });
+            let item_id = an.item_id.filter(|id| id.len() <= MAX_ITEM_ID);
+            self.add_delta(*key, s.span.clone(), &s.text, item_id, index, &mut slots)?;
         }
         let mut pre = Vec::new();
         let mut edits = Vec::new();
@@ -584,6 +657,20 @@ impl StreamRewriter {
             self.last_seq = Some(new);
         }
         let is_template = !an.deltas.is_empty() && doc.as_ref().is_some_and(json::Value::is_object);
+        self.envelope = match an.deltas.as_slice() {
+            [(key, s)]
+                if is_template
+                    && an.full.is_empty()
+                    && an.repeats.is_empty()
+                    && an.ends.is_empty()
+                    && an.tool_calls.is_empty()
+                    && an.sequence.is_none()
+                    && an.item_id.is_none() =>
+            {
+                Some(Envelope::new(event, data, *key, s.span.clone()))
+            }
+            _ => None,
+        };
         drop(an);
         drop(doc);
         batch.events.push(Pending {
@@ -595,6 +682,37 @@ impl StreamRewriter {
         if is_template {
             batch.template = Some(index);
         }
+        Ok(())
+    }
+
+    /// Appends one delta to its stream's redactor and records its slot in event `index`.
+    fn add_delta(
+        &mut self,
+        key: Key,
+        span: std::ops::Range<usize>,
+        text: &str,
+        item_id: Option<&str>,
+        index: usize,
+        slots: &mut Vec<Slot>,
+    ) -> Result<(), StreamError> {
+        let idx = key_index(&mut self.keys, key, &self.opts)?;
+        let Some(state) = self.keys.get_mut(idx) else {
+            return Ok(());
+        };
+        if let Some(id) = item_id {
+            if state.item_id.as_deref() != Some(id) {
+                state.item_id = Some(id.to_owned());
+            }
+        }
+        let a = state.redactor.input_offset();
+        state.redactor.append(text);
+        state.pending.push((index, slots.len()));
+        slots.push(Slot {
+            span,
+            a,
+            b: state.redactor.input_offset(),
+            text: SlotText::Pending,
+        });
         Ok(())
     }
 

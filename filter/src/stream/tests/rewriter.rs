@@ -659,3 +659,104 @@ fn non_json_data_fails_closed_unless_allowed() {
     assert_eq!(o.error, None);
     assert_eq!(o.bytes, input);
 }
+
+/// The same-envelope fast path: an event is read without parsing only when it is the last
+/// single-delta event with another valid string literal in the delta's place.
+#[test]
+fn envelope_table() {
+    use crate::stream::dialect::{Key, KeyKind};
+    use crate::stream::Envelope;
+    let old =
+        r#"{"id":"c","choices":[{"index":0,"delta":{"content":"hello"},"finish_reason":null}]}"#;
+    let start = old.find("\"hello\"").unwrap();
+    let key = Key::new(KeyKind::Content, 0, 0);
+    let env = Envelope::new(None, old, key, start..start + 7);
+    let with = |lit: &str| old.replace("\"hello\"", lit);
+    let cases: &[(&str, Option<&str>, String, Option<&str>)] = &[
+        (
+            "another literal",
+            None,
+            with(r#""world, again""#),
+            Some("world, again"),
+        ),
+        ("empty literal", None, with(r#""""#), Some("")),
+        (
+            "escapes decoded",
+            None,
+            with(r#""a\"b\\c\u00e9\n""#),
+            Some("a\"b\\cé\n"),
+        ),
+        (
+            "two literals in its place",
+            None,
+            with(r#""x","refusal":"y""#),
+            None,
+        ),
+        ("unterminated", None, with(r#""abc"#), None),
+        ("raw control character", None, with("\"a\u{1}b\""), None),
+        ("invalid escape", None, with(r#""a\qb""#), None),
+        ("not a string", None, with("null"), None),
+        (
+            "different suffix",
+            None,
+            old.replace("null}", "\"stop\"}"),
+            None,
+        ),
+        (
+            "different prefix",
+            None,
+            old.replace("\"c\"", "\"d\""),
+            None,
+        ),
+        (
+            "different event name",
+            Some("message"),
+            with(r#""x""#),
+            None,
+        ),
+        ("too short", None, "{}".to_owned(), None),
+    ];
+    for (name, event, data, want) in cases {
+        let got = env.matches(*event, data);
+        assert_eq!(
+            got.as_ref().map(|(_, _, t)| t.as_str()),
+            *want,
+            "case {name}"
+        );
+        if let Some((k, span, _)) = got {
+            assert_eq!(k, key, "case {name}");
+            assert_eq!(&data[..span.start], &old[..start], "case {name}");
+        }
+    }
+}
+
+/// Events alternating between one envelope and others (a finish chunk, a second choice, a
+/// delta with an escaped quote) give the same client text as the buffered redaction.
+#[test]
+fn envelope_changes_are_followed() {
+    let chunk = |i: usize, text: &str, extra: &str| {
+        format!(
+            "data: {{\"id\":\"c\",\"choices\":[{{\"index\":{i},\"delta\":{{\"content\":{}}}{extra}}}]}}\n\n",
+            serde_json::to_string(text).unwrap()
+        )
+    };
+    let input = [
+        chunk(0, "mail jane.", ""),
+        chunk(0, "doe@example.com \"quoted\" ", ""),
+        chunk(1, "other AKIAZ7Q3", ""),
+        chunk(0, "more ", ""),
+        chunk(1, "H2LMNP4RSTUV end", ""),
+        chunk(0, "done", ",\"finish_reason\":\"stop\""),
+        chunk(1, "", ",\"finish_reason\":\"stop\""),
+        "data: [DONE]\n\n".to_owned(),
+    ]
+    .concat();
+    let mut rng = Rng(0xE7E);
+    for _ in 0..50 {
+        let chunks = random_chunks(&mut rng, input.as_bytes());
+        let out = rewrite(StreamApi::OpenAiChat, detector(), &chunks);
+        let texts = client_texts(StreamApi::OpenAiChat, &out).unwrap();
+        assert_eq!(texts["c0"], "mail [REDACTED:EMAIL] \"quoted\" more done");
+        assert_eq!(texts["c1"], "other [REDACTED:AWS_ACCESS_KEY_ID] end");
+    }
+}
