@@ -12,10 +12,11 @@
 //! The redactors release once per body chunk, not once per event: a chunk's deltas are
 //! appended as its events are read, each text stream is scanned once at the end of the chunk
 //! (or when an event closes it), and the released text is handed back to the chunk's delta
-//! slots. When nothing in it was redacted, each slot gets the same input bytes it brought, so
-//! every delta past the hold-back goes out exactly as the upstream sent it; only the first
-//! delta of a stream in a chunk (which also carries what was held before it) and the last few
-//! (whose text is still held) are rewritten. A fast upstream's chunk carries dozens of small
+//! slots. Each slot gets what stands for the input bytes it brought (a replacement goes with
+//! the slot where its finding starts), so every delta past the hold-back that nothing touched
+//! goes out exactly as the upstream sent it; only the first delta of a stream in a chunk
+//! (which also carries what was held before it), the last few (whose text is still held) and
+//! those holding findings are rewritten. A fast upstream's chunk carries dozens of small
 //! deltas, so this removes both the per-delta rescan of the held window and most re-encoding;
 //! a slow one's chunk carries one event, which is released as before. Held text reaches the client in the event
 //! that closes its stream (when that event has a slot for it) or in a delta event synthesized
@@ -308,6 +309,61 @@ struct Batch {
     template: Option<usize>,
 }
 
+/// Where input offsets of one release land in its text: the released input with each mark's
+/// input replaced by its output. `None` when a release cannot be mapped (see
+/// `Sink::rewritten`) or does not add up.
+struct OutputMap<'s> {
+    marks: &'s [redactor::Mark],
+    r0: u64,
+    len: usize,
+}
+
+impl<'s> OutputMap<'s> {
+    fn new(sink: &'s Sink, r0: u64, r1: u64, len: usize) -> Option<OutputMap<'s>> {
+        if sink.rewritten || r1 < r0 {
+            return None;
+        }
+        let mut expected = r1 - r0;
+        for m in &sink.marks {
+            let in_len = m.input.end.checked_sub(m.input.start)?;
+            expected = expected.checked_sub(in_len)?;
+            expected += (m.output.end.checked_sub(m.output.start)?) as u64;
+        }
+        (expected == len as u64).then_some(OutputMap {
+            marks: &sink.marks,
+            r0,
+            len,
+        })
+    }
+
+    /// The text offset of input offset `x` (clamped to the text); inside a replacement, its
+    /// end (a replacement goes with the slot where it starts, and one that starts at `x` after
+    /// it).
+    fn at(&self, x: u64) -> usize {
+        let mut input = self.r0;
+        let mut output = 0usize;
+        for m in self.marks {
+            if x <= m.input.start {
+                break;
+            }
+            if x < m.input.end {
+                return m.output.end.min(self.len);
+            }
+            output = m.output.end;
+            input = m.input.end;
+        }
+        let plain = usize::try_from(x.saturating_sub(input)).unwrap_or(usize::MAX);
+        output.saturating_add(plain).min(self.len)
+    }
+
+    /// Whether a replacement overlaps the input range.
+    fn touches(&self, r: std::ops::Range<u64>) -> bool {
+        self.marks
+            .iter()
+            .any(|m| m.input.start < r.end && r.start < m.input.end)
+    }
+}
+
 /// The tool allow-list applied to the calls a streamed response makes.
 pub struct ToolCheck {
     pub allowed: Box<dyn Fn(&str) -> bool>,
@@ -487,6 +543,8 @@ impl StreamRewriter {
             out.error = Some(e.clone());
             return out;
         }
+        // Most of a chunk goes out as it came, plus a little held text and framing.
+        out.bytes.reserve(chunk.len() + chunk.len() / 8);
         let mut frames = Vec::new();
         let decoded = match self.framing {
             Framing::Sse => {
@@ -764,7 +822,7 @@ impl StreamRewriter {
         let r1 = state.redactor.released_offset();
         let pending = std::mem::take(&mut state.pending);
         let mut text = std::mem::take(&mut sink.text);
-        let verbatim = !sink.rewritten && r1.checked_sub(r0) == Some(text.len() as u64);
+        let map = OutputMap::new(&sink, r0, r1, text.len());
         let count = pending.len();
         for (n, &(event, slot)) in pending.iter().enumerate() {
             let slot = if event == batch.events.len() {
@@ -777,30 +835,22 @@ impl StreamRewriter {
             };
             let Some(slot) = slot else { continue };
             let last = n + 1 == count;
-            slot.text = if verbatim {
-                // Released text is the input verbatim: each slot takes the same input bytes
-                // it brought (the first also what was held before it, the last whatever the
-                // hold-back let through), so most deltas go out exactly as they came.
-                let at = |x: u64| usize::try_from(x.saturating_sub(r0)).unwrap_or(usize::MAX);
-                let start = if n == 0 {
-                    0
-                } else {
-                    at(slot.a).min(text.len())
-                };
-                let end = if last {
-                    text.len()
-                } else {
-                    at(slot.b).min(text.len())
-                };
-                if start == at(slot.a) && end == at(slot.b) {
-                    SlotText::Same
-                } else {
-                    SlotText::New(text.get(start..end).unwrap_or_default().to_owned())
+            slot.text = match &map {
+                // Each slot takes what stands for the input bytes it brought (the first also
+                // what was held before it, the last whatever the hold-back let through), so
+                // deltas that nothing touched go out exactly as they came.
+                Some(map) => {
+                    let start = if n == 0 { 0 } else { map.at(slot.a) };
+                    let end = if last { text.len() } else { map.at(slot.b) };
+                    let whole = (n > 0 || slot.a == r0) && (!last || slot.b == r1);
+                    if whole && slot.b <= r1 && !map.touches(slot.a..slot.b) {
+                        SlotText::Same
+                    } else {
+                        SlotText::New(text.get(start..end).unwrap_or_default().to_owned())
+                    }
                 }
-            } else if last {
-                SlotText::New(std::mem::take(&mut text))
-            } else {
-                SlotText::New(String::new())
+                None if last => SlotText::New(std::mem::take(&mut text)),
+                None => SlotText::New(String::new()),
             };
         }
         collect(&mut sink, out)?;

@@ -202,10 +202,21 @@ pub struct Sink {
     pub leaks: Vec<FindingAction>,
     /// Set when a canary whose action is `Block` was reached; nothing from it on is released.
     pub leak_blocked: bool,
-    /// Whether `text` differs from the input it stands for (a replacement, a dropped key
-    /// block, a block). While false, the text is the released input verbatim, so the caller
-    /// may map it back onto the deltas it came from (and forward unchanged deltas as they were).
+    /// Whether `text` differs from the input it stands for other than by `marks` (a dropped
+    /// key block, a block). While false, the text is the released input with each mark's
+    /// input replaced by its output, so the caller may map it back onto the deltas it came
+    /// from (and forward unchanged deltas as they were).
     pub rewritten: bool,
+    /// The replacements in `text`, in order.
+    pub marks: Vec<Mark>,
+}
+
+/// One replacement: input bytes (stream offsets, see [`Redactor::input_offset`]) and what
+/// stands for them in [`Sink::text`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub input: std::ops::Range<u64>,
+    pub output: std::ops::Range<usize>,
 }
 
 const BEGIN: &str = "-----BEGIN ";
@@ -293,8 +304,8 @@ impl Redactor {
         self.base + self.buf.len() as u64
     }
 
-    /// Input bytes released so far, as text or as a replacement. Exact while the released text
-    /// is verbatim (`Sink::rewritten` false); the caller maps output onto input only then.
+    /// Input bytes released so far, as text or as a replacement. Exact while releases are
+    /// mappable (`Sink::rewritten` false); the caller maps output onto input only then.
     pub fn released_offset(&self) -> u64 {
         self.base + self.ctx as u64
     }
@@ -471,11 +482,15 @@ impl Redactor {
                     sink.text
                         .push_str(self.buf.get(pos..start).unwrap_or_default());
                     let matched = self.buf.get(start..item.span.end).unwrap_or_default();
+                    let out_start = sink.text.len();
                     match item.entity {
                         Some(entity) => det.replace(entity, matched, &mut sink.text),
                         None => sink.text.push_str(CANARY_LABEL),
                     }
-                    sink.rewritten = true;
+                    sink.marks.push(Mark {
+                        input: self.base + start as u64..self.base + item.span.end as u64,
+                        output: out_start..sink.text.len(),
+                    });
                     pos = item.span.end;
                 }
                 FindingAction::Block => {

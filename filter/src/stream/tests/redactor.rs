@@ -397,8 +397,8 @@ fn tokens_longer_than_the_window_are_held_whole() {
 
 /// Batching: deltas appended in random groups, released once per group, give the buffered
 /// redaction; and whenever a release is not `rewritten`, it is exactly the input between the
-/// released offsets before and after it (what the rewriter relies on to forward deltas as they
-/// came).
+/// released offsets before and after it with its marks' replacements (what the rewriter relies
+/// on to forward deltas as they came).
 #[test]
 fn property_batched_release_is_exact_and_verbatim_when_unrewritten() {
     let det = detector();
@@ -432,7 +432,19 @@ fn property_batched_release_is_exact_and_verbatim_when_unrewritten() {
             r.release_ready(det.as_ref(), &mut sink);
             let r1 = r.released_offset() as usize;
             if !sink.rewritten {
-                assert_eq!(sink.text, input[r0..r1], "case {case}: release {r0}..{r1}");
+                // The released input with each mark's input replaced by its output.
+                let mut want = String::new();
+                let mut at = r0;
+                for m in &sink.marks {
+                    let (a, b) = (m.input.start as usize, m.input.end as usize);
+                    assert!(at <= a && b <= r1, "case {case}: mark {m:?} in {r0}..{r1}");
+                    want.push_str(&input[at..a]);
+                    assert_eq!(m.output.start, want.len(), "case {case}");
+                    want.push_str(&sink.text[m.output.clone()]);
+                    at = b;
+                }
+                want.push_str(&input[at..r1]);
+                assert_eq!(sink.text, want, "case {case}: release {r0}..{r1}");
                 verbatim_releases += 1;
             }
             got.push_str(&sink.text);

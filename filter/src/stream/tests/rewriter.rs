@@ -194,8 +194,9 @@ fn golden_flushes() {
     check_goldens(cases, run_per_event);
 }
 
-/// Events that arrive in one chunk are released together: held text lands in the chunk's last
-/// delta of its stream, and deltas released as they came are forwarded byte for byte.
+/// Events that arrive in one chunk are released together: each delta carries what stands for
+/// the text it brought (a label with the delta where its finding starts), held text lands in
+/// the chunk's last delta of its stream, and untouched deltas are forwarded byte for byte.
 #[test]
 fn golden_one_chunk() {
     let cases: &[(&str, StreamApi, &str, &str)] = &[
@@ -214,7 +215,7 @@ fn golden_one_chunk() {
             ),
         ),
         (
-            "anthropic: deltas before the block stop are redacted together",
+            "anthropic: a label goes with the delta where its finding starts",
             StreamApi::AnthropicMessages,
             concat!(
                 "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"key AKIAZ7Q3\"}}\n\n",
@@ -222,9 +223,25 @@ fn golden_one_chunk() {
                 "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
             ),
             concat!(
-                "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"\"}}\n\n",
-                "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"key [REDACTED:AWS_ACCESS_KEY_ID] ok\"}}\n\n",
+                "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"key [REDACTED:AWS_ACCESS_KEY_ID]\"}}\n\n",
+                "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\" ok\"}}\n\n",
                 "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+            ),
+        ),
+        (
+            "openai: deltas around a redacted one go out as they came",
+            StreamApi::OpenAiChat,
+            concat!(
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hello \"}}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail a@b.io\"}}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\" bye\"}}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+            ),
+            concat!(
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hello \"}}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail [REDACTED:EMAIL]\"}}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\" bye\"}}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
             ),
         ),
     ];
