@@ -311,11 +311,16 @@ struct Batch {
 
 /// Where input offsets of one release land in its text: the released input with each mark's
 /// input replaced by its output. `None` when a release cannot be mapped (see
-/// `Sink::rewritten`) or does not add up.
+/// `Sink::rewritten`) or does not add up. Offsets are asked for in increasing order (slots
+/// follow each other), so a cursor walks the marks once per release.
 struct OutputMap<'s> {
     marks: &'s [redactor::Mark],
-    r0: u64,
     len: usize,
+    /// Marks before `next` end at or before the last offset asked for; `input` / `output`
+    /// is where the last of them ended (the release's start before any).
+    next: usize,
+    input: u64,
+    output: usize,
 }
 
 impl<'s> OutputMap<'s> {
@@ -331,36 +336,39 @@ impl<'s> OutputMap<'s> {
         }
         (expected == len as u64).then_some(OutputMap {
             marks: &sink.marks,
-            r0,
             len,
+            next: 0,
+            input: r0,
+            output: 0,
         })
     }
 
     /// The text offset of input offset `x` (clamped to the text); inside a replacement, its
     /// end (a replacement goes with the slot where it starts, and one that starts at `x` after
-    /// it).
-    fn at(&self, x: u64) -> usize {
-        let mut input = self.r0;
-        let mut output = 0usize;
-        for m in self.marks {
+    /// it). `x` must not decrease between calls.
+    fn at(&mut self, x: u64) -> usize {
+        while let Some(m) = self.marks.get(self.next) {
             if x <= m.input.start {
                 break;
             }
             if x < m.input.end {
                 return m.output.end.min(self.len);
             }
-            output = m.output.end;
-            input = m.input.end;
+            self.output = m.output.end;
+            self.input = m.input.end;
+            self.next += 1;
         }
-        let plain = usize::try_from(x.saturating_sub(input)).unwrap_or(usize::MAX);
-        output.saturating_add(plain).min(self.len)
+        let plain = usize::try_from(x.saturating_sub(self.input)).unwrap_or(usize::MAX);
+        self.output.saturating_add(plain).min(self.len)
     }
 
-    /// Whether a replacement overlaps the input range.
-    fn touches(&self, r: std::ops::Range<u64>) -> bool {
+    /// Whether a replacement overlaps `a..b`, where `a` was the last offset asked for.
+    fn touches(&self, a: u64, b: u64) -> bool {
         self.marks
             .iter()
-            .any(|m| m.input.start < r.end && r.start < m.input.end)
+            .skip(self.next)
+            .take_while(|m| m.input.start < b)
+            .any(|m| a < m.input.end)
     }
 }
 
@@ -822,7 +830,7 @@ impl StreamRewriter {
         let r1 = state.redactor.released_offset();
         let pending = std::mem::take(&mut state.pending);
         let mut text = std::mem::take(&mut sink.text);
-        let map = OutputMap::new(&sink, r0, r1, text.len());
+        let mut map = OutputMap::new(&sink, r0, r1, text.len());
         let count = pending.len();
         for (n, &(event, slot)) in pending.iter().enumerate() {
             let slot = if event == batch.events.len() {
@@ -835,15 +843,18 @@ impl StreamRewriter {
             };
             let Some(slot) = slot else { continue };
             let last = n + 1 == count;
-            slot.text = match &map {
+            slot.text = match &mut map {
                 // Each slot takes what stands for the input bytes it brought (the first also
                 // what was held before it, the last whatever the hold-back let through), so
                 // deltas that nothing touched go out exactly as they came.
                 Some(map) => {
-                    let start = if n == 0 { 0 } else { map.at(slot.a) };
-                    let end = if last { text.len() } else { map.at(slot.b) };
+                    let start = map.at(slot.a);
+                    let start = if n == 0 { 0 } else { start };
+                    let touched = map.touches(slot.a, slot.b);
+                    let end = map.at(slot.b);
+                    let end = if last { text.len() } else { end };
                     let whole = (n > 0 || slot.a == r0) && (!last || slot.b == r1);
-                    if whole && slot.b <= r1 && !map.touches(slot.a..slot.b) {
+                    if whole && slot.b <= r1 && !touched {
                         SlotText::Same
                     } else {
                         SlotText::New(text.get(start..end).unwrap_or_default().to_owned())
