@@ -105,6 +105,44 @@ const STREAM_WINDOW: usize = 320;
 /// Context before a match that detectors read (`password: `, `aws_secret_access_key = `).
 const STREAM_LOOKBEHIND: usize = 64;
 
+/// A policy's response entity rules as a stream detector, borrowed from the shared config
+/// rather than cloned: a clone copies the scanner's tables (64 KiB and more) for every
+/// streamed response, on the way to its first byte.
+struct ResponseRules {
+    config: Rc<Config>,
+    policy: usize,
+}
+
+impl ResponseRules {
+    fn rules(&self) -> Option<&crate::policy::EntityRules> {
+        self.config
+            .policies
+            .get(self.policy)?
+            .response
+            .entities
+            .as_ref()
+    }
+}
+
+impl Detector for ResponseRules {
+    fn scan(&self, text: &str, out: &mut Vec<crate::detect::Finding>) {
+        if let Some(rules) = self.rules() {
+            Detector::scan(rules, text, out);
+        }
+    }
+
+    fn action(&self, entity: EntityType) -> FindingAction {
+        self.rules()
+            .map_or(FindingAction::Keep, |r| Detector::action(r, entity))
+    }
+
+    fn replace(&self, entity: EntityType, matched: &str, out: &mut String) {
+        if let Some(rules) = self.rules() {
+            Detector::replace(rules, entity, matched, out);
+        }
+    }
+}
+
 /// One HTTP exchange.
 struct Flow {
     config: Option<Rc<Config>>,
@@ -157,7 +195,7 @@ impl Flow {
         let Some(policy) = self.policy() else {
             return false;
         };
-        let rules = policy.response.entities.clone();
+        let rules = policy.response.entities.as_ref();
         let tools = policy.agency.tools.clone();
         let canary = self.canary.clone().filter(|_| policy.agency.wants_canary());
         if (rules.is_none() && tools.is_none() && canary.is_none())
@@ -165,16 +203,24 @@ impl Flow {
         {
             return false;
         }
-        let private_keys = rules
-            .as_ref()
-            .is_some_and(|r| r.action(EntityType::PrivateKey) != RuleAction::Off);
+        let private_keys =
+            rules.is_some_and(|r| r.action(EntityType::PrivateKey) != RuleAction::Off);
         let monitor = policy.mode == Mode::Monitor;
         let mut report = Report::new(Direction::Response, &policy.name, monitor);
         report.api = self.api;
-        let entities: Box<dyn Detector> = match rules {
-            Some(rules) if monitor => Box::new(MonitorOnly(rules)),
-            Some(rules) => Box::new(rules),
-            None => Box::new(|_: &str, _: &mut Vec<crate::detect::Finding>| {}),
+        let entities: Box<dyn Detector> = match (rules.is_some(), self.config.clone()) {
+            (true, Some(config)) => {
+                let rules = ResponseRules {
+                    config,
+                    policy: self.policy.unwrap_or_default(),
+                };
+                if monitor {
+                    Box::new(MonitorOnly(rules))
+                } else {
+                    Box::new(rules)
+                }
+            }
+            _ => Box::new(|_: &str, _: &mut Vec<crate::detect::Finding>| {}),
         };
         let detector: Box<dyn Detector> = match canary {
             Some(token) => Box::new(WithCanary {
