@@ -2,17 +2,18 @@
 //! buffered for any other reason) is still what the SDKs read as a stream, so it gets the
 //! stream rewriter in one pass instead of passing as a malformed JSON body.
 //!
-//! The same detector serves the glue's chunk-by-chunk path ([`stream_detector`]), so a body
-//! redacts the same whether it was streamed or buffered.
+//! The same rewriter serves the glue's chunk-by-chunk path ([`stream_rewriter`]), so a body
+//! is redacted and checked the same whether it was streamed or buffered.
 
 use super::{Decision, Exchange};
+use crate::config::spec::LeakAction;
 use crate::config::spec::Mode;
 use crate::dialect::Api;
 use crate::policy::{EntityRules, Policy};
 use crate::redact::{Restorer, RESTORED};
 use crate::report::{EntityReport, Outcome, Report};
-use crate::stream::redactor::{Detector, FindingAction, MonitorOnly, RedactorOptions};
-use crate::stream::{StreamApi, StreamError, StreamOptions, StreamRewriter};
+use crate::stream::redactor::{Detector, FindingAction, MonitorOnly, RedactorOptions, WithCanary};
+use crate::stream::{StreamApi, StreamError, StreamOptions, StreamRewriter, ToolCheck};
 use crate::verdict::{block_reply, BlockReason, Verdict};
 
 /// Hold-back window of streamed redaction: the longest match any built-in detector can make
@@ -22,16 +23,22 @@ pub const STREAM_WINDOW: usize = 320;
 /// Context before a match that built-in detectors read (`password: `, `aws_secret_access_key = `).
 pub const STREAM_LOOKBEHIND: usize = 64;
 
-/// The detector and hold-back for a streamed response under `policy`: its response entity
-/// rules (report-only in monitor mode), plus the exchange's pseudonyms to restore. `None`
-/// when there is nothing to do to the stream's text.
-pub fn stream_detector(
+/// The rewriter for a streamed response of `api` under `policy`: its response entity rules
+/// (report-only in monitor mode), the exchange's pseudonyms to restore, the canary to catch
+/// and the tool allow-list to enforce. `None` when the policy does nothing to streams.
+pub fn stream_rewriter(
     policy: &Policy,
+    api: StreamApi,
     exchange: &Exchange,
-) -> Option<(Box<dyn Detector>, RedactorOptions)> {
+) -> Option<StreamRewriter> {
     let rules = policy.response.entities.clone();
     let pseudonyms = &exchange.pseudonyms;
-    if rules.is_none() && pseudonyms.is_empty() {
+    let tools = policy.agency.tools.clone();
+    let canary = exchange
+        .canary
+        .clone()
+        .filter(|_| policy.agency.wants_canary());
+    if rules.is_none() && pseudonyms.is_empty() && tools.is_none() && canary.is_none() {
         return None;
     }
     let private_keys = rules.as_ref().is_some_and(|r| {
@@ -48,27 +55,62 @@ pub fn stream_detector(
         .map_or(0, EntityRules::custom_lookbehind)
         .max(STREAM_LOOKBEHIND);
     let monitor = policy.mode == Mode::Monitor;
-    let inner: Option<Box<dyn Detector>> = rules.map(|rules| -> Box<dyn Detector> {
-        if monitor {
-            Box::new(MonitorOnly(rules))
-        } else {
-            Box::new(rules)
-        }
-    });
-    let detector: Box<dyn Detector> = match inner {
-        Some(inner) if pseudonyms.is_empty() => inner,
-        inner => Box::new(Restorer {
-            inner,
+    // Rules are behind an Arc: a clone per stream costs a reference count.
+    let mut detector: Box<dyn Detector> = match rules {
+        Some(rules) if monitor => Box::new(MonitorOnly(rules)),
+        Some(rules) => Box::new(rules),
+        None => Box::new(|_: &str, _: &mut Vec<crate::detect::Finding>| {}),
+    };
+    if !pseudonyms.is_empty() {
+        detector = Box::new(Restorer {
+            inner: Some(detector),
             pseudonyms: pseudonyms.clone(),
-        }),
+        });
+    }
+    if let Some(token) = canary {
+        // Outermost: the redactor asks the outer detector for the canary.
+        detector = Box::new(WithCanary {
+            inner: detector,
+            token,
+            action: match (monitor, policy.agency.leak_action()) {
+                (true, _) => FindingAction::Keep,
+                (false, LeakAction::Block) => FindingAction::Block,
+                (false, LeakAction::Redact) => FindingAction::Redact,
+            },
+        });
+    }
+    let options = StreamOptions {
+        redactor: RedactorOptions {
+            window,
+            lookbehind,
+            private_keys,
+            ..RedactorOptions::default()
+        },
+        ..StreamOptions::default()
     };
-    let options = RedactorOptions {
-        window,
-        lookbehind,
-        private_keys,
-        ..RedactorOptions::default()
-    };
-    Some((detector, options))
+    let mut rewriter = StreamRewriter::new(api, options, detector);
+    if let Some(tools) = tools {
+        rewriter = rewriter.with_tool_check(ToolCheck {
+            allowed: Box::new(move |name| tools.allow.iter().any(|g| g.matches(name))),
+            enforce: !monitor,
+        });
+    }
+    Some(rewriter)
+}
+
+/// The rule a stream error reports: `entity.<TYPE>` (custom types by name), the tool or
+/// leak rule, or `stream.<error>`.
+pub fn stream_error_rule(policy: &Policy, error: &StreamError) -> String {
+    if let StreamError::Blocked { entity } = error {
+        let names = policy.response.entities.as_ref();
+        return format!(
+            "entity.{}",
+            names.map_or(entity.name(), |r| r.name(*entity))
+        );
+    }
+    error
+        .rule()
+        .unwrap_or_else(|| format!("stream.{}", error_rule(error)))
 }
 
 /// Whether a body that is not one JSON document reads as an event stream: SSE fields
@@ -92,18 +134,13 @@ pub fn inspect_events(
 ) -> Option<Decision> {
     let stream_api = StreamApi::from_api(api)?;
     report.api = Some(api);
-    let Some((detector, redactor)) = stream_detector(policy, exchange) else {
+    let Some(mut rewriter) = stream_rewriter(policy, stream_api, exchange) else {
         report.outcome = Outcome::Allowed;
         return Some(Decision {
             verdict: Verdict::Continue,
             report,
         });
     };
-    let options = StreamOptions {
-        redactor,
-        ..StreamOptions::default()
-    };
-    let mut rewriter = StreamRewriter::new(stream_api, options, detector);
     let mut out = rewriter.push(body.as_bytes());
     if out.error.is_none() {
         let last = rewriter.finish();
@@ -133,18 +170,15 @@ pub fn inspect_events(
             end: 0,
         });
     }
-    let block = match &out.error {
-        None => None,
-        Some(StreamError::Blocked { entity }) => {
-            let name = names.map_or(entity.name(), |r| r.name(*entity));
-            report.rules.push(format!("entity.{name}"));
-            Some(BlockReason::SensitiveData)
+    let block = out.error.as_ref().map(|error| {
+        report.rules.push(stream_error_rule(policy, error));
+        match error {
+            StreamError::Blocked { .. } => BlockReason::SensitiveData,
+            StreamError::ToolNotAllowed => BlockReason::ToolCallNotAllowed,
+            StreamError::Leak => BlockReason::SystemPromptLeak,
+            _ => BlockReason::ResponseNotInspectable,
         }
-        Some(other) => {
-            report.rules.push(format!("stream.{}", error_rule(other)));
-            Some(BlockReason::ResponseNotInspectable)
-        }
-    };
+    });
     let changed = out.bytes != body.as_bytes();
     report.outcome = match (&block, changed) {
         (Some(_), _) => Outcome::Blocked,
@@ -188,7 +222,7 @@ fn error_rule(error: &StreamError) -> &'static str {
     match error {
         StreamError::Decode(_) => "decode",
         StreamError::TooManyKeys { .. } => "too_many_keys",
-        StreamError::Blocked { .. } => "blocked",
         StreamError::Malformed => "malformed",
+        StreamError::Blocked { .. } | StreamError::ToolNotAllowed | StreamError::Leak => "blocked",
     }
 }

@@ -604,7 +604,7 @@ fn decide(
 
 mod events;
 
-pub use events::{stream_detector, STREAM_LOOKBEHIND, STREAM_WINDOW};
+pub use events::{stream_error_rule, stream_rewriter, STREAM_LOOKBEHIND, STREAM_WINDOW};
 
 #[cfg(test)]
 mod tests;

@@ -15,15 +15,14 @@ mod host;
 
 use crate::config;
 use crate::config::spec::AuditLevel;
-use crate::config::spec::{Action as RuleAction, Mode};
+use crate::config::spec::Mode;
 use crate::dialect::Api;
 use crate::engine::{self, Decision, Exchange};
-use crate::entity::EntityType;
-use crate::policy::{Config, EntityRules, Policy, RouteInput};
-use crate::redact::{Restorer, RESTORED};
+use crate::policy::{Config, Policy, RouteInput};
+use crate::redact::RESTORED;
 use crate::report::{Direction, EntityReport, Outcome, PassReason, Report};
-use crate::stream::redactor::{Detector, FindingAction, MonitorOnly, RedactorOptions};
-use crate::stream::{StreamApi, StreamOptions, StreamRewriter};
+use crate::stream::redactor::FindingAction;
+use crate::stream::{StreamApi, StreamRewriter};
 use crate::verdict::Verdict;
 use host::{Buffer, Map};
 use log::{debug, info, log_enabled, warn, Level};
@@ -98,13 +97,6 @@ enum Body {
     Stream,
 }
 
-/// Hold-back window of streamed redaction: the longest match any built-in detector can make
-/// plus what it reads after it (the password detector's 256-byte value and its label), with
-/// token runs held whole up to 16 KiB on top (see `stream::redactor`).
-const STREAM_WINDOW: usize = 320;
-/// Context before a match that detectors read (`password: `, `aws_secret_access_key = `).
-const STREAM_LOOKBEHIND: usize = 64;
-
 /// One HTTP exchange.
 struct Flow {
     config: Option<Rc<Config>>,
@@ -149,7 +141,8 @@ impl Flow {
         }
     }
 
-    /// Sets up streamed redaction when the response is an event stream of a known API.
+    /// Sets up streamed redaction and agency checks (tool allow-list, canary) when the
+    /// response is an event stream of a known API.
     fn start_stream(&mut self, content_type: &str) -> bool {
         let Some(api) = StreamApi::from_path(&self.path) else {
             return false;
@@ -157,54 +150,16 @@ impl Flow {
         let Some(policy) = self.policy() else {
             return false;
         };
-        let rules = policy.response.entities.clone();
-        let pseudonyms = &self.exchange.pseudonyms;
-        if rules.is_none() && pseudonyms.is_empty() {
-            return false;
-        }
         if !api.is_stream_content_type(content_type) {
             return false;
         }
-        let private_keys = rules
-            .as_ref()
-            .is_some_and(|r| r.action(EntityType::PrivateKey) != RuleAction::Off);
-        // Custom detectors and placeholders may need more hold-back than the built-ins.
-        let window = rules
-            .as_ref()
-            .map_or(0, EntityRules::custom_window)
-            .max(pseudonyms.longest())
-            .max(STREAM_WINDOW);
-        let lookbehind = rules
-            .as_ref()
-            .map_or(0, EntityRules::custom_lookbehind)
-            .max(STREAM_LOOKBEHIND);
+        let Some(rewriter) = engine::stream_rewriter(policy, api, &self.exchange) else {
+            return false;
+        };
         let monitor = policy.mode == Mode::Monitor;
         let mut report = Report::new(Direction::Response, &policy.name, monitor);
         report.api = self.api;
-        let inner: Option<Box<dyn Detector>> = rules.map(|rules| -> Box<dyn Detector> {
-            if monitor {
-                Box::new(MonitorOnly(rules))
-            } else {
-                Box::new(rules)
-            }
-        });
-        let detector: Box<dyn Detector> = match inner {
-            Some(inner) if pseudonyms.is_empty() => inner,
-            inner => Box::new(Restorer {
-                inner,
-                pseudonyms: pseudonyms.clone(),
-            }),
-        };
-        let options = StreamOptions {
-            redactor: RedactorOptions {
-                window,
-                lookbehind,
-                private_keys,
-                ..RedactorOptions::default()
-            },
-            ..StreamOptions::default()
-        };
-        self.stream = Some(StreamRewriter::new(api, options, detector));
+        self.stream = Some(rewriter);
         self.stream_report = Some(report);
         true
     }
@@ -212,8 +167,13 @@ impl Flow {
     /// Rewrites one chunk of a streamed response (and the end of it).
     fn stream_chunk(&mut self, size: usize, end_of_stream: bool) -> Action {
         let chunk = host::buffer(Buffer::ResponseBody, size);
-        // Custom types are named by the rules that found them.
-        let names = self.policy().and_then(|p| p.response.entities.clone());
+        // The policy through its own handle on the config, so it can be read while the
+        // rewriter (a field of self) is borrowed. Custom types are named by its rules.
+        let config = self.config.clone();
+        let policy = self
+            .policy
+            .and_then(|i| config.as_deref().and_then(|c| c.policies.get(i)));
+        let names = policy.and_then(|p| p.response.entities.as_ref());
         let Some(rewriter) = self.stream.as_mut() else {
             return Action::Continue;
         };
@@ -230,18 +190,10 @@ impl Flow {
         }
         let mut blocked_rules = Vec::new();
         if let Some(error) = &out.error {
-            blocked_rules.push(match error {
-                crate::stream::StreamError::Blocked { entity } => {
-                    format!(
-                        "entity.{}",
-                        names.as_ref().map_or(entity.name(), |r| r.name(*entity))
-                    )
-                }
-                other => format!(
-                    "stream.{}",
-                    stat_part(&other.to_string()).to_ascii_lowercase()
-                ),
-            });
+            let rule = policy
+                .map(|p| engine::stream_error_rule(p, error))
+                .unwrap_or_else(|| format!("stream.{}", stat_part(&error.to_string())));
+            blocked_rules.push(rule);
             let message = "llm-warden ended this stream: it could not be forwarded safely";
             out.bytes
                 .extend(rewriter.block_event(message, &blocked_rules));
@@ -261,9 +213,7 @@ impl Flow {
                     FindingAction::Block => "block",
                     FindingAction::Keep => "monitor",
                 };
-                let name = names
-                    .as_ref()
-                    .map_or(hit.entity.name(), |r| r.name(hit.entity));
+                let name = names.map_or(hit.entity.name(), |r| r.name(hit.entity));
                 report.entities.push(EntityReport {
                     entity: hit.entity,
                     name: name.to_string(),
@@ -272,6 +222,15 @@ impl Flow {
                     start: 0,
                     end: 0,
                 });
+            }
+            let flagged = [
+                (!out.leaks.is_empty(), crate::stream::LEAK_RULE),
+                (out.tools_monitored > 0, crate::stream::TOOL_RULE),
+            ];
+            for (_, rule) in flagged.iter().filter(|(hit, _)| *hit) {
+                if !report.rules.iter().any(|r| r == rule) {
+                    report.rules.push((*rule).to_string());
+                }
             }
             report.rules.extend(blocked_rules);
         }
@@ -295,11 +254,17 @@ impl Flow {
             return;
         };
         let has = |a: &str| report.entities.iter().any(|e| e.action == a);
+        // Without a stop, an agency rule in the report redacted (a canary) or, in monitor
+        // mode, only watched.
+        let agency = report
+            .rules
+            .iter()
+            .any(|r| r == crate::stream::LEAK_RULE || r == crate::stream::TOOL_RULE);
         report.outcome = if self.stream_stopped {
             Outcome::Blocked
-        } else if has("redact") {
+        } else if has("redact") || (agency && !report.monitor) {
             Outcome::Redacted
-        } else if has("monitor") {
+        } else if has("monitor") || agency {
             Outcome::Monitored
         } else {
             Outcome::Allowed

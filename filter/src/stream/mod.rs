@@ -7,7 +7,18 @@
 //! ```
 //!
 //! Events without text pass through byte for byte. An event whose delta is rewritten keeps
-//! every other byte of its JSON (`json::splice`). Held text reaches the client in the event
+//! every other byte of its JSON (`json::splice`).
+//!
+//! The redactors release once per body chunk, not once per event: a chunk's deltas are
+//! appended as its events are read, each text stream is scanned once at the end of the chunk
+//! (or when an event closes it), and the released text is handed back to the chunk's delta
+//! slots. Each slot gets what stands for the input bytes it brought (a replacement goes with
+//! the slot where its finding starts), so every delta past the hold-back that nothing touched
+//! goes out exactly as the upstream sent it; only the first delta of a stream in a chunk
+//! (which also carries what was held before it), the last few (whose text is still held) and
+//! those holding findings are rewritten. A fast upstream's chunk carries dozens of small
+//! deltas, so this removes both the per-delta rescan of the held window and most re-encoding;
+//! a slow one's chunk carries one event, which is released as before. Held text reaches the client in the event
 //! that closes its stream (when that event has a slot for it) or in a delta event synthesized
 //! just before it (`finish_reason`, `content_block_stop`, `.done`, `[DONE]`, `message_stop`,
 //! `response.completed`, Ollama's `done: true`); at the end of the stream, in synthesized
@@ -21,6 +32,10 @@
 //!   then drop `content-length` (the body changes size) and build one rewriter per response
 //!   with the policy's response `EntityRules` as the detector (it implements
 //!   [`redactor::Detector`]; wrap it in [`redactor::MonitorOnly`] for a monitor-mode policy).
+//! * Bounded agency: wrap the detector in [`redactor::WithCanary`] with the request's canary
+//!   (held back while partial, then redacted as `[REDACTED:CANARY]`, blocked, or kept in
+//!   monitor mode), and add [`StreamRewriter::with_tool_check`] with the tool allow-list: a
+//!   call of a tool it refuses ends the stream before any byte of the event naming it.
 //! * Each body chunk: replace the chunk with `push(chunk).bytes` (possibly empty) and return
 //!   `Continue`, so nothing accumulates in Envoy's buffer. At `end_of_stream`, append
 //!   `finish().bytes` to that last chunk.
@@ -38,8 +53,8 @@ pub mod redactor;
 pub mod sse;
 
 use crate::json::{self, Edit};
-use dialect::{Analysis, Framing, Key, NewEvent, StreamDialect, SynthContext};
-use redactor::{redact_whole, Detector, Hit, Redactor, RedactorOptions, Sink};
+use dialect::{Framing, Key, NewEvent, StreamDialect, SynthContext};
+use redactor::{redact_whole, Detector, FindingAction, Hit, Redactor, RedactorOptions, Sink};
 use sse::{DecodeError, LineEnding};
 use std::fmt;
 
@@ -154,7 +169,30 @@ pub enum StreamError {
     },
     /// Event data that is not JSON (with `strict_json`).
     Malformed,
+    /// The model called a tool the policy does not allow (rule `tools.allowCall`).
+    ToolNotAllowed,
+    /// The request's system-prompt canary, with the `Block` action (rule `leak.canary`).
+    Leak,
 }
+
+impl StreamError {
+    /// The policy rule behind a stop, for stats and audit lines; `None` for stream errors.
+    pub fn rule(&self) -> Option<String> {
+        match self {
+            StreamError::Blocked { entity } => Some(format!("entity.{}", entity.name())),
+            StreamError::ToolNotAllowed => Some(TOOL_RULE.into()),
+            StreamError::Leak => Some(LEAK_RULE.into()),
+            StreamError::Decode(_) | StreamError::TooManyKeys { .. } | StreamError::Malformed => {
+                None
+            }
+        }
+    }
+}
+
+/// Rule id of a disallowed tool call (the buffered check's id).
+pub const TOOL_RULE: &str = "tools.allowCall";
+/// Rule id of a canary in the response (the buffered check's id).
+pub const LEAK_RULE: &str = "leak.canary";
 
 impl fmt::Display for StreamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -168,6 +206,8 @@ impl fmt::Display for StreamError {
             }
             StreamError::Blocked { entity } => write!(f, "blocked entity {entity} in stream"),
             StreamError::Malformed => f.write_str("stream event data is not JSON"),
+            StreamError::ToolNotAllowed => f.write_str("tool call not allowed in stream"),
+            StreamError::Leak => f.write_str("system-prompt canary in stream"),
         }
     }
 }
@@ -181,6 +221,10 @@ pub struct Output {
     pub bytes: Vec<u8>,
     /// Findings decided in this call (types and actions only).
     pub hits: Vec<Hit>,
+    /// Canary occurrences decided in this call, by action (`Redact`, or `Keep` in monitor mode).
+    pub leaks: Vec<FindingAction>,
+    /// Disallowed tool calls let through because the check does not enforce (monitor mode).
+    pub tools_monitored: usize,
     /// Set when the stream must end; see [`StreamError`].
     pub error: Option<StreamError>,
 }
@@ -190,17 +234,228 @@ enum Frame {
     Line(ndjson::Line),
 }
 
+impl Frame {
+    fn raw(&self) -> &[u8] {
+        match self {
+            Frame::Sse(block) => block.raw(),
+            Frame::Line(line) => line.raw(),
+        }
+    }
+
+    fn data(&self) -> Option<&str> {
+        match self {
+            Frame::Sse(block) => block.data.as_deref(),
+            Frame::Line(line) => (!line.is_blank()).then_some(line.text.as_str()),
+        }
+    }
+
+    fn take_data(self) -> Option<String> {
+        match self {
+            Frame::Sse(block) => block.data,
+            Frame::Line(line) => Some(line.text),
+        }
+    }
+}
+
 struct KeyState {
     key: Key,
     redactor: Redactor,
     item_id: Option<String>,
+    /// This chunk's delta slots of the key not yet given their text: (event, slot) indices
+    /// into the batch.
+    pending: Vec<(usize, usize)>,
 }
 
 /// Longest Responses `item_id` kept for synthesized events.
 const MAX_ITEM_ID: usize = 256;
 
+/// What a delta slot of a batched event ends up carrying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SlotText {
+    /// Not released yet: written as `""` if the stream stops before it is decided.
+    Pending,
+    /// Exactly the upstream's delta.
+    Same,
+    New(String),
+}
+
+/// One delta string of a batched event: where its literal sits in the event data, and which
+/// input bytes of its text stream it carried (`a..b`).
+struct Slot {
+    span: std::ops::Range<usize>,
+    a: u64,
+    b: u64,
+    text: SlotText,
+}
+
+/// An upstream event waiting for the end of its chunk, when its deltas' released text is known.
+struct Pending {
+    frame: Frame,
+    /// Synthesized events that go before it (flushes of streams it closes).
+    pre: Vec<u8>,
+    /// Edits already decided (whole texts, sequence numbers).
+    edits: Vec<Edit>,
+    slots: Vec<Slot>,
+}
+
+/// The events of one `push`: their deltas are appended to the redactors as they are read, and
+/// each redactor releases once per chunk (or when an event closes its stream). Why: a chunk of
+/// a fast stream carries dozens of small deltas, and releasing per delta would rescan the held
+/// window for each one. Nothing waits longer than before: the chunk's bytes leave together.
+#[derive(Default)]
+struct Batch {
+    events: Vec<Pending>,
+    /// The batched event that last carried a delta (the template for synthesized events).
+    template: Option<usize>,
+}
+
+/// Where input offsets of one release land in its text: the released input with each mark's
+/// input replaced by its output. `None` when a release cannot be mapped (see
+/// `Sink::rewritten`) or does not add up. Offsets are asked for in increasing order (slots
+/// follow each other), so a cursor walks the marks once per release.
+struct OutputMap<'s> {
+    marks: &'s [redactor::Mark],
+    len: usize,
+    /// Marks before `next` end at or before the last offset asked for; `input` / `output`
+    /// is where the last of them ended (the release's start before any).
+    next: usize,
+    input: u64,
+    output: usize,
+}
+
+impl<'s> OutputMap<'s> {
+    fn new(sink: &'s Sink, r0: u64, r1: u64, len: usize) -> Option<OutputMap<'s>> {
+        if sink.rewritten || r1 < r0 {
+            return None;
+        }
+        let mut expected = r1 - r0;
+        for m in &sink.marks {
+            let in_len = m.input.end.checked_sub(m.input.start)?;
+            expected = expected.checked_sub(in_len)?;
+            expected += (m.output.end.checked_sub(m.output.start)?) as u64;
+        }
+        (expected == len as u64).then_some(OutputMap {
+            marks: &sink.marks,
+            len,
+            next: 0,
+            input: r0,
+            output: 0,
+        })
+    }
+
+    /// The text offset of input offset `x` (clamped to the text); inside a replacement, its
+    /// end (a replacement goes with the slot where it starts, and one that starts at `x` after
+    /// it). `x` must not decrease between calls.
+    fn at(&mut self, x: u64) -> usize {
+        while let Some(m) = self.marks.get(self.next) {
+            if x <= m.input.start {
+                break;
+            }
+            if x < m.input.end {
+                return m.output.end.min(self.len);
+            }
+            self.output = m.output.end;
+            self.input = m.input.end;
+            self.next += 1;
+        }
+        let plain = usize::try_from(x.saturating_sub(self.input)).unwrap_or(usize::MAX);
+        self.output.saturating_add(plain).min(self.len)
+    }
+
+    /// Whether a replacement overlaps `a..b`, where `a` was the last offset asked for.
+    fn touches(&self, a: u64, b: u64) -> bool {
+        self.marks
+            .iter()
+            .skip(self.next)
+            .take_while(|m| m.input.start < b)
+            .any(|m| a < m.input.end)
+    }
+}
+
+/// The tool allow-list applied to the calls a streamed response makes.
+pub struct ToolCheck {
+    pub allowed: Box<dyn Fn(&str) -> bool>,
+    /// Whether a disallowed call ends the stream; otherwise it is only counted (monitor mode).
+    pub enforce: bool,
+}
+
+/// The last event whose only text was one delta (and which closed, named and numbered
+/// nothing): the next event that differs from it only inside that delta's string literal has
+/// the same analysis, so it is read without parsing it.
+///
+/// Why this is exact: JSON's grammar is context-free, so putting one valid string literal in
+/// place of another leaves a valid document with the same structure; and no dialect decides
+/// anything from a delta's value but the delta itself. Providers repeat one envelope for
+/// every delta of a text (`chat.completion.chunk`s of one completion, Anthropic's
+/// `content_block_delta`s), which makes parsing most of a stream unnecessary.
+struct Envelope {
+    event: Option<String>,
+    data: String,
+    /// The delta's string literal in `data`.
+    span: std::ops::Range<usize>,
+    key: Key,
+}
+
+impl Envelope {
+    fn new(event: Option<&str>, data: &str, key: Key, span: std::ops::Range<usize>) -> Envelope {
+        Envelope {
+            event: event.map(str::to_owned),
+            data: data.to_owned(),
+            span,
+            key,
+        }
+    }
+
+    /// The delta of `data` when it is this envelope around another string literal: its key,
+    /// the literal's span and its decoded text.
+    fn matches(
+        &self,
+        event: Option<&str>,
+        data: &str,
+    ) -> Option<(Key, std::ops::Range<usize>, String)> {
+        if self.event.as_deref() != event {
+            return None;
+        }
+        let start = self.span.start;
+        let prefix = self.data.get(..start)?;
+        let suffix = self.data.get(self.span.end..)?;
+        if data.len() < start + 2 + suffix.len()
+            || !data.starts_with(prefix)
+            || !data.ends_with(suffix)
+        {
+            return None;
+        }
+        let end = literal_end(data.as_bytes(), start)?;
+        if end != data.len() - suffix.len() {
+            return None;
+        }
+        // Decoding validates it: escapes, no raw control characters.
+        match json::parse(data.get(start..end)?) {
+            Ok(json::Value::String(s)) => Some((self.key, start..end, s.text)),
+            _ => None,
+        }
+    }
+}
+
+/// The end of the JSON string literal that opens at `start` (just past its closing quote).
+fn literal_end(bytes: &[u8], start: usize) -> Option<usize> {
+    if bytes.get(start) != Some(&b'"') {
+        return None;
+    }
+    let mut i = start + 1;
+    loop {
+        match bytes.get(i)? {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+}
+
 /// Rewrites one streamed response.
 pub struct StreamRewriter {
+    tools: Option<ToolCheck>,
+    envelope: Option<Envelope>,
     dialect: &'static dyn StreamDialect,
     framing: Framing,
     opts: StreamOptions,
@@ -221,6 +476,8 @@ impl StreamRewriter {
     pub fn new(api: StreamApi, opts: StreamOptions, detector: Box<dyn Detector>) -> Self {
         let dialect = api.dialect();
         StreamRewriter {
+            tools: None,
+            envelope: None,
             dialect,
             framing: dialect.framing(),
             opts,
@@ -234,6 +491,13 @@ impl StreamRewriter {
             last_seq: None,
             stopped: None,
         }
+    }
+
+    /// Checks every tool call the response makes against `check`: a disallowed one ends the
+    /// stream before any of its event is sent.
+    pub fn with_tool_check(mut self, check: ToolCheck) -> Self {
+        self.tools = Some(check);
+        self
     }
 
     /// Feeds a body chunk; returns what to send now.
@@ -287,6 +551,8 @@ impl StreamRewriter {
             out.error = Some(e.clone());
             return out;
         }
+        // Most of a chunk goes out as it came, plus a little held text and framing.
+        out.bytes.reserve(chunk.len() + chunk.len() / 8);
         let mut frames = Vec::new();
         let decoded = match self.framing {
             Framing::Sse => {
@@ -310,20 +576,35 @@ impl StreamRewriter {
                 r
             }
         };
-        for frame in &frames {
-            if let Err(e) = self.frame(frame, &mut out) {
+        let mut batch = Batch::default();
+        for frame in frames {
+            if let Err(e) = self.frame(frame, &mut batch, &mut out) {
+                // What came before the failing event is still sent, as it would have been
+                // had the chunk ended there; a second error (a block found while releasing)
+                // changes nothing, the stream ends either way.
+                let _ = self.settle_all(&mut batch, &mut out);
+                self.write_batch(batch, &mut out);
                 return self.stop(out, e);
             }
         }
+        let settled = if fin {
+            self.finish_all(&mut batch, &mut out)
+        } else {
+            self.settle_all(&mut batch, &mut out).map(|()| Vec::new())
+        };
+        let synthesized = match settled {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                self.write_batch(batch, &mut out);
+                return self.stop(out, e);
+            }
+        };
+        self.write_batch(batch, &mut out);
+        out.bytes.extend_from_slice(&synthesized);
         if let Err(e) = decoded {
             return self.stop(out, StreamError::Decode(e));
         }
         if fin {
-            let keys: Vec<usize> = (0..self.keys.len()).collect();
-            match self.flush_keys(&keys, &mut [], &mut out) {
-                Ok(written) => out.bytes.extend_from_slice(&written),
-                Err(e) => return self.stop(out, e),
-            }
             self.keys.clear();
         }
         out
@@ -336,97 +617,85 @@ impl StreamRewriter {
         out
     }
 
-    fn frame(&mut self, frame: &Frame, out: &mut Output) -> Result<(), StreamError> {
-        let (event, data) = match frame {
-            Frame::Sse(block) => {
-                if block.terminated {
-                    self.ending = block.ending;
-                }
-                (block.event_type.as_deref(), block.data.as_deref())
+    /// Reads one event into the batch: its deltas go to their redactors, the streams it closes
+    /// are released whole, its other strings are redacted.
+    fn frame(
+        &mut self,
+        frame: Frame,
+        batch: &mut Batch,
+        out: &mut Output,
+    ) -> Result<(), StreamError> {
+        if let Frame::Sse(block) = &frame {
+            if block.terminated {
+                self.ending = block.ending;
             }
-            Frame::Line(line) => (None, (!line.is_blank()).then_some(line.text.as_str())),
+        }
+        let event = match &frame {
+            Frame::Sse(block) => block.event_type.as_deref(),
+            Frame::Line(_) => None,
         };
-        let raw = match frame {
-            Frame::Sse(block) => block.raw(),
-            Frame::Line(line) => line.raw(),
-        };
-        let Some(data) = data else {
-            out.bytes.extend_from_slice(raw);
+        let Some(data) = frame.data() else {
+            batch.events.push(Pending {
+                frame,
+                pre: Vec::new(),
+                edits: Vec::new(),
+                slots: Vec::new(),
+            });
             return Ok(());
         };
+        if let Some((key, span, text)) = self.envelope.as_ref().and_then(|e| e.matches(event, data))
+        {
+            let index = batch.events.len();
+            let mut slots = Vec::with_capacity(1);
+            self.add_delta(key, span, &text, None, index, &mut slots)?;
+            batch.events.push(Pending {
+                frame,
+                pre: Vec::new(),
+                edits: Vec::new(),
+                slots,
+            });
+            batch.template = Some(index);
+            return Ok(());
+        }
         let doc = json::parse(data).ok();
         if doc.is_none() && self.opts.strict_json && !matches!(data.trim(), "" | "[DONE]") {
             return Err(StreamError::Malformed);
         }
         let an = self.dialect.analyze(event, data, doc.as_ref());
-        let mut pre = Vec::new();
-        let edits = self.apply(&an, &mut pre, out)?;
-        out.bytes.extend_from_slice(&pre);
-        if edits.is_empty() {
-            out.bytes.extend_from_slice(raw);
-        } else {
-            let new = json::splice(data, edits);
-            match frame {
-                Frame::Sse(block) => block.encode_with_data(&new, &mut out.bytes),
-                Frame::Line(line) => line.encode_with_text(&new, &mut out.bytes),
-            }
-        }
-        if !an.deltas.is_empty() && doc.as_ref().is_some_and(json::Value::is_object) {
-            self.template = Some(data.to_owned());
-        }
-        Ok(())
-    }
-
-    /// Runs the event's texts through the redactors; returns the edits for the event and
-    /// writes synthesized events that must precede it to `pre`.
-    fn apply(
-        &mut self,
-        an: &Analysis<'_>,
-        pre: &mut Vec<u8>,
-        out: &mut Output,
-    ) -> Result<Vec<Edit>, StreamError> {
-        // Released text per delta, in order.
-        let mut released: Vec<(Key, String)> = Vec::with_capacity(an.deltas.len());
-        for (key, s) in &an.deltas {
-            let idx = key_index(&mut self.keys, *key, &self.opts)?;
-            let det: &dyn Detector = self.detector.as_ref();
-            let Some(state) = self.keys.get_mut(idx) else {
-                continue;
-            };
-            if let Some(id) = an.item_id.filter(|id| id.len() <= MAX_ITEM_ID) {
-                if state.item_id.as_deref() != Some(id) {
-                    state.item_id = Some(id.to_owned());
+        if let Some(check) = &self.tools {
+            for name in &an.tool_calls {
+                if !(check.allowed)(name) {
+                    if check.enforce {
+                        return Err(StreamError::ToolNotAllowed);
+                    }
+                    out.tools_monitored += 1;
                 }
             }
-            let mut sink = Sink::default();
-            state.redactor.push(&s.text, det, &mut sink);
-            collect(&mut sink, out)?;
-            released.push((*key, sink.text));
         }
-        let ending: Vec<usize> = self
-            .keys
-            .iter()
-            .enumerate()
-            .filter(|(_, k)| an.ends.iter().any(|scope| scope.covers(k.key)))
-            .map(|(i, _)| i)
-            .collect();
-        let written = self.flush_keys(&ending, &mut released, out)?;
-        pre.extend_from_slice(&written);
-        let mut remove = ending;
-        remove.sort_unstable();
-        for i in remove.into_iter().rev() {
-            if i < self.keys.len() {
-                self.keys.remove(i);
+        let index = batch.events.len();
+        let mut slots = Vec::with_capacity(an.deltas.len());
+        for (key, s) in &an.deltas {
+            let item_id = an.item_id.filter(|id| id.len() <= MAX_ITEM_ID);
+            self.add_delta(*key, s.span.clone(), &s.text, item_id, index, &mut slots)?;
+        }
+        let mut pre = Vec::new();
+        let mut edits = Vec::new();
+        // The streams this event closes: their text (tails included) goes into their last
+        // slot of this chunk, or into an event synthesized just before this one.
+        let mut i = 0;
+        while let Some(state) = self.keys.get(i) {
+            if !an.ends.iter().any(|scope| scope.covers(state.key)) {
+                i += 1;
+                continue;
             }
+            let tail = self.settle(i, true, batch, &mut slots, out)?;
+            if !tail.is_empty() {
+                self.synthesize(i, &tail, batch, &mut pre);
+            }
+            self.keys.remove(i);
         }
 
         let det: &dyn Detector = self.detector.as_ref();
-        let mut edits = Vec::new();
-        for ((_, s), (_, text)) in an.deltas.iter().zip(&released) {
-            if *text != s.text {
-                edits.push(Edit::string(s, text));
-            }
-        }
         for (s, repeat) in an
             .full
             .iter()
@@ -436,6 +705,7 @@ impl StreamRewriter {
             let mut sink = redact_whole(&s.text, det, self.opts.redactor);
             if repeat {
                 sink.hits.clear();
+                sink.leaks.clear();
             }
             collect(&mut sink, out)?;
             if sink.text != s.text {
@@ -452,49 +722,213 @@ impl StreamRewriter {
             }
             self.last_seq = Some(new);
         }
-        Ok(edits)
+        let is_template = !an.deltas.is_empty() && doc.as_ref().is_some_and(json::Value::is_object);
+        self.envelope = match an.deltas.as_slice() {
+            [(key, s)]
+                if is_template
+                    && an.full.is_empty()
+                    && an.repeats.is_empty()
+                    && an.ends.is_empty()
+                    && an.tool_calls.is_empty()
+                    && an.sequence.is_none()
+                    && an.item_id.is_none() =>
+            {
+                Some(Envelope::new(event, data, *key, s.span.clone()))
+            }
+            _ => None,
+        };
+        drop(an);
+        drop(doc);
+        batch.events.push(Pending {
+            frame,
+            pre,
+            edits,
+            slots,
+        });
+        if is_template {
+            batch.template = Some(index);
+        }
+        Ok(())
     }
 
-    /// Finishes the redactors at `indices`. Each tail goes into the last delta of `released`
-    /// for the same key (the closing event has a slot for it) or into a synthesized event,
-    /// whose bytes are returned.
-    fn flush_keys(
+    /// Appends one delta to its stream's redactor and records its slot in event `index`.
+    fn add_delta(
         &mut self,
-        indices: &[usize],
-        released: &mut [(Key, String)],
-        out: &mut Output,
-    ) -> Result<Vec<u8>, StreamError> {
-        let det: &dyn Detector = self.detector.as_ref();
+        key: Key,
+        span: std::ops::Range<usize>,
+        text: &str,
+        item_id: Option<&str>,
+        index: usize,
+        slots: &mut Vec<Slot>,
+    ) -> Result<(), StreamError> {
+        let idx = key_index(&mut self.keys, key, &self.opts)?;
+        let Some(state) = self.keys.get_mut(idx) else {
+            return Ok(());
+        };
+        if let Some(id) = item_id {
+            if state.item_id.as_deref() != Some(id) {
+                state.item_id = Some(id.to_owned());
+            }
+        }
+        let a = state.redactor.input_offset();
+        state.redactor.append(text);
+        state.pending.push((index, slots.len()));
+        slots.push(Slot {
+            span,
+            a,
+            b: state.redactor.input_offset(),
+            text: SlotText::Pending,
+        });
+        Ok(())
+    }
+
+    /// Releases what is final in every stream with deltas in this chunk.
+    fn settle_all(&mut self, batch: &mut Batch, out: &mut Output) -> Result<(), StreamError> {
+        for i in 0..self.keys.len() {
+            if self.keys.get(i).is_some_and(|k| !k.pending.is_empty()) {
+                self.settle(i, false, batch, &mut [], out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The end of the stream: every stream releases everything; tails without a slot in this
+    /// chunk come out in synthesized events after it (returned).
+    fn finish_all(&mut self, batch: &mut Batch, out: &mut Output) -> Result<Vec<u8>, StreamError> {
         let mut written = Vec::new();
-        for &i in indices {
-            let Some(state) = self.keys.get_mut(i) else {
-                continue;
-            };
-            let mut sink = Sink::default();
-            state.redactor.finish(det, &mut sink);
-            collect(&mut sink, out)?;
-            if sink.text.is_empty() {
-                continue;
+        for i in 0..self.keys.len() {
+            let tail = self.settle(i, true, batch, &mut [], out)?;
+            if !tail.is_empty() {
+                self.synthesize(i, &tail, batch, &mut written);
             }
-            let key = state.key;
-            if let Some((_, slot)) = released.iter_mut().rev().find(|(k, _)| *k == key) {
-                slot.push_str(&sink.text);
-                continue;
-            }
-            let seq = self.last_seq.map(|s| s.saturating_add(1));
-            let cx = SynthContext {
-                template: self.template.as_deref(),
-                item_id: state.item_id.as_deref(),
-                sequence_number: seq,
-            };
-            let ev = self.dialect.synthesize(key, &sink.text, &cx);
-            if seq.is_some() {
-                self.last_seq = seq;
-                self.seq_shift += 1;
-            }
-            write_new(self.framing, self.ending, &ev, &mut written);
         }
         Ok(written)
+    }
+
+    /// Releases key `i` (everything with `finish`) and hands the text to its pending slots, in
+    /// the batch or in `current` (the slots of the event being read, not batched yet). Returns
+    /// text that found no slot.
+    fn settle(
+        &mut self,
+        i: usize,
+        finish: bool,
+        batch: &mut Batch,
+        current: &mut [Slot],
+        out: &mut Output,
+    ) -> Result<String, StreamError> {
+        let det: &dyn Detector = self.detector.as_ref();
+        let Some(state) = self.keys.get_mut(i) else {
+            return Ok(String::new());
+        };
+        let r0 = state.redactor.released_offset();
+        let mut sink = Sink::default();
+        if finish {
+            state.redactor.finish(det, &mut sink);
+        } else {
+            state.redactor.release_ready(det, &mut sink);
+        }
+        let r1 = state.redactor.released_offset();
+        let pending = std::mem::take(&mut state.pending);
+        let mut text = std::mem::take(&mut sink.text);
+        let mut map = OutputMap::new(&sink, r0, r1, text.len());
+        let count = pending.len();
+        for (n, &(event, slot)) in pending.iter().enumerate() {
+            let slot = if event == batch.events.len() {
+                current.get_mut(slot)
+            } else {
+                batch
+                    .events
+                    .get_mut(event)
+                    .and_then(|p| p.slots.get_mut(slot))
+            };
+            let Some(slot) = slot else { continue };
+            let last = n + 1 == count;
+            slot.text = match &mut map {
+                // Each slot takes what stands for the input bytes it brought (the first also
+                // what was held before it, the last whatever the hold-back let through), so
+                // deltas that nothing touched go out exactly as they came.
+                Some(map) => {
+                    let start = map.at(slot.a);
+                    let start = if n == 0 { 0 } else { start };
+                    let touched = map.touches(slot.a, slot.b);
+                    let end = map.at(slot.b);
+                    let end = if last { text.len() } else { end };
+                    let whole = (n > 0 || slot.a == r0) && (!last || slot.b == r1);
+                    if whole && slot.b <= r1 && !touched {
+                        SlotText::Same
+                    } else {
+                        SlotText::New(text.get(start..end).unwrap_or_default().to_owned())
+                    }
+                }
+                None if last => SlotText::New(std::mem::take(&mut text)),
+                None => SlotText::New(String::new()),
+            };
+        }
+        collect(&mut sink, out)?;
+        if count > 0 {
+            text.clear();
+        }
+        Ok(text)
+    }
+
+    /// Writes a delta event for key `i` carrying `text` to `to`.
+    fn synthesize(&mut self, i: usize, text: &str, batch: &Batch, to: &mut Vec<u8>) {
+        let Some(state) = self.keys.get(i) else {
+            return;
+        };
+        let template = match batch.template.and_then(|t| batch.events.get(t)) {
+            Some(event) => event.frame.data(),
+            None => self.template.as_deref(),
+        };
+        let seq = self.last_seq.map(|s| s.saturating_add(1));
+        let cx = SynthContext {
+            template,
+            item_id: state.item_id.as_deref(),
+            sequence_number: seq,
+        };
+        let ev = self.dialect.synthesize(state.key, text, &cx);
+        if seq.is_some() {
+            self.last_seq = seq;
+            self.seq_shift += 1;
+        }
+        write_new(self.framing, self.ending, &ev, to);
+    }
+
+    /// Writes the batched events: byte for byte when nothing in them changed.
+    fn write_batch(&mut self, batch: Batch, out: &mut Output) {
+        let template = batch.template;
+        for (index, event) in batch.events.into_iter().enumerate() {
+            out.bytes.extend_from_slice(&event.pre);
+            let mut edits = event.edits;
+            for slot in event.slots {
+                let replacement = match slot.text {
+                    SlotText::Same => continue,
+                    SlotText::Pending => String::from("\"\""),
+                    SlotText::New(t) => {
+                        let mut literal = String::with_capacity(t.len() + 2);
+                        json::write_string(&mut literal, &t);
+                        literal
+                    }
+                };
+                edits.push(Edit {
+                    span: slot.span,
+                    replacement,
+                });
+            }
+            match (&event.frame, event.frame.data()) {
+                (_, Some(data)) if !edits.is_empty() => {
+                    let new = json::splice(data, edits);
+                    match &event.frame {
+                        Frame::Sse(block) => block.encode_with_data(&new, &mut out.bytes),
+                        Frame::Line(line) => line.encode_with_text(&new, &mut out.bytes),
+                    }
+                }
+                (frame, _) => out.bytes.extend_from_slice(frame.raw()),
+            }
+            if template == Some(index) {
+                self.template = event.frame.take_data();
+            }
+        }
     }
 }
 
@@ -515,6 +949,7 @@ fn key_index(
         key,
         redactor: Redactor::new(opts.redactor),
         item_id: None,
+        pending: Vec::new(),
     });
     Ok(keys.len() - 1)
 }
@@ -532,8 +967,10 @@ fn write_new(framing: Framing, ending: LineEnding, ev: &NewEvent, out: &mut Vec<
 /// Moves a sink's hits to the output; a block stops the stream.
 fn collect(sink: &mut Sink, out: &mut Output) -> Result<(), StreamError> {
     out.hits.append(&mut sink.hits);
+    out.leaks.append(&mut sink.leaks);
     match sink.blocked {
         Some(entity) => Err(StreamError::Blocked { entity }),
+        None if sink.leak_blocked => Err(StreamError::Leak),
         None => Ok(()),
     }
 }

@@ -67,6 +67,14 @@ pub trait Detector {
     fn replace(&self, entity: EntityType, _matched: &str, out: &mut String) {
         push_label(out, entity);
     }
+
+    /// A fixed string that must never reach the client whole (the request's system-prompt
+    /// canary), and what happens where it appears; none unless overridden. Not an entity: it
+    /// is reported as [`Sink::leaks`], and redacted as `[REDACTED:CANARY]` like a buffered
+    /// response's.
+    fn canary(&self) -> Option<(&str, FindingAction)> {
+        None
+    }
 }
 
 impl<F: Fn(&str, &mut Vec<Finding>)> Detector for F {
@@ -112,7 +120,42 @@ impl<D: Detector> Detector for MonitorOnly<D> {
     fn action(&self, _entity: EntityType) -> FindingAction {
         FindingAction::Keep
     }
+
+    fn canary(&self) -> Option<(&str, FindingAction)> {
+        self.0
+            .canary()
+            .map(|(token, _)| (token, FindingAction::Keep))
+    }
 }
+
+/// Another detector plus the request's system-prompt canary.
+pub struct WithCanary {
+    pub inner: Box<dyn Detector>,
+    pub token: String,
+    /// `Redact`, `Block`, or `Keep` (report only: a monitor-mode policy).
+    pub action: FindingAction,
+}
+
+impl Detector for WithCanary {
+    fn scan(&self, text: &str, out: &mut Vec<Finding>) {
+        self.inner.scan(text, out)
+    }
+
+    fn action(&self, entity: EntityType) -> FindingAction {
+        self.inner.action(entity)
+    }
+
+    fn replace(&self, entity: EntityType, matched: &str, out: &mut String) {
+        self.inner.replace(entity, matched, out)
+    }
+
+    fn canary(&self) -> Option<(&str, FindingAction)> {
+        Some((self.token.as_str(), self.action)).filter(|(token, _)| !token.is_empty())
+    }
+}
+
+/// What stands in place of a redacted canary (the buffered path writes the same).
+pub const CANARY_LABEL: &str = "[REDACTED:CANARY]";
 
 /// Hold-back parameters; see the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +202,25 @@ pub struct Sink {
     pub hits: Vec<Hit>,
     /// Set when a `Block` finding was reached; nothing from it on is ever released.
     pub blocked: Option<EntityType>,
+    /// Canary occurrences decided, with their action (never the text).
+    pub leaks: Vec<FindingAction>,
+    /// Set when a canary whose action is `Block` was reached; nothing from it on is released.
+    pub leak_blocked: bool,
+    /// Whether `text` differs from the input it stands for other than by `marks` (a dropped
+    /// key block, a block). While false, the text is the released input with each mark's
+    /// input replaced by its output, so the caller may map it back onto the deltas it came
+    /// from (and forward unchanged deltas as they were).
+    pub rewritten: bool,
+    /// The replacements in `text`, in order.
+    pub marks: Vec<Mark>,
+}
+
+/// One replacement: input bytes (stream offsets, see [`Redactor::input_offset`]) and what
+/// stands for them in [`Sink::text`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub input: std::ops::Range<u64>,
+    pub output: std::ops::Range<usize>,
 }
 
 const BEGIN: &str = "-----BEGIN ";
@@ -196,8 +258,20 @@ pub struct Redactor {
     pem_from: usize,
     /// Start of the run of token characters that ends `buf`.
     run_start: usize,
+    /// Input bytes dropped from the front of `buf` so far: `buf[0]` is input byte `base`.
+    base: u64,
     blocked: bool,
     scratch: Vec<Finding>,
+    /// What `release` decides on, in order: findings and canary occurrences.
+    items: Vec<Item>,
+}
+
+/// A span `release` acts on.
+#[derive(Debug, Clone)]
+struct Item {
+    span: std::ops::Range<usize>,
+    /// `None`: a canary occurrence.
+    entity: Option<EntityType>,
 }
 
 enum Begin {
@@ -217,8 +291,10 @@ impl Redactor {
             pem: Pem::Idle,
             pem_from: 0,
             run_start: 0,
+            base: 0,
             blocked: false,
             scratch: Vec::new(),
+            items: Vec::new(),
         }
     }
 
@@ -227,8 +303,27 @@ impl Redactor {
         self.buf.len().saturating_sub(self.ctx)
     }
 
+    /// Input bytes received so far (appended, held or released).
+    pub fn input_offset(&self) -> u64 {
+        self.base + self.buf.len() as u64
+    }
+
+    /// Input bytes released so far, as text or as a replacement. Exact while releases are
+    /// mappable (`Sink::rewritten` false); the caller maps output onto input only then.
+    pub fn released_offset(&self) -> u64 {
+        self.base + self.ctx as u64
+    }
+
     /// Adds `text` and releases what has become final.
     pub fn push(&mut self, text: &str, det: &dyn Detector, sink: &mut Sink) {
+        self.append(text);
+        self.release_ready(det, sink);
+    }
+
+    /// Adds `text` without scanning. Why: a body chunk often brings many small deltas, and
+    /// scanning the held window once per chunk instead of once per delta gives the same output
+    /// (appending then releasing is a push of the concatenation) at a fraction of the cost.
+    pub fn append(&mut self, text: &str) {
         if self.blocked {
             return;
         }
@@ -236,6 +331,13 @@ impl Redactor {
         self.buf.push_str(text);
         if let Some(i) = text.bytes().rposition(is_separator) {
             self.run_start = old + i + 1;
+        }
+    }
+
+    /// Releases what has become final since the last release.
+    pub fn release_ready(&mut self, det: &dyn Detector, sink: &mut Sink) {
+        if self.blocked {
+            return;
         }
         self.process(det, false, sink);
     }
@@ -246,7 +348,8 @@ impl Redactor {
             return;
         }
         self.process(det, true, sink);
-        self.buf.clear();
+        let len = self.buf.len();
+        self.drain_front(len);
         self.run_start = 0;
         self.ctx = 0;
         self.pem = Pem::Idle;
@@ -255,6 +358,8 @@ impl Redactor {
 
     fn process(&mut self, det: &dyn Detector, fin: bool, sink: &mut Sink) {
         if self.pem == Pem::Drop {
+            // Input consumed with nothing in its place.
+            sink.rewritten = true;
             match find_end_line(&self.buf, 0) {
                 Some(end) => {
                     self.drain_front(end);
@@ -284,13 +389,17 @@ impl Redactor {
             let run = self.run_start.max(len.saturating_sub(self.opts.run_cap));
             horizon = horizon.min(floor_boundary(&self.buf, run));
         }
+        if let (false, Some((token, _))) = (fin, det.canary()) {
+            // A canary may be starting at the very end: hold its first bytes.
+            horizon = horizon.min(partial_literal(&self.buf, token, self.ctx));
+        }
         if !self.opts.private_keys {
             self.release(det, horizon, sink);
             return;
         }
         if !fin {
             // A header may be starting at the very end: hold its first bytes.
-            horizon = horizon.min(partial_begin(&self.buf, self.ctx));
+            horizon = horizon.min(partial_literal(&self.buf, BEGIN, self.ctx));
         }
         loop {
             match self.pem {
@@ -345,39 +454,57 @@ impl Redactor {
         self.scratch.clear();
         det.scan(&self.buf, &mut self.scratch);
         resolve_overlaps(&mut self.scratch);
+        self.collect_items(det);
         let mut pos = c;
         let mut limit = horizon;
-        for f in &self.scratch {
-            if f.span.end <= c {
+        for item in &self.items {
+            if item.span.end <= pos {
                 continue;
             }
             // A finding reaching into released context only happens when a detector looks
-            // further back than `lookbehind`; the held part of it is still redacted.
-            let start = f.span.start.max(c);
-            if start < pos {
-                continue;
-            }
-            if f.span.end > horizon {
+            // further back than `lookbehind`; the held part of it is still redacted. Likewise
+            // the part of a grown canary that an earlier finding did not cover.
+            let start = item.span.start.max(pos);
+            if item.span.end > horizon {
                 limit = limit.min(start);
                 break;
             }
-            let action = det.action(f.entity);
-            sink.hits.push(Hit {
-                entity: f.entity,
-                action,
-            });
+            let action = match item.entity {
+                Some(entity) => {
+                    let action = det.action(entity);
+                    sink.hits.push(Hit { entity, action });
+                    action
+                }
+                None => {
+                    let action = det.canary().map_or(FindingAction::Keep, |(_, a)| a);
+                    sink.leaks.push(action);
+                    action
+                }
+            };
             match action {
                 FindingAction::Redact => {
                     sink.text
                         .push_str(self.buf.get(pos..start).unwrap_or_default());
-                    let matched = self.buf.get(start..f.span.end).unwrap_or_default();
-                    det.replace(f.entity, matched, &mut sink.text);
-                    pos = f.span.end;
+                    let matched = self.buf.get(start..item.span.end).unwrap_or_default();
+                    let out_start = sink.text.len();
+                    match item.entity {
+                        Some(entity) => det.replace(entity, matched, &mut sink.text),
+                        None => sink.text.push_str(CANARY_LABEL),
+                    }
+                    sink.marks.push(Mark {
+                        input: self.base + start as u64..self.base + item.span.end as u64,
+                        output: out_start..sink.text.len(),
+                    });
+                    pos = item.span.end;
                 }
                 FindingAction::Block => {
                     sink.text
                         .push_str(self.buf.get(pos..start).unwrap_or_default());
-                    sink.blocked = Some(f.entity);
+                    match item.entity {
+                        Some(entity) => sink.blocked = Some(entity),
+                        None => sink.leak_blocked = true,
+                    }
+                    sink.rewritten = true;
                     self.blocked = true;
                     self.buf = String::new();
                     self.run_start = 0;
@@ -393,6 +520,46 @@ impl Redactor {
             pos = limit;
         }
         self.trim(pos);
+    }
+
+    /// Merges the findings in `scratch` with the canary's occurrences in `buf` into `items`,
+    /// by start. A finding that overlaps a canary is folded into it (the canary's span grows to
+    /// cover both), so no part of either is released as plain text.
+    fn collect_items(&mut self, det: &dyn Detector) {
+        self.items.clear();
+        let token = det.canary().map(|(t, _)| t).filter(|t| !t.is_empty());
+        let Some(token) = token else {
+            self.items.extend(self.scratch.iter().map(|f| Item {
+                span: f.span.clone(),
+                entity: Some(f.entity),
+            }));
+            return;
+        };
+        let mut canaries: Vec<std::ops::Range<usize>> = self
+            .buf
+            .match_indices(token)
+            .map(|(i, t)| i..i + t.len())
+            .collect();
+        for f in &self.scratch {
+            let overlapping = canaries
+                .iter_mut()
+                .filter(|c| c.start < f.span.end && f.span.start < c.end);
+            let mut folded = false;
+            for c in overlapping {
+                c.start = c.start.min(f.span.start);
+                c.end = c.end.max(f.span.end);
+                folded = true;
+            }
+            if !folded {
+                self.items.push(Item {
+                    span: f.span.clone(),
+                    entity: Some(f.entity),
+                });
+            }
+        }
+        self.items
+            .extend(canaries.into_iter().map(|span| Item { span, entity: None }));
+        self.items.sort_by_key(|i| i.span.start);
     }
 
     /// A private-key block at `start` outgrew the cap (or the stream ended inside it).
@@ -411,9 +578,11 @@ impl Redactor {
             FindingAction::Redact => {
                 let held = self.buf.get(from..).unwrap_or_default();
                 det.replace(EntityType::PrivateKey, held, &mut sink.text);
+                sink.rewritten = true;
             }
             FindingAction::Block => {
                 sink.blocked = Some(EntityType::PrivateKey);
+                sink.rewritten = true;
                 self.blocked = true;
                 self.buf = String::new();
                 self.run_start = 0;
@@ -447,6 +616,7 @@ impl Redactor {
     fn drain_front(&mut self, n: usize) {
         let n = n.min(self.buf.len());
         self.buf.drain(..n);
+        self.base += n as u64;
         self.run_start = self.run_start.saturating_sub(n);
     }
 
@@ -522,15 +692,18 @@ fn find_begin(buf: &str, from: usize) -> Option<Begin> {
     }
 }
 
-/// Where a proper prefix of `-----BEGIN ` ends `buf` (searched from `from`), else `buf.len()`.
-fn partial_begin(buf: &str, from: usize) -> usize {
+/// Where a proper, non-empty prefix of `literal` ends `buf` (searched from `from`), else
+/// `buf.len()`.
+fn partial_literal(buf: &str, literal: &str, from: usize) -> usize {
     let len = buf.len();
-    let lo = len.saturating_sub(BEGIN.len() - 1).max(from);
+    let lo = len
+        .saturating_sub(literal.len().saturating_sub(1))
+        .max(from);
     (lo..len)
         .find(|&p| {
             buf.as_bytes()
                 .get(p..)
-                .is_some_and(|tail| BEGIN.as_bytes().starts_with(tail))
+                .is_some_and(|tail| literal.as_bytes().starts_with(tail))
         })
         .unwrap_or(len)
 }

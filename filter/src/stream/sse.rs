@@ -396,8 +396,14 @@ impl Decoder {
     }
 
     fn dispatch(&mut self, out: &mut Vec<Block>) {
-        let mut block = std::mem::replace(&mut self.cur, Block::new());
-        let mut data = std::mem::take(&mut self.data_buf);
+        // The next event is likely shaped like this one: sized alike, it is built without
+        // growing its buffers byte by byte.
+        let mut next = Block::new();
+        next.raw.reserve(self.cur.raw.len());
+        next.lines.reserve(self.cur.lines.len());
+        let mut block = std::mem::replace(&mut self.cur, next);
+        let data_len = self.data_buf.len();
+        let mut data = std::mem::replace(&mut self.data_buf, String::with_capacity(data_len));
         if self.has_data {
             data.pop();
             block.data = Some(data);

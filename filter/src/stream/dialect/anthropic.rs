@@ -3,14 +3,22 @@
 //! `content_block_delta` carries `text_delta` (`delta.text`), `input_json_delta`
 //! (`delta.partial_json`, a tool call's input as JSON text) or `thinking_delta`
 //! (`delta.thinking`), keyed by the block `index`. `content_block_stop` closes a block,
-//! `message_delta` / `message_stop` the message. The SDKs append every delta, so an emptied
+//! `message_delta` / `message_stop` the message. A tool call opens with a
+//! `content_block_start` of type `tool_use`, which names the tool. The SDKs append every delta, so an emptied
 //! `text` or `partial_json` is harmless (an empty `partial_json` is skipped by their JSON
 //! accumulators).
 
 use super::{
-    items, quoted, text, uint, Analysis, Framing, Key, KeyKind, NewEvent, Scope, StreamDialect,
-    SynthContext,
+    items, name_of, quoted, text, uint, Analysis, Framing, Key, KeyKind, NewEvent, Scope,
+    StreamDialect, SynthContext,
 };
+
+/// A `tool_use` content block's tool name.
+fn tool_use(block: &Value) -> Option<&str> {
+    (name_of(Some(block), "type") == Some("tool_use"))
+        .then(|| name_of(Some(block), "name"))
+        .flatten()
+}
 use crate::json::Value;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -44,6 +52,7 @@ impl StreamDialect for Anthropic {
             "content_block_start" => {
                 // Normally `"text": ""`; a server may open a block with text already in it.
                 if let Some(block) = doc.get("content_block") {
+                    an.tool_calls.extend(tool_use(block));
                     if let Some(s) = text(block.get("text")) {
                         an.deltas.push((Key::new(KeyKind::Content, index, 0), s));
                     }
@@ -57,6 +66,7 @@ impl StreamDialect for Anthropic {
                 if let Some(message) = doc.get("message") {
                     for block in items(message.get("content")) {
                         an.full.extend(text(block.get("text")));
+                        an.tool_calls.extend(tool_use(block));
                     }
                 }
             }

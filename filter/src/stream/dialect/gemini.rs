@@ -8,8 +8,8 @@
 //! whole JSON objects; each string in them is redacted whole.
 
 use super::{
-    envelope, items, quoted, strings_in, text, uint, Analysis, Framing, Key, KeyKind, NewEvent,
-    Scope, StreamDialect, SynthContext,
+    envelope, items, name_of, quoted, strings_in, text, uint, Analysis, Framing, Key, KeyKind,
+    NewEvent, Scope, StreamDialect, SynthContext,
 };
 use crate::json::Value;
 
@@ -41,6 +41,8 @@ impl StreamDialect for Gemini {
                 if let Some(s) = text(part.get("text")) {
                     an.deltas.push((Key::new(kind, i, 0), s));
                 }
+                an.tool_calls
+                    .extend(name_of(part.get("functionCall"), "name"));
                 if let Some(args) = part.get("functionCall").and_then(|f| f.get("args")) {
                     strings_in(args, &mut an.full);
                 }

@@ -81,6 +81,9 @@ pub struct Analysis<'d> {
     pub sequence: Option<(Range<usize>, u64)>,
     /// The output item the deltas belong to (Responses API), for synthesized deltas.
     pub item_id: Option<&'d str>,
+    /// Names of the tools the model calls in this event (where a call's name first appears:
+    /// the rewriter checks them against the policy's allow-list before anything of it is sent).
+    pub tool_calls: Vec<&'d str>,
 }
 
 /// What a dialect may use to write a new event.
@@ -133,6 +136,11 @@ pub(crate) fn items(v: Option<&Value>) -> &[Value] {
 
 pub(crate) fn text(v: Option<&Value>) -> Option<&Str> {
     v.and_then(Value::as_str)
+}
+
+/// The text of a string member `field` of `v`.
+pub(crate) fn name_of<'d>(v: Option<&'d Value>, field: &str) -> Option<&'d str> {
+    text(v?.get(field)).map(|s| s.text.as_str())
 }
 
 /// Every string value (not member names) inside `v`: tool-call arguments that arrive as whole

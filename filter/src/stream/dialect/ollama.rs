@@ -6,7 +6,7 @@
 //! arguments as JSON objects; each string in them is redacted whole.
 
 use super::{
-    items, quoted, strings_in, text, Analysis, Framing, Key, KeyKind, NewEvent, Scope,
+    items, name_of, quoted, strings_in, text, Analysis, Framing, Key, KeyKind, NewEvent, Scope,
     StreamDialect, SynthContext,
 };
 use crate::json::{splice, Edit, Value};
@@ -35,6 +35,7 @@ impl StreamDialect for Ollama {
             an.deltas
                 .extend(text(message.get("content")).map(|s| (content, s)));
             for call in items(message.get("tool_calls")) {
+                an.tool_calls.extend(name_of(call.get("function"), "name"));
                 if let Some(args) = call.get("function").and_then(|f| f.get("arguments")) {
                     strings_in(args, &mut an.full);
                 }

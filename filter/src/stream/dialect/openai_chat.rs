@@ -8,9 +8,11 @@
 //! is what every stream's first chunk carries, so a delta emptied by hold-back is routine for
 //! clients; a synthesized chunk carries only `index` and `function.arguments` for a tool call,
 //! never `id`/`name`, because SDKs concatenate every string they see per tool-call index.
+//! The called tool's name is in the call's first delta (`function.name`, or the legacy
+//! `delta.function_call.name`).
 
 use super::{
-    envelope, items, quoted, text, uint, Analysis, Framing, Key, KeyKind, NewEvent, Scope,
+    envelope, items, name_of, quoted, text, uint, Analysis, Framing, Key, KeyKind, NewEvent, Scope,
     StreamDialect, SynthContext, BLOCK_CODE,
 };
 use crate::json::Value;
@@ -57,10 +59,15 @@ impl StreamDialect for OpenAiChat {
                             an.ends.push(Scope::Key(Key::new(KeyKind::Tool, i, prev)));
                         }
                     }
+                    // The name comes in the call's first delta.
+                    an.tool_calls.extend(name_of(call.get("function"), "name"));
                     if let Some(s) = text(call.get("function").and_then(|f| f.get("arguments"))) {
                         an.deltas.push((Key::new(KeyKind::Tool, i, j), s));
                     }
                 }
+                // The legacy single `function_call`.
+                an.tool_calls
+                    .extend(name_of(delta.get("function_call"), "name"));
             }
             if text(choice.get("finish_reason")).is_some() {
                 an.ends.push(Scope::Group(i));

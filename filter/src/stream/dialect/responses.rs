@@ -6,14 +6,22 @@
 //! text comes back whole in `*.done`, `response.content_part.done`, `response.output_item.done`
 //! and the final `response.completed` snapshot; all of those are redacted whole, which gives
 //! the same text as the streamed deltas. Events are numbered (`sequence_number`); the rewriter
-//! renumbers after each synthesized delta so the numbers stay strictly increasing. An empty
+//! renumbers after each synthesized delta so the numbers stay strictly increasing. A function
+//! call is announced by `response.output_item.added` with a `function_call` item (its `name`). An empty
 //! `delta` is accepted by the SDKs (they append it).
 
 use super::openai_chat::openai_error;
 use super::{
-    items, quoted, text, uint, Analysis, Framing, Key, KeyKind, NewEvent, Scope, StreamDialect,
-    SynthContext, BLOCK_CODE,
+    items, name_of, quoted, text, uint, Analysis, Framing, Key, KeyKind, NewEvent, Scope,
+    StreamDialect, SynthContext, BLOCK_CODE,
 };
+
+/// A `function_call` output item's tool name.
+fn function_call(item: &Value) -> Option<&str> {
+    (name_of(Some(item), "type") == Some("function_call"))
+        .then(|| name_of(Some(item), "name"))
+        .flatten()
+}
 use crate::json::Value;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -103,6 +111,7 @@ impl StreamDialect for Responses {
             "response.output_item.added" | "response.output_item.done" => {
                 if let Some(item) = doc.get("item") {
                     item_texts(item, &mut an.repeats);
+                    an.tool_calls.extend(function_call(item));
                 }
                 if kind == Some("response.output_item.done") {
                     an.ends.push(Scope::Group(oi));
@@ -114,6 +123,7 @@ impl StreamDialect for Responses {
                 if let Some(response) = doc.get("response") {
                     for item in items(response.get("output")) {
                         item_texts(item, &mut an.repeats);
+                        an.tool_calls.extend(function_call(item));
                     }
                 }
                 if matches!(

@@ -133,7 +133,7 @@ fn sizes(chunks: &[&[u8]]) -> String {
 }
 
 /// No hold-back at all: every delta is released as it arrives.
-fn no_holdback() -> StreamOptions {
+pub fn no_holdback() -> StreamOptions {
     StreamOptions {
         redactor: RedactorOptions {
             window: 0,

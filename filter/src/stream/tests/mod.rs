@@ -1,6 +1,7 @@
 //! Stream tests: decoder grammar tables, redactor tables, fixtures, and properties over random
 //! chunkings (a deterministic PRNG; proptest is not a dependency).
 
+mod agency;
 mod bounds;
 mod decoders;
 mod fixtures;

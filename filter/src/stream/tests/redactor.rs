@@ -394,3 +394,68 @@ fn tokens_longer_than_the_window_are_held_whole() {
     let (pushes, _) = run(det.as_ref(), off, &[&text[..200], &text[200..]]);
     assert!(pushes.concat().contains("aaaa"));
 }
+
+/// Batching: deltas appended in random groups, released once per group, give the buffered
+/// redaction; and whenever a release is not `rewritten`, it is exactly the input between the
+/// released offsets before and after it with its marks' replacements (what the rewriter relies
+/// on to forward deltas as they came).
+#[test]
+fn property_batched_release_is_exact_and_verbatim_when_unrewritten() {
+    let det = detector();
+    let planted = planted();
+    let refs: Vec<&str> = planted.iter().map(String::as_str).collect();
+    let mut rng = Rng(0xBA7C4);
+    let mut verbatim_releases = 0;
+    for case in 0..300 {
+        let text = random_text(&mut rng, &refs);
+        let want = reference_redact(det.as_ref(), &text);
+        let max = 1 + rng.below(40);
+        let pieces = random_pieces(&mut rng, &text, max);
+        let o = RedactorOptions {
+            window: [48, 256][rng.below(2)],
+            ..opts()
+        };
+        let mut r = Redactor::new(o);
+        let mut input = String::new();
+        let mut got = String::new();
+        let mut i = 0;
+        while i < pieces.len() {
+            let group = 1 + rng.below(8);
+            for p in pieces.iter().skip(i).take(group) {
+                r.append(p);
+                input.push_str(p);
+            }
+            i += group;
+            assert_eq!(r.input_offset(), input.len() as u64, "case {case}");
+            let r0 = r.released_offset() as usize;
+            let mut sink = Sink::default();
+            r.release_ready(det.as_ref(), &mut sink);
+            let r1 = r.released_offset() as usize;
+            if !sink.rewritten {
+                // The released input with each mark's input replaced by its output.
+                let mut want = String::new();
+                let mut at = r0;
+                for m in &sink.marks {
+                    let (a, b) = (m.input.start as usize, m.input.end as usize);
+                    assert!(at <= a && b <= r1, "case {case}: mark {m:?} in {r0}..{r1}");
+                    want.push_str(&input[at..a]);
+                    assert_eq!(m.output.start, want.len(), "case {case}");
+                    want.push_str(&sink.text[m.output.clone()]);
+                    at = b;
+                }
+                want.push_str(&input[at..r1]);
+                assert_eq!(sink.text, want, "case {case}: release {r0}..{r1}");
+                verbatim_releases += 1;
+            }
+            got.push_str(&sink.text);
+        }
+        let mut sink = Sink::default();
+        r.finish(det.as_ref(), &mut sink);
+        got.push_str(&sink.text);
+        assert_eq!(got, want, "case {case}: input {pieces:?}");
+    }
+    assert!(
+        verbatim_releases > 300,
+        "{verbatim_releases} verbatim releases"
+    );
+}

@@ -13,6 +13,46 @@ fn run(api: StreamApi, input: &str) -> String {
     String::from_utf8(rewrite(api, detector(), &[input.as_bytes()])).unwrap()
 }
 
+/// Splits a stream after every blank line (and every NDJSON line): one event per chunk, as a
+/// slow upstream delivers them.
+fn one_event_per_chunk(input: &str) -> Vec<&[u8]> {
+    let bytes = input.as_bytes();
+    let ndjson =
+        !input.starts_with("data:") && !input.starts_with("event:") && !input.starts_with(':');
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 0..bytes.len() {
+        let ends = if ndjson {
+            bytes[i] == b'\n'
+        } else {
+            bytes[..=i].ends_with(b"\n\n") || bytes[..=i].ends_with(b"\r\n\r\n")
+        };
+        if ends {
+            out.push(&bytes[start..=i]);
+            start = i + 1;
+        }
+    }
+    if start < bytes.len() {
+        out.push(&bytes[start..]);
+    }
+    out
+}
+
+fn run_per_event(api: StreamApi, input: &str) -> String {
+    String::from_utf8(rewrite(api, detector(), &one_event_per_chunk(input))).unwrap()
+}
+
+/// Runs each `(name, api, input, expected output)` case through `rewrite`.
+fn check_goldens(cases: &[(&str, StreamApi, &str, &str)], rewrite: fn(StreamApi, &str) -> String) {
+    for (name, api, input, want) in cases {
+        let got = rewrite(*api, input);
+        assert_eq!(
+            got, *want,
+            "case {name}\ninput    {input:?}\nexpected {want:?}\nactual   {got:?}"
+        );
+    }
+}
+
 #[test]
 fn golden_flushes() {
     let cases: &[(&str, StreamApi, &str, &str)] = &[
@@ -151,13 +191,101 @@ fn golden_flushes() {
             ": keep-alive\n\nevent: weird\ndata: {\"x\":1}\n\nretry: 10\n\n",
         ),
     ];
-    for (name, api, input, want) in cases {
-        let got = run(*api, input);
-        assert_eq!(
-            got, *want,
-            "case {name}\ninput    {input:?}\nexpected {want:?}\nactual   {got:?}"
+    check_goldens(cases, run_per_event);
+}
+
+/// Events that arrive in one chunk are released together: each delta carries what stands for
+/// the text it brought (a label with the delta where its finding starts), held text lands in
+/// the chunk's last delta of its stream, and untouched deltas are forwarded byte for byte.
+#[test]
+fn golden_one_chunk() {
+    let cases: &[(&str, StreamApi, &str, &str)] = &[
+        (
+            "openai: the tail goes into the earlier delta of the same chunk, nothing synthesized",
+            StreamApi::OpenAiChat,
+            concat!(
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail jane.doe@example.com\"},\"finish_reason\":null}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+                "data: [DONE]\n\n"
+            ),
+            concat!(
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail [REDACTED:EMAIL]\"},\"finish_reason\":null}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+                "data: [DONE]\n\n"
+            ),
+        ),
+        (
+            "anthropic: a label goes with the delta where its finding starts",
+            StreamApi::AnthropicMessages,
+            concat!(
+                "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"key AKIAZ7Q3\"}}\n\n",
+                "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"H2LMNP4RSTUV ok\"}}\n\n",
+                "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+            ),
+            concat!(
+                "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"key [REDACTED:AWS_ACCESS_KEY_ID]\"}}\n\n",
+                "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\" ok\"}}\n\n",
+                "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+            ),
+        ),
+        (
+            "openai: deltas around a redacted one go out as they came",
+            StreamApi::OpenAiChat,
+            concat!(
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hello \"}}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail a@b.io\"}}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\" bye\"}}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+            ),
+            concat!(
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hello \"}}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail [REDACTED:EMAIL]\"}}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\" bye\"}}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+            ),
+        ),
+    ];
+    check_goldens(cases, run);
+}
+
+/// Past the hold-back window, a chunk's deltas that nothing redacts go out exactly as they
+/// came: only the first (which also carries what was held before it) and the last few (whose
+/// text is still held) are rewritten.
+#[test]
+fn unchanged_deltas_are_forwarded_byte_for_byte() {
+    let opts = StreamOptions::default();
+    let window = opts.redactor.window;
+    let mut rw = StreamRewriter::new(StreamApi::OpenAiChat, opts, detector());
+    let event = |i: usize| {
+        format!(
+            "data: {{\"id\":\"x\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"word{i:04} \"}},\"finish_reason\":null}}]}}\n\n"
+        )
+    };
+    let mut total_events = 0;
+    let mut all = Vec::new();
+    for round in 0..3 {
+        let chunk: String = (0..200).map(|i| event(round * 200 + i)).collect();
+        let o = rw.push(chunk.as_bytes());
+        assert_eq!(o.error, None);
+        all.extend_from_slice(&o.bytes);
+        let got = String::from_utf8(o.bytes).unwrap();
+        let same = (0..200)
+            .filter(|i| got.contains(&event(round * 200 + i)))
+            .count();
+        // 9-byte deltas: the window holds about window / 9 of them back.
+        let held_events = window / 9 + 2;
+        assert!(
+            same >= 200 - held_events - 1,
+            "round {round}: only {same} of 200 events unchanged"
         );
+        total_events += got.matches("data: ").count();
     }
+    assert_eq!(total_events, 600, "no event added or lost");
+    all.extend(rw.push(b"data: [DONE]\n\n").bytes);
+    all.extend(rw.finish().bytes);
+    let texts = client_texts(StreamApi::OpenAiChat, &all).unwrap();
+    let want: String = (0..600).map(|i| format!("word{i:04} ")).collect();
+    assert_eq!(texts["c0"], want);
 }
 
 #[test]
@@ -547,4 +675,105 @@ fn non_json_data_fails_closed_unless_allowed() {
     let o = rw.push(input);
     assert_eq!(o.error, None);
     assert_eq!(o.bytes, input);
+}
+
+/// The same-envelope fast path: an event is read without parsing only when it is the last
+/// single-delta event with another valid string literal in the delta's place.
+#[test]
+fn envelope_table() {
+    use crate::stream::dialect::{Key, KeyKind};
+    use crate::stream::Envelope;
+    let old =
+        r#"{"id":"c","choices":[{"index":0,"delta":{"content":"hello"},"finish_reason":null}]}"#;
+    let start = old.find("\"hello\"").unwrap();
+    let key = Key::new(KeyKind::Content, 0, 0);
+    let env = Envelope::new(None, old, key, start..start + 7);
+    let with = |lit: &str| old.replace("\"hello\"", lit);
+    let cases: &[(&str, Option<&str>, String, Option<&str>)] = &[
+        (
+            "another literal",
+            None,
+            with(r#""world, again""#),
+            Some("world, again"),
+        ),
+        ("empty literal", None, with(r#""""#), Some("")),
+        (
+            "escapes decoded",
+            None,
+            with(r#""a\"b\\c\u00e9\n""#),
+            Some("a\"b\\cé\n"),
+        ),
+        (
+            "two literals in its place",
+            None,
+            with(r#""x","refusal":"y""#),
+            None,
+        ),
+        ("unterminated", None, with(r#""abc"#), None),
+        ("raw control character", None, with("\"a\u{1}b\""), None),
+        ("invalid escape", None, with(r#""a\qb""#), None),
+        ("not a string", None, with("null"), None),
+        (
+            "different suffix",
+            None,
+            old.replace("null}", "\"stop\"}"),
+            None,
+        ),
+        (
+            "different prefix",
+            None,
+            old.replace("\"c\"", "\"d\""),
+            None,
+        ),
+        (
+            "different event name",
+            Some("message"),
+            with(r#""x""#),
+            None,
+        ),
+        ("too short", None, "{}".to_owned(), None),
+    ];
+    for (name, event, data, want) in cases {
+        let got = env.matches(*event, data);
+        assert_eq!(
+            got.as_ref().map(|(_, _, t)| t.as_str()),
+            *want,
+            "case {name}"
+        );
+        if let Some((k, span, _)) = got {
+            assert_eq!(k, key, "case {name}");
+            assert_eq!(&data[..span.start], &old[..start], "case {name}");
+        }
+    }
+}
+
+/// Events alternating between one envelope and others (a finish chunk, a second choice, a
+/// delta with an escaped quote) give the same client text as the buffered redaction.
+#[test]
+fn envelope_changes_are_followed() {
+    let chunk = |i: usize, text: &str, extra: &str| {
+        format!(
+            "data: {{\"id\":\"c\",\"choices\":[{{\"index\":{i},\"delta\":{{\"content\":{}}}{extra}}}]}}\n\n",
+            serde_json::to_string(text).unwrap()
+        )
+    };
+    let input = [
+        chunk(0, "mail jane.", ""),
+        chunk(0, "doe@example.com \"quoted\" ", ""),
+        chunk(1, "other AKIAZ7Q3", ""),
+        chunk(0, "more ", ""),
+        chunk(1, "H2LMNP4RSTUV end", ""),
+        chunk(0, "done", ",\"finish_reason\":\"stop\""),
+        chunk(1, "", ",\"finish_reason\":\"stop\""),
+        "data: [DONE]\n\n".to_owned(),
+    ]
+    .concat();
+    let mut rng = Rng(0xE7E);
+    for _ in 0..50 {
+        let chunks = random_chunks(&mut rng, input.as_bytes());
+        let out = rewrite(StreamApi::OpenAiChat, detector(), &chunks);
+        let texts = client_texts(StreamApi::OpenAiChat, &out).unwrap();
+        assert_eq!(texts["c0"], "mail [REDACTED:EMAIL] \"quoted\" more done");
+        assert_eq!(texts["c1"], "other [REDACTED:AWS_ACCESS_KEY_ID] end");
+    }
 }
