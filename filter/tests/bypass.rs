@@ -23,9 +23,9 @@
 
 use llm_warden::config;
 use llm_warden::dialect::Api;
-use llm_warden::engine::{inspect_request, inspect_response, Decision};
+use llm_warden::engine::{inspect_request, inspect_response, stream_rewriter, Decision, Exchange};
 use llm_warden::policy::Policy;
-use llm_warden::stream::{StreamApi, StreamOptions, StreamRewriter};
+use llm_warden::stream::StreamApi;
 use llm_warden::verdict::Verdict;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -173,8 +173,7 @@ fn run(case: &Case, policy: &Policy) -> Outcome {
 /// Streams the chunks through the rewriter the glue builds for this policy's responses.
 fn run_stream(case: &Case, policy: &Policy) -> Outcome {
     let api = StreamApi::from_path(&case.path).unwrap();
-    let rules = policy.response.entities.clone().unwrap();
-    let mut rw = StreamRewriter::new(api, StreamOptions::default(), Box::new(rules));
+    let mut rw = stream_rewriter(policy, api, &Exchange::default()).unwrap();
     let mut out = Vec::new();
     let mut hits = BTreeSet::new();
     let mut error = None;
