@@ -6,9 +6,16 @@
 //! detector family, so a regression can be pinned to its detector.
 //!
 //! `cargo bench -p llm-warden --bench entities -- --warm-up-time 1 --measurement-time 3`
+//!
+//! On a shared machine wall-clock figures are noisy, and inside V8 the instruction count is what
+//! matters. With `ENTITIES_ONCE=<input>` (`sparse_prose`, `dense_logs` or `both`) the binary
+//! scans with every type and exits, for a deterministic count under callgrind;
+//! `ENTITIES_REPS=n` scans n times, so the count at 2 minus the count at 1 is the scan alone,
+//! without building the inputs and the scanner:
+//! `ENTITIES_ONCE=sparse_prose valgrind --tool=callgrind target/release/deps/entities-<hash>`
 // A benchmark is test code: a scanner that fails to build should stop it loudly.
 #![allow(clippy::unwrap_used)]
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use llm_warden::detect::entities::EntityScanner;
 use llm_warden::entity::EntityType as E;
 use std::hint::black_box;
@@ -290,5 +297,37 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// One scan of the chosen inputs with every type, outside criterion (see the module docs).
+fn once(which: &str) {
+    let reps: usize = std::env::var("ENTITIES_REPS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1);
+    let all = EntityScanner::new(E::ALL).unwrap();
+    let mut out = Vec::new();
+    for (name, make) in [
+        ("sparse_prose", sparse_prose as fn() -> String),
+        ("dense_logs", dense_logs),
+    ] {
+        if which == name || which == "both" {
+            let text = make();
+            for _ in 0..reps {
+                out.clear();
+                all.scan(black_box(&text), &mut out);
+            }
+            println!("{name}: {} bytes, {} findings", text.len(), out.len());
+        }
+    }
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    match std::env::var("ENTITIES_ONCE") {
+        Ok(which) => once(&which),
+        Err(_) => {
+            benches();
+            Criterion::default().configure_from_args().final_summary();
+        }
+    }
+}

@@ -7,7 +7,9 @@
 //!   `-----BEGIN `, a password label). Each anchor is keyed on its rarest *pair* of adjacent
 //!   bytes (`p_` of `ghp_`, `pa` of `password`, chosen when the scanner is built from a byte
 //!   commonness ranking), and the pass compares an anchor only where its key pair occurs: one
-//!   lookup per byte in a 64 KiB pair table, eight pairs per step. (One aho-corasick automaton
+//!   lookup per byte in a 64 KiB pair table, eight pairs per step, each pair read as one
+//!   16-bit load. The table entry names the group of anchors keyed on that very pair, so a hit
+//!   compares only those. (One aho-corasick automaton
 //!   over these ~100 anchors, which start with almost every letter, admits no prefilter and
 //!   measured several times slower.)
 //! * **structure**: the same pass stops at the bytes that start structured numbers: digit runs
@@ -38,6 +40,7 @@ mod vendors;
 
 use super::{resolve_overlaps, Finding};
 use crate::entity::EntityType;
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 /// Grows the anchor hit at `start..anchor_end` into a finding's span, or rejects it.
@@ -196,39 +199,49 @@ impl ByteDetectors {
 struct Anchor {
     pattern: &'static str,
     any_case: bool,
-    /// Offset of the key byte (the rarest) within `pattern`.
+    /// Offset of the key pair (the rarest) within `pattern`.
     key: usize,
-    /// A second byte of the pattern next to the key, compared before the whole window so that
-    /// the anchors sharing a key byte cost one comparison each.
-    check: (usize, u8),
     entity: EntityType,
     validate: Validator,
 }
 
-/// `TRIGGERS` flags: the byte keys an anchor, or starts a structured number.
-const KEYS_ANCHOR: u8 = 1;
-const STARTS_NUMBER: u8 = 2;
+/// A trigger-table entry: the low bits name the pair's anchor group (0: none), so a hit
+/// compares only the anchors keyed on exactly that pair; the high bit marks a pair that starts a
+/// structured number.
+const ANCHOR_GROUP: u8 = 0x7F;
+const STARTS_NUMBER: u8 = 0x80;
+
+/// One flag byte per byte pair, at `pair_index(a, b)`. A fixed-size array rather than a
+/// slice: an index built from two bytes is provably in range, so the lookups in the hot loop
+/// carry no bounds check.
+type PairTable = [u8; 1 << 16];
+
+/// Where the pair `a`, `b` sits in a `PairTable`: `a | b << 8`, the two bytes read as one
+/// little-endian `u16`, so the hot loop fetches each index with a single 16-bit load (x86 and
+/// Wasm are both little-endian) instead of two byte loads, a shift and an or.
+#[inline(always)]
+fn pair_index(a: u8, b: u8) -> usize {
+    usize::from(u16::from_le_bytes([a, b]))
+}
+
+/// The flags of the pair `a`, `b`.
+#[inline(always)]
+fn pair(triggers: &PairTable, a: u8, b: u8) -> u8 {
+    triggers.get(pair_index(a, b)).copied().unwrap_or(0)
+}
 
 /// The flags of the byte pair starting at `i` (the last byte pairs with 0).
-fn pair_flags(triggers: &[u8], bytes: &[u8], i: usize) -> u8 {
+fn pair_flags(triggers: &PairTable, bytes: &[u8], i: usize) -> u8 {
     let first = bytes.get(i).copied().unwrap_or(0);
     let second = bytes.get(i + 1).copied().unwrap_or(0);
-    triggers
-        .get(usize::from(first) << 8 | usize::from(second))
-        .copied()
-        .unwrap_or(0)
+    pair(triggers, first, second)
 }
 
 /// The first offset `>= from` where a trigger pair starts (the last byte pairs with 0).
 /// Eight pairs per step, their table lookups OR-ed without a branch per byte: on prose almost
 /// every step finds nothing, and this loop is most of the scan's cost.
-fn next_trigger(triggers: &[u8], bytes: &[u8], from: usize) -> Option<usize> {
-    let t = |a: u8, b: u8| {
-        triggers
-            .get(usize::from(a) << 8 | usize::from(b))
-            .copied()
-            .unwrap_or(0)
-    };
+fn next_trigger(triggers: &PairTable, bytes: &[u8], from: usize) -> Option<usize> {
+    let t = |a: u8, b: u8| pair(triggers, a, b);
     let mut k = from;
     while let Some(w) = bytes.get(k..k + 9) {
         let w: [u8; 9] = w.try_into().ok()?;
@@ -294,12 +307,12 @@ fn commonness(b: u8) -> u32 {
 #[derive(Clone)]
 pub struct EntityScanner {
     anchors: Vec<Anchor>,
-    /// For each byte value: the anchors keyed on it (indices into `anchors`).
-    keyed: Vec<Vec<u16>>,
-    /// For each byte pair `a << 8 | b`: `KEYS_ANCHOR | STARTS_NUMBER` flags. Keying anchors on
+    /// Anchor groups (indices into `anchors`), numbered by the trigger table; group 0 is empty.
+    groups: Vec<Vec<u16>>,
+    /// For each byte pair (at `pair_index`): its anchor group and `STARTS_NUMBER`. Keying anchors on
     /// a *pair* (`pa` of `password`, `p_` of `ghp_`) makes candidates several times rarer than
     /// a single letter would; 64 KiB per scanner, built once per policy.
-    triggers: Box<[u8]>,
+    triggers: Box<PairTable>,
     bytes: ByteDetectors,
 }
 
@@ -313,10 +326,9 @@ impl std::fmt::Debug for EntityScanner {
 }
 
 /// Marks every pair whose first byte is `first` (a one-byte trigger).
-fn mark_first(triggers: &mut [u8], first: u8, flag: u8) {
-    let base = usize::from(first) << 8;
-    if let Some(row) = triggers.get_mut(base..base + 256) {
-        for t in row {
+fn mark_first(triggers: &mut PairTable, first: u8, flag: u8) {
+    for second in 0..=255u8 {
+        if let Some(t) = triggers.get_mut(pair_index(first, second)) {
             *t |= flag;
         }
     }
@@ -345,8 +357,9 @@ impl EntityScanner {
                     .map(|d| (d.entity, d.anchors, false, d.validate)),
             );
         let mut anchors = Vec::new();
-        let mut keyed: Vec<Vec<u16>> = vec![Vec::new(); 256];
-        let mut triggers = vec![0u8; 1 << 16].into_boxed_slice();
+        // The anchors keyed on each pair, then numbered as groups (pairs with the same anchors,
+        // such as `@` before any letter, share one).
+        let mut by_pair: BTreeMap<usize, Vec<u16>> = BTreeMap::new();
         for (entity, list, any_case, validate) in all {
             if !types.contains(&entity) {
                 continue;
@@ -371,39 +384,51 @@ impl EntityScanner {
                     pattern,
                     any_case,
                     key,
-                    check: (
-                        key + usize::from(second.is_some()),
-                        fold(second.unwrap_or(kb)).to_ascii_lowercase(),
-                    ),
                     entity,
                     validate,
                 });
+                let mut key_pair = |pair: usize| by_pair.entry(pair).or_default().push(index);
                 for first in cases(kb, any_case) {
-                    if let Some(list) = keyed.get_mut(usize::from(first)) {
-                        list.push(index);
-                    }
                     match second {
                         // `@`: only before what can start a domain.
                         None => {
                             for b in 0..=255u8 {
                                 if b.is_ascii_alphanumeric() || b >= 0x80 {
-                                    let pair = usize::from(first) << 8 | usize::from(b);
-                                    if let Some(t) = triggers.get_mut(pair) {
-                                        *t |= KEYS_ANCHOR;
-                                    }
+                                    key_pair(pair_index(first, b));
                                 }
                             }
                         }
                         Some(sb) => {
                             for s2 in cases(sb, any_case) {
-                                let pair = usize::from(first) << 8 | usize::from(s2);
-                                if let Some(t) = triggers.get_mut(pair) {
-                                    *t |= KEYS_ANCHOR;
-                                }
+                                key_pair(pair_index(first, s2));
                             }
                         }
                     }
                 }
+            }
+        }
+        // Built on the heap: a 64 KiB array on the stack is a needless risk in a Wasm VM.
+        let mut triggers: Box<PairTable> = vec![0u8; 1 << 16]
+            .into_boxed_slice()
+            .try_into()
+            .map_err(|_| BuildError("pair table size".into()))?;
+        let mut groups: Vec<Vec<u16>> = vec![Vec::new()];
+        let mut numbered: BTreeMap<Vec<u16>, u8> = BTreeMap::new();
+        for (pair, list) in by_pair {
+            let group = match numbered.get(&list) {
+                Some(&g) => g,
+                None => {
+                    let g = u8::try_from(groups.len())
+                        .ok()
+                        .filter(|&g| g <= ANCHOR_GROUP)
+                        .ok_or_else(|| BuildError("too many entity anchor groups".into()))?;
+                    groups.push(list.clone());
+                    numbered.insert(list, g);
+                    g
+                }
+            };
+            if let Some(t) = triggers.get_mut(pair) {
+                *t |= group;
             }
         }
         let on = |t: EntityType| types.contains(&t);
@@ -427,7 +452,7 @@ impl EntityScanner {
         let mut mark_before = |first: u8, second: &dyn Fn(u8) -> bool| {
             for b in 0..=255u8 {
                 if second(b) {
-                    if let Some(t) = triggers.get_mut(usize::from(first) << 8 | usize::from(b)) {
+                    if let Some(t) = triggers.get_mut(pair_index(first, b)) {
                         *t |= STARTS_NUMBER;
                     }
                 }
@@ -442,7 +467,7 @@ impl EntityScanner {
         }
         Ok(EntityScanner {
             anchors,
-            keyed,
+            groups,
             triggers,
             bytes,
         })
@@ -480,9 +505,9 @@ impl EntityScanner {
         out.append(&mut mine);
     }
 
-    /// The anchors keyed on the byte at `i`.
-    fn at_key(&self, text: &str, i: usize, b: u8, out: &mut Vec<Finding>) {
-        let Some(list) = self.keyed.get(usize::from(b)) else {
+    /// The anchors of `group`, keyed on the pair at `i`.
+    fn at_key(&self, text: &str, i: usize, group: u8, out: &mut Vec<Finding>) {
+        let Some(list) = self.groups.get(usize::from(group)) else {
             return;
         };
         let bytes = text.as_bytes();
@@ -493,11 +518,6 @@ impl EntityScanner {
             let Some(start) = i.checked_sub(anchor.key) else {
                 continue;
             };
-            let (off, want) = anchor.check;
-            match bytes.get(start + off) {
-                Some(&c) if c.to_ascii_lowercase() == want => {}
-                _ => continue,
-            }
             let end = start + anchor.pattern.len();
             let Some(window) = bytes.get(start..end) else {
                 continue;
@@ -525,7 +545,7 @@ impl EntityScanner {
     fn scan_bytes(&self, text: &str, out: &mut Vec<Finding>) {
         let d = self.bytes;
         let bytes = text.as_bytes();
-        let triggers: &[u8] = &self.triggers;
+        let triggers: &PairTable = &self.triggers;
         let mut i = 0;
         // End of the last colon region: IPv6/MAC regions are read once.
         let mut colon_done = 0;
@@ -534,8 +554,8 @@ impl EntityScanner {
             i = next;
             let Some(&b) = bytes.get(i) else { break };
             let flags = pair_flags(triggers, bytes, i);
-            if flags & KEYS_ANCHOR != 0 {
-                self.at_key(text, i, b, out);
+            if flags & ANCHOR_GROUP != 0 {
+                self.at_key(text, i, flags & ANCHOR_GROUP, out);
             }
             if flags & STARTS_NUMBER == 0 {
                 i += 1;

@@ -109,7 +109,9 @@ fn key_bounds(text: &str, start: usize, anchor_end: usize) -> Option<(usize, usi
     let key_end = anchor_end + run_len_max(text, anchor_end, 64, is_key_byte);
     let key = text.as_bytes().get(key_start..key_end)?;
     let label_ok = |label: &[u8], long: bool| -> bool {
-        if !ends_with_ci(key, label) || key_end - label.len() != start {
+        // The label must end the key where the anchor started: an integer test that rules
+        // out most labels before any bytes are compared.
+        if key_end.checked_sub(label.len()) != Some(start) || !ends_with_ci(key, label) {
             return false;
         }
         if long || key.len() == label.len() {
@@ -227,25 +229,27 @@ fn prose(text: &str, key_start: usize, mut i: usize) -> Option<Range<usize>> {
         i += if starts_with_ci(rest, b"is: ") { 4 } else { 3 };
         return value_at(text, i, false, true);
     }
-    // A few words, then a colon: "pw for the shared mailbox: X".
+    // A few words, then a colon: "pw for the shared mailbox: X". The words are letters and
+    // spaces, so the first other byte decides (one short read, stopping at the first digit or
+    // punctuation, instead of 40 bytes and a second pass).
     let line = text.as_bytes().get(i..)?;
-    let window = line.iter().take(40).position(|&b| b == b':' || b == b'\n');
-    if let Some(p) = window {
-        if line.get(p) == Some(&b':')
-            && line
-                .get(..p)?
-                .iter()
-                .all(|&b| b.is_ascii_alphabetic() || b == b' ')
-            && line.get(p + 1) == Some(&b' ')
-        {
+    let words = line
+        .iter()
+        .take(40)
+        .position(|&b| !(b.is_ascii_alphabetic() || b == b' '));
+    if let Some(p) = words {
+        if line.get(p) == Some(&b':') && line.get(p + 1) == Some(&b' ') {
             return value_at(text, i + p + 2, false, true);
         }
     }
-    // "temp password X", "new password X": a direct value after a qualifying word.
-    let before = line_before(text, key_start, 16).as_bytes();
-    let qualified = ["temp ", "temporary ", "new ", "initial ", "one-time "]
-        .iter()
-        .any(|q| ends_with_ci(before, q.as_bytes()));
+    // "temp password X", "new password X": a direct value after a qualifying word. The
+    // qualifiers hold no line break, so matching the bytes right before the key is matching
+    // the end of its line.
+    let before = text.as_bytes().get(..key_start)?;
+    let qualified = byte_before(text, key_start) == Some(b' ')
+        && ["temp ", "temporary ", "new ", "initial ", "one-time "]
+            .iter()
+            .any(|q| ends_with_ci(before, q.as_bytes()));
     if qualified && i > key_start {
         return value_at(text, i, false, true);
     }
@@ -343,6 +347,13 @@ mod tests {
             ("password_reset_url = https://x.example/reset", None),
             ("password is too short", None),
             ("the password is Sh0rt-but-ok", Some("Sh0rt-but-ok")),
+            ("password for the shared mailbox: Xy7!abc", Some("Xy7!abc")),
+            ("password for 2 boxes: Xy7!abc", None),
+            ("password for the mailbox:Xy7!abc", None),
+            ("temp password Xy7!abc9", Some("Xy7!abc9")),
+            ("TEMPORARY password Xy7!abc9", Some("Xy7!abc9")),
+            ("temp\npassword Xy7!abc9", None),
+            ("attempt password Xy7!abc9", None),
         ];
         for (text, want) in cases {
             let lower = text.to_ascii_lowercase();
