@@ -56,6 +56,7 @@ use crate::json::{self, Edit};
 use dialect::{Framing, Key, NewEvent, StreamDialect, SynthContext};
 use redactor::{redact_whole, Detector, FindingAction, Hit, Redactor, RedactorOptions, Sink};
 use sse::{DecodeError, LineEnding};
+use std::borrow::Cow;
 use std::fmt;
 
 /// The streaming APIs understood.
@@ -408,11 +409,11 @@ impl Envelope {
 
     /// The delta of `data` when it is this envelope around another string literal: its key,
     /// the literal's span and its decoded text.
-    fn matches(
+    fn matches<'d>(
         &self,
         event: Option<&str>,
-        data: &str,
-    ) -> Option<(Key, std::ops::Range<usize>, String)> {
+        data: &'d str,
+    ) -> Option<(Key, std::ops::Range<usize>, Cow<'d, str>)> {
         if self.event.as_deref() != event {
             return None;
         }
@@ -425,28 +426,46 @@ impl Envelope {
         {
             return None;
         }
-        let end = literal_end(data.as_bytes(), start)?;
+        let (end, plain) = literal_end(data.as_bytes(), start)?;
         if end != data.len() - suffix.len() {
             return None;
         }
+        if plain {
+            // No escapes and no control characters: the literal's text is its inside.
+            return Some((
+                self.key,
+                start..end,
+                Cow::Borrowed(data.get(start + 1..end - 1)?),
+            ));
+        }
         // Decoding validates it: escapes, no raw control characters.
         match json::parse(data.get(start..end)?) {
-            Ok(json::Value::String(s)) => Some((self.key, start..end, s.text)),
+            Ok(json::Value::String(s)) => Some((self.key, start..end, Cow::Owned(s.text))),
             _ => None,
         }
     }
 }
 
-/// The end of the JSON string literal that opens at `start` (just past its closing quote).
-fn literal_end(bytes: &[u8], start: usize) -> Option<usize> {
+/// The end of the JSON string literal that opens at `start` (just past its closing quote), and
+/// whether it is plain: no escape and no byte below U+0020, so it is valid JSON and its text is
+/// exactly the bytes between its quotes, with no decoding needed.
+fn literal_end(bytes: &[u8], start: usize) -> Option<(usize, bool)> {
     if bytes.get(start) != Some(&b'"') {
         return None;
     }
+    let mut plain = true;
     let mut i = start + 1;
     loop {
-        match bytes.get(i)? {
-            b'\\' => i += 2,
-            b'"' => return Some(i + 1),
+        match *bytes.get(i)? {
+            b'\\' => {
+                plain = false;
+                i += 2;
+            }
+            b'"' => return Some((i + 1, plain)),
+            b if b < 0x20 => {
+                plain = false;
+                i += 1;
+            }
             _ => i += 1,
         }
     }

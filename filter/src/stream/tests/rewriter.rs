@@ -711,6 +711,15 @@ fn envelope_table() {
         ),
         ("unterminated", None, with(r#""abc"#), None),
         ("raw control character", None, with("\"a\u{1}b\""), None),
+        ("raw tab", None, with("\"a\tb\""), None),
+        ("raw newline", None, with("\"a\nb\""), None),
+        (
+            "plain non-ASCII and DEL taken as they are",
+            None,
+            with("\"é\u{7f}😀 ok\""),
+            Some("é\u{7f}😀 ok"),
+        ),
+        ("escape at the very end", None, with(r#""ab\"#), None),
         ("invalid escape", None, with(r#""a\qb""#), None),
         ("not a string", None, with("null"), None),
         (
@@ -736,7 +745,7 @@ fn envelope_table() {
     for (name, event, data, want) in cases {
         let got = env.matches(*event, data);
         assert_eq!(
-            got.as_ref().map(|(_, _, t)| t.as_str()),
+            got.as_ref().map(|(_, _, t)| t.as_ref()),
             *want,
             "case {name}"
         );
