@@ -928,11 +928,7 @@ impl StreamRewriter {
                 let replacement = match slot.text {
                     SlotText::Same => continue,
                     SlotText::Pending => String::from("\"\""),
-                    SlotText::New(t) => {
-                        let mut literal = String::with_capacity(t.len() + 2);
-                        json::write_string(&mut literal, &t);
-                        literal
-                    }
+                    SlotText::New(t) => literal(&t),
                 };
                 edits.push(Edit {
                     span: slot.span,
@@ -955,6 +951,21 @@ impl StreamRewriter {
         }
         self.events = batch.events;
     }
+}
+
+/// The JSON string literal for `text`, as `json::write_string` writes it. Why the fast path:
+/// released text almost never needs an escape, and then the literal is the text between two
+/// quotes; checking bytes is far cheaper than `write_string`'s walk over chars.
+pub(crate) fn literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        json::write_string(&mut out, text);
+    }
+    out
 }
 
 fn key_index(

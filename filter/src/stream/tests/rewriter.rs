@@ -786,3 +786,33 @@ fn envelope_changes_are_followed() {
         assert_eq!(texts["c1"], "other [REDACTED:AWS_ACCESS_KEY_ID] end");
     }
 }
+
+/// The fast literal writer gives exactly what `json::write_string` gives, escapes or not.
+#[test]
+fn literals_match_the_json_writer() {
+    let cases = [
+        "",
+        "plain text",
+        "é😀 \u{7f} ~",
+        "quote \" inside",
+        "back\\slash",
+        "tab\there",
+        "new\nline",
+        "nul \u{0} and \u{1f}",
+        " \u{20} space is plain",
+        "ends with \\",
+    ];
+    for text in cases {
+        let mut want = String::new();
+        crate::json::write_string(&mut want, text);
+        assert_eq!(crate::stream::literal(text), want, "case {text:?}");
+        assert_eq!(
+            crate::json::parse(&want).ok().and_then(|v| match v {
+                crate::json::Value::String(s) => Some(s.text),
+                _ => None,
+            }),
+            Some(text.to_owned()),
+            "case {text:?} round-trips"
+        );
+    }
+}
