@@ -56,6 +56,7 @@ use crate::json::{self, Edit};
 use dialect::{Framing, Key, NewEvent, StreamDialect, SynthContext};
 use redactor::{redact_whole, Detector, FindingAction, Hit, Redactor, RedactorOptions, Sink};
 use sse::{DecodeError, LineEnding};
+use std::borrow::Cow;
 use std::fmt;
 
 /// The streaming APIs understood.
@@ -408,11 +409,11 @@ impl Envelope {
 
     /// The delta of `data` when it is this envelope around another string literal: its key,
     /// the literal's span and its decoded text.
-    fn matches(
+    fn matches<'d>(
         &self,
         event: Option<&str>,
-        data: &str,
-    ) -> Option<(Key, std::ops::Range<usize>, String)> {
+        data: &'d str,
+    ) -> Option<(Key, std::ops::Range<usize>, Cow<'d, str>)> {
         if self.event.as_deref() != event {
             return None;
         }
@@ -425,28 +426,46 @@ impl Envelope {
         {
             return None;
         }
-        let end = literal_end(data.as_bytes(), start)?;
+        let (end, plain) = literal_end(data.as_bytes(), start)?;
         if end != data.len() - suffix.len() {
             return None;
         }
+        if plain {
+            // No escapes and no control characters: the literal's text is its inside.
+            return Some((
+                self.key,
+                start..end,
+                Cow::Borrowed(data.get(start + 1..end - 1)?),
+            ));
+        }
         // Decoding validates it: escapes, no raw control characters.
         match json::parse(data.get(start..end)?) {
-            Ok(json::Value::String(s)) => Some((self.key, start..end, s.text)),
+            Ok(json::Value::String(s)) => Some((self.key, start..end, Cow::Owned(s.text))),
             _ => None,
         }
     }
 }
 
-/// The end of the JSON string literal that opens at `start` (just past its closing quote).
-fn literal_end(bytes: &[u8], start: usize) -> Option<usize> {
+/// The end of the JSON string literal that opens at `start` (just past its closing quote), and
+/// whether it is plain: no escape and no byte below U+0020, so it is valid JSON and its text is
+/// exactly the bytes between its quotes, with no decoding needed.
+fn literal_end(bytes: &[u8], start: usize) -> Option<(usize, bool)> {
     if bytes.get(start) != Some(&b'"') {
         return None;
     }
+    let mut plain = true;
     let mut i = start + 1;
     loop {
-        match bytes.get(i)? {
-            b'\\' => i += 2,
-            b'"' => return Some(i + 1),
+        match *bytes.get(i)? {
+            b'\\' => {
+                plain = false;
+                i += 2;
+            }
+            b'"' => return Some((i + 1, plain)),
+            b if b < 0x20 => {
+                plain = false;
+                i += 1;
+            }
             _ => i += 1,
         }
     }
@@ -470,6 +489,10 @@ pub struct StreamRewriter {
     seq_shift: u64,
     last_seq: Option<u64>,
     stopped: Option<StreamError>,
+    /// Empty vectors kept for the next chunk (see `run`).
+    blocks: Vec<sse::Block>,
+    lines: Vec<ndjson::Line>,
+    events: Vec<Pending>,
 }
 
 impl StreamRewriter {
@@ -490,6 +513,9 @@ impl StreamRewriter {
             seq_shift: 0,
             last_seq: None,
             stopped: None,
+            blocks: Vec::new(),
+            lines: Vec::new(),
+            events: Vec::new(),
         }
     }
 
@@ -553,30 +579,26 @@ impl StreamRewriter {
         }
         // Most of a chunk goes out as it came, plus a little held text and framing.
         out.bytes.reserve(chunk.len() + chunk.len() / 8);
-        let mut frames = Vec::new();
-        let decoded = match self.framing {
-            Framing::Sse => {
-                let mut blocks = Vec::new();
-                let r = if fin {
-                    self.sse.finish(&mut blocks)
-                } else {
-                    self.sse.push(chunk, &mut blocks)
-                };
-                frames.extend(blocks.into_iter().map(Frame::Sse));
-                r
-            }
-            Framing::Ndjson => {
-                let mut lines = Vec::new();
-                let r = if fin {
-                    self.ndjson.finish(&mut lines)
-                } else {
-                    self.ndjson.push(chunk, &mut lines)
-                };
-                frames.extend(lines.into_iter().map(Frame::Line));
-                r
-            }
+        // The decoders' output vectors and the batch's are kept from chunk to chunk: a chunk
+        // brings about as many events as the last, and each of them is large enough that
+        // growing a fresh vector per chunk showed in profiles (reallocation and copying).
+        let mut blocks = std::mem::take(&mut self.blocks);
+        let mut lines = std::mem::take(&mut self.lines);
+        let decoded = match (self.framing, fin) {
+            (Framing::Sse, true) => self.sse.finish(&mut blocks),
+            (Framing::Sse, false) => self.sse.push(chunk, &mut blocks),
+            (Framing::Ndjson, true) => self.ndjson.finish(&mut lines),
+            (Framing::Ndjson, false) => self.ndjson.push(chunk, &mut lines),
         };
-        let mut batch = Batch::default();
+        let mut batch = Batch {
+            events: std::mem::take(&mut self.events),
+            template: None,
+        };
+        batch.events.reserve(blocks.len() + lines.len());
+        let frames = blocks
+            .drain(..)
+            .map(Frame::Sse)
+            .chain(lines.drain(..).map(Frame::Line));
         for frame in frames {
             if let Err(e) = self.frame(frame, &mut batch, &mut out) {
                 // What came before the failing event is still sent, as it would have been
@@ -587,6 +609,8 @@ impl StreamRewriter {
                 return self.stop(out, e);
             }
         }
+        self.blocks = blocks;
+        self.lines = lines;
         let settled = if fin {
             self.finish_all(&mut batch, &mut out)
         } else {
@@ -895,20 +919,16 @@ impl StreamRewriter {
     }
 
     /// Writes the batched events: byte for byte when nothing in them changed.
-    fn write_batch(&mut self, batch: Batch, out: &mut Output) {
+    fn write_batch(&mut self, mut batch: Batch, out: &mut Output) {
         let template = batch.template;
-        for (index, event) in batch.events.into_iter().enumerate() {
+        for (index, event) in batch.events.drain(..).enumerate() {
             out.bytes.extend_from_slice(&event.pre);
             let mut edits = event.edits;
             for slot in event.slots {
                 let replacement = match slot.text {
                     SlotText::Same => continue,
                     SlotText::Pending => String::from("\"\""),
-                    SlotText::New(t) => {
-                        let mut literal = String::with_capacity(t.len() + 2);
-                        json::write_string(&mut literal, &t);
-                        literal
-                    }
+                    SlotText::New(t) => literal(&t),
                 };
                 edits.push(Edit {
                     span: slot.span,
@@ -929,7 +949,23 @@ impl StreamRewriter {
                 self.template = event.frame.take_data();
             }
         }
+        self.events = batch.events;
     }
+}
+
+/// The JSON string literal for `text`, as `json::write_string` writes it. Why the fast path:
+/// released text almost never needs an escape, and then the literal is the text between two
+/// quotes; checking bytes is far cheaper than `write_string`'s walk over chars.
+pub(crate) fn literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        json::write_string(&mut out, text);
+    }
+    out
 }
 
 fn key_index(

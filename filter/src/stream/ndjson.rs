@@ -60,7 +60,7 @@ impl Decoder {
             return Err(e.clone());
         }
         while !chunk.is_empty() {
-            let pos = chunk.iter().position(|&b| b == b'\n');
+            let pos = super::sse::find_either(chunk, b'\n', b'\n');
             let take = pos.map_or(chunk.len(), |p| p + 1);
             if self.cur.len().saturating_add(take) > self.max_line_bytes {
                 let e = DecodeError::TooLarge {
@@ -101,7 +101,7 @@ impl Decoder {
         } else {
             (raw.as_slice(), None)
         };
-        let text = String::from_utf8_lossy(body).into_owned();
+        let text = super::sse::utf8(body).into_owned();
         Line { raw, text, ending }
     }
 }

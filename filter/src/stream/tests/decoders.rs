@@ -256,3 +256,48 @@ fn ndjson_lines_under_every_split() {
         assert_eq!(out[3].ending, None);
     }
 }
+
+#[test]
+fn terminator_search_agrees_with_a_byte_walk() {
+    use crate::stream::sse::find_either;
+    // Bytes next to the ones looked for (and ones whose low bits match) around every offset of
+    // a word, so a borrow between bytes or a missed lane would show.
+    let fillers: &[u8] = &[b'a', 0x00, 0x0b, 0x0c, 0x09, 0x8a, 0x8d, 0xff, 0x0e, 0x1a];
+    for len in 0..40 {
+        for filler in fillers {
+            let mut bytes = vec![*filler; len];
+            let naive = |b: &[u8]| b.iter().position(|&c| c == b'\n' || c == b'\r');
+            assert_eq!(
+                find_either(&bytes, b'\n', b'\r'),
+                naive(&bytes),
+                "len {len}"
+            );
+            for at in 0..len {
+                for t in [b'\n', b'\r'] {
+                    bytes[at] = t;
+                    assert_eq!(
+                        find_either(&bytes, b'\n', b'\r'),
+                        Some(at),
+                        "len {len} filler {filler:#x} at {at}"
+                    );
+                    if at + 3 < len {
+                        bytes[at + 3] = b'\n';
+                        assert_eq!(find_either(&bytes, b'\n', b'\r'), Some(at));
+                        bytes[at + 3] = *filler;
+                    }
+                    bytes[at] = *filler;
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn invalid_utf8_in_data_is_replaced_as_before() {
+    let blocks = decode(&[b"event: a\xffb\ndata: x\xc3(y\n\n"]);
+    let got = events(&blocks);
+    assert_eq!(
+        got,
+        vec![(Some("a\u{fffd}b".into()), "x\u{fffd}(y".into(), None)]
+    );
+}

@@ -711,6 +711,15 @@ fn envelope_table() {
         ),
         ("unterminated", None, with(r#""abc"#), None),
         ("raw control character", None, with("\"a\u{1}b\""), None),
+        ("raw tab", None, with("\"a\tb\""), None),
+        ("raw newline", None, with("\"a\nb\""), None),
+        (
+            "plain non-ASCII and DEL taken as they are",
+            None,
+            with("\"é\u{7f}😀 ok\""),
+            Some("é\u{7f}😀 ok"),
+        ),
+        ("escape at the very end", None, with(r#""ab\"#), None),
         ("invalid escape", None, with(r#""a\qb""#), None),
         ("not a string", None, with("null"), None),
         (
@@ -736,7 +745,7 @@ fn envelope_table() {
     for (name, event, data, want) in cases {
         let got = env.matches(*event, data);
         assert_eq!(
-            got.as_ref().map(|(_, _, t)| t.as_str()),
+            got.as_ref().map(|(_, _, t)| t.as_ref()),
             *want,
             "case {name}"
         );
@@ -775,5 +784,35 @@ fn envelope_changes_are_followed() {
         let texts = client_texts(StreamApi::OpenAiChat, &out).unwrap();
         assert_eq!(texts["c0"], "mail [REDACTED:EMAIL] \"quoted\" more done");
         assert_eq!(texts["c1"], "other [REDACTED:AWS_ACCESS_KEY_ID] end");
+    }
+}
+
+/// The fast literal writer gives exactly what `json::write_string` gives, escapes or not.
+#[test]
+fn literals_match_the_json_writer() {
+    let cases = [
+        "",
+        "plain text",
+        "é😀 \u{7f} ~",
+        "quote \" inside",
+        "back\\slash",
+        "tab\there",
+        "new\nline",
+        "nul \u{0} and \u{1f}",
+        " \u{20} space is plain",
+        "ends with \\",
+    ];
+    for text in cases {
+        let mut want = String::new();
+        crate::json::write_string(&mut want, text);
+        assert_eq!(crate::stream::literal(text), want, "case {text:?}");
+        assert_eq!(
+            crate::json::parse(&want).ok().and_then(|v| match v {
+                crate::json::Value::String(s) => Some(s.text),
+                _ => None,
+            }),
+            Some(text.to_owned()),
+            "case {text:?} round-trips"
+        );
     }
 }
