@@ -505,21 +505,36 @@ pub fn remove_elements(src: &str, spans: &[Range<usize>], remove: &[usize]) -> O
 /// Appends `s` as a JSON string literal: quotes, backslash and control characters escaped,
 /// everything else (non-ASCII included) written as UTF-8.
 pub fn write_string(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
+    // Runs of bytes that need no escape are copied whole; every escaped byte is ASCII, so
+    // the run boundaries are always char boundaries.
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(s.get(run..i).unwrap_or_default());
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            for nibble in [b >> 4, b & 0x0f] {
+                out.push(char::from(
+                    HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+                ));
             }
-            c => out.push(c),
+        } else {
+            out.push_str(escape);
         }
+        run = i + 1;
     }
+    out.push_str(s.get(run..).unwrap_or_default());
     out.push('"');
 }
 
@@ -567,6 +582,29 @@ mod tests {
 
     fn str_at<'a>(v: &'a Value, key: &str) -> &'a Str {
         v.get(key).and_then(Value::as_str).unwrap()
+    }
+
+    #[test]
+    fn written_strings_parse_back_to_themselves() {
+        let controls: String = (0u8..0x20).map(char::from).collect();
+        let cases = [
+            String::new(),
+            "plain ascii".into(),
+            "quote \" backslash \\ slash /".into(),
+            controls,
+            "é😀\u{7f}\u{2028} mixed \t tab".into(),
+            "\"".into(),
+        ];
+        for case in &cases {
+            let mut out = String::new();
+            write_string(&mut out, case);
+            let back: String = serde_json::from_str(&out).unwrap();
+            assert_eq!(&back, case, "{out}");
+            assert_eq!(parse(&out).unwrap().as_str().unwrap().text, *case);
+        }
+        let mut out = String::new();
+        write_string(&mut out, "a\u{1}b\n");
+        assert_eq!(out, r#""a\u0001b\n""#);
     }
 
     #[test]
