@@ -30,10 +30,9 @@ mod tests;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use model::Model;
-use normalise::{fold, squash, words, Normalised};
+use normalise::{normalise, squash, View, Views};
 use phrases::{
-    OVERRIDE, OVERRIDE_ANCHORS, OVERRIDE_FILLERS, OVERRIDE_OBJECTS, OVERRIDE_VERBS, OVERRIDE_WEAK,
-    PHRASES,
+    OVERRIDE, OVERRIDE_ANCHORS, OVERRIDE_FILLERS, OVERRIDE_OBJECTS, OVERRIDE_WEAK, PHRASES,
 };
 use std::fmt;
 use structure::{MARKDOWN_EXFIL, MARKERS};
@@ -161,6 +160,28 @@ pub struct InjectionScreen {
     model: Model,
 }
 
+/// Which text is being screened, and how it was reached.
+#[derive(Clone, Copy)]
+struct Job {
+    /// Index of the request text it is, or was decoded from.
+    index: usize,
+    /// Offset of the encoded run in that text, when decoded.
+    pinned: Option<usize>,
+    /// How many decodings deep.
+    depth: usize,
+}
+
+/// Buffers reused for every text (and decoded payload) of one request, so screening a text
+/// allocates nothing once they have grown. A decoded payload is screened after its parent is
+/// done with them.
+#[derive(Default)]
+struct Scratch {
+    views: Views,
+    squashed: View,
+    model: Vec<u8>,
+    blocks: Vec<(i64, u32)>,
+}
+
 /// Collects signals, keeping the strongest per rule.
 struct Collector {
     signals: Vec<Signal>,
@@ -242,8 +263,14 @@ impl InjectionScreen {
             signals: Vec::new(),
         };
         let mut budget = DECODE_BUDGET;
+        let mut scratch = Scratch::default();
         for (text_index, text) in texts.iter().enumerate() {
-            self.screen_text(text.as_ref(), text_index, None, 0, &mut budget, &mut out);
+            let job = Job {
+                index: text_index,
+                pinned: None,
+                depth: 0,
+            };
+            self.screen_text(text.as_ref(), job, &mut budget, &mut scratch, &mut out);
         }
         Screening {
             score: combine(out.signals.iter()),
@@ -251,21 +278,22 @@ impl InjectionScreen {
         }
     }
 
-    /// Screens one text. `pinned` is the offset in the request's original text when `text` was
-    /// decoded from an encoded run (signals then point at the run).
+    /// Screens one text. `job.pinned` is the offset in the request's original text when `text`
+    /// was decoded from an encoded run (signals then point at the run).
     fn screen_text(
         &self,
         text: &str,
-        index: usize,
-        pinned: Option<usize>,
-        depth: usize,
+        job: Job,
         budget: &mut usize,
+        scratch: &mut Scratch,
         out: &mut Collector,
     ) {
-        let at = |offset: usize| (index, pinned.unwrap_or(offset));
-        let (folded, stats) = fold(text);
-        let word_view = words(&folded);
-        let origin = |view: &Normalised, i: usize| view.original_offset(i, text.len());
+        let index = job.index;
+        let at = |offset: usize| (index, job.pinned.unwrap_or(offset));
+        normalise(text, &mut scratch.views);
+        let views = &scratch.views;
+        let (folded, word_view, stats) = (&views.fold, &views.words, views.stats);
+        let origin = |view: &View, i: usize| view.original_offset(i, text.len());
 
         // Evasion signals.
         if stats.tags >= 4 {
@@ -284,11 +312,11 @@ impl InjectionScreen {
         }
 
         // Phrases.
-        for m in self.phrases.find_iter(&word_view.text) {
-            if !word_bounded(&word_view.text, m.start(), m.end()) {
+        for m in self.phrases.find_iter(&word_view.bytes) {
+            if !word_bounded(&word_view.bytes, m.start(), m.end()) {
                 continue;
             }
-            let offset = origin(&word_view, m.start());
+            let offset = origin(word_view, m.start());
             let id = m.pattern().as_usize();
             if let Some(p) = PHRASES.get(id) {
                 out.add(p.rule, p.category, p.weight, at(offset));
@@ -301,7 +329,7 @@ impl InjectionScreen {
                 out.add(RULE_ROT13, Category::Evasion, 0.5, at(offset));
             }
         }
-        if let Some((strong, start)) = override_grammar(&word_view.text) {
+        if let Some((strong, start)) = override_grammar(&word_view.bytes, &views.verbs) {
             let (rule, weight) = if strong {
                 (OVERRIDE, 0.9)
             } else {
@@ -311,49 +339,48 @@ impl InjectionScreen {
                 rule,
                 Category::InstructionOverride,
                 weight,
-                at(origin(&word_view, start)),
+                at(origin(word_view, start)),
             );
         }
         // Spaced-out or dotted letters leave runs of one-letter words; only then is the
         // letters-only view worth building.
-        let squashed = if has_spaced_letters(&word_view.text) {
-            squash(&word_view)
-        } else {
-            Normalised::default()
-        };
-        for m in self.squashed.find_iter(&squashed.text) {
-            let offset = origin(&squashed, m.start());
-            let (rule, category, weight) = self.phrase_of(&self.squashed_ids, m.pattern());
-            // Plain text squashes to the same letters; only a phrase the words view missed
-            // (spaced-out or dotted letters) is an evasion.
-            if out
-                .signals
-                .iter()
-                .any(|s| s.rule == rule && s.text_index == index)
-            {
-                continue;
+        if views.spaced {
+            squash(word_view, &mut scratch.squashed);
+            let squashed = &scratch.squashed;
+            for m in self.squashed.find_iter(&squashed.bytes) {
+                let offset = origin(squashed, m.start());
+                let (rule, category, weight) = self.phrase_of(&self.squashed_ids, m.pattern());
+                // Plain text squashes to the same letters; only a phrase the words view missed
+                // (spaced-out or dotted letters) is an evasion.
+                if out
+                    .signals
+                    .iter()
+                    .any(|s| s.rule == rule && s.text_index == index)
+                {
+                    continue;
+                }
+                out.add(rule, category, weight, at(offset));
+                out.add(RULE_SPACED, Category::Evasion, 0.3, at(offset));
             }
-            out.add(rule, category, weight, at(offset));
-            out.add(RULE_SPACED, Category::Evasion, 0.3, at(offset));
         }
 
         // Structure.
-        for m in self.markers.find_iter(&folded.text) {
+        for m in self.markers.find_iter(&folded.bytes) {
             if let Some(mk) = MARKERS.get(m.pattern().as_usize()) {
                 out.add(
                     mk.rule,
                     mk.category,
                     mk.weight,
-                    at(origin(&folded, m.start())),
+                    at(origin(folded, m.start())),
                 );
             }
         }
-        if let Some(i) = structure::markdown_image_exfil(&folded.text) {
+        if let Some(i) = structure::markdown_image_exfil(&folded.bytes) {
             out.add(
                 MARKDOWN_EXFIL,
                 Category::Exfiltration,
                 0.6,
-                at(origin(&folded, i)),
+                at(origin(folded, i)),
             );
         }
 
@@ -362,23 +389,34 @@ impl InjectionScreen {
             out.add(RULE_SUFFIX, Category::AdversarialSuffix, 0.3, at(offset));
         }
 
-        // Model.
-        let view = model::model_view(text);
-        let p = self.model.score(view.as_bytes());
+        // Model. For ASCII text its view is exactly the `fold` view (both lower-case and fold
+        // whitespace the same way); other text gets its own view.
+        let model_view: &[u8] = if text.is_ascii() {
+            &folded.bytes
+        } else {
+            model::model_view(text, &mut scratch.model);
+            &scratch.model
+        };
+        let p = self.model.score(model_view, &mut scratch.blocks);
         if p >= MODEL_FLOOR {
             out.add(RULE_MODEL, Category::Classifier, p, at(0));
         }
 
         // Encoded payloads, screened like the text itself.
-        if depth < MAX_DEPTH && *budget > 0 {
+        if job.depth < MAX_DEPTH && *budget > 0 {
             let mut decoded = Vec::new();
             encodings::decode_runs(text, budget, &mut decoded);
             for d in decoded {
-                let offset = pinned.unwrap_or(d.offset);
+                let offset = job.pinned.unwrap_or(d.offset);
                 if d.kind != "escapes" {
                     out.add(RULE_ENCODED, Category::Evasion, 0.1, (index, offset));
                 }
-                self.screen_text(&d.text, index, Some(offset), depth + 1, budget, out);
+                let inner = Job {
+                    index,
+                    pinned: Some(offset),
+                    depth: job.depth + 1,
+                };
+                self.screen_text(&d.text, inner, budget, scratch, out);
             }
         }
     }
@@ -395,75 +433,41 @@ impl InjectionScreen {
     }
 }
 
-/// True when the `words` view has four one-letter words in a row ("i g n o r e").
-fn has_spaced_letters(view: &str) -> bool {
-    let mut run = 0;
-    for w in view.split(' ') {
-        run = if w.len() == 1 { run + 1 } else { 0 };
-        if run >= 4 {
-            return true;
-        }
-    }
-    false
-}
-
 /// True when `start..end` of the `words` view begins and ends on word boundaries.
-fn word_bounded(view: &str, start: usize, end: usize) -> bool {
-    let bytes = view.as_bytes();
-    let before = start == 0 || bytes.get(start - 1) == Some(&b' ');
-    let after = bytes.get(end).is_none_or(|&b| b == b' ');
+fn word_bounded(view: &[u8], start: usize, end: usize) -> bool {
+    let before = start == 0 || start.checked_sub(1).and_then(|k| view.get(k)) == Some(&b' ');
+    let after = view.get(end).is_none_or(|&b| b == b' ');
     before && after
 }
 
 /// The instruction-override grammar over the `words` view: an override verb, up to five
-/// filler words, then an object ("ignore all of your previous instructions"). Returns whether
-/// the form is strong (a "what came before" anchor or an instruction-like object) and the view
-/// offset of the verb. Linear: each word is looked at a bounded number of times.
-fn override_grammar(view: &str) -> Option<(bool, usize)> {
+/// filler words, then an object ("ignore all of your previous instructions"). `verbs` are the
+/// offsets where the normaliser saw an override verb, in order. Returns whether the form is
+/// strong (a "what came before" anchor or an instruction-like object) and the view offset of
+/// the verb: the first strong form, else the first weak one. Linear: each verb looks at most
+/// six words ahead.
+fn override_grammar(view: &[u8], verbs: &[usize]) -> Option<(bool, usize)> {
     const MAX_FILLERS: usize = 5;
-    let mut best: Option<(bool, usize)> = None;
-    let mut words = view.split(' ').scan(0usize, |pos, w| {
-        let start = *pos;
-        *pos += w.len() + 1;
-        Some((start, w))
-    });
-    let mut window: Vec<(usize, &str)> = Vec::with_capacity(MAX_FILLERS + 2);
-    loop {
-        let next = words.next();
-        if let Some(w) = next {
-            window.push(w);
-        }
-        if window.len() < MAX_FILLERS + 2 && next.is_some() {
-            continue;
-        }
-        let Some(&(start, verb)) = window.first() else {
-            break;
-        };
-        if OVERRIDE_VERBS.contains(&verb) {
-            let mut anchored = false;
-            for &(_, w) in window.iter().skip(1) {
-                if let Some(&(_, strong_object)) = OVERRIDE_OBJECTS.iter().find(|(o, _)| *o == w) {
-                    let strong = anchored || strong_object;
-                    let form = (strong, start);
-                    if best.is_none_or(|(s, _)| !s && strong) {
-                        best = Some(form);
-                    }
-                    break;
+    let mut weak: Option<usize> = None;
+    for &start in verbs {
+        let rest = view.get(start..).unwrap_or_default();
+        let mut anchored = false;
+        for w in rest.split(|&b| b == b' ').skip(1).take(MAX_FILLERS + 1) {
+            if let Some(&(_, strong_object)) =
+                OVERRIDE_OBJECTS.iter().find(|(o, _)| o.as_bytes() == w)
+            {
+                if anchored || strong_object {
+                    return Some((true, start));
                 }
-                if OVERRIDE_ANCHORS.contains(&w) {
-                    anchored = true;
-                } else if !OVERRIDE_FILLERS.contains(&w) {
-                    break;
-                }
+                weak.get_or_insert(start);
+                break;
             }
-            if best.is_some_and(|(s, _)| s) {
-                return best;
+            if OVERRIDE_ANCHORS.iter().any(|a| a.as_bytes() == w) {
+                anchored = true;
+            } else if !OVERRIDE_FILLERS.iter().any(|f| f.as_bytes() == w) {
+                break;
             }
         }
-        if next.is_none() && window.len() <= 1 {
-            break;
-        }
-        window.remove(0);
     }
-    best
+    weak.map(|start| (false, start))
 }

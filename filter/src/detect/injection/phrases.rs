@@ -200,6 +200,12 @@ pub const OVERRIDE_VERBS: &[&str] = &[
     "skip",
 ];
 
+/// Whether a `words`-view word is one of `OVERRIDE_VERBS`. Called for every word of every
+/// text, so the length bounds of the list reject most words before any comparison.
+pub fn is_override_verb(word: &[u8]) -> bool {
+    (4..=9).contains(&word.len()) && OVERRIDE_VERBS.iter().any(|v| v.as_bytes() == word)
+}
+
 /// Words that may sit between the verb and the object.
 pub const OVERRIDE_FILLERS: &[&str] = &[
     "all",
@@ -279,6 +285,14 @@ pub const OVERRIDE_OBJECTS: &[(&str, bool)] = &[
 mod tests {
     use super::super::normalise::phrase_form;
     use super::*;
+
+    #[test]
+    fn verb_length_bounds_cover_the_list() {
+        assert!(OVERRIDE_VERBS
+            .iter()
+            .all(|v| is_override_verb(v.as_bytes())));
+        assert!(!is_override_verb(b"ignored") && !is_override_verb(b"ski"));
+    }
 
     #[test]
     fn phrases_are_normalised_and_weighted() {

@@ -24,18 +24,25 @@ fn is_space(c: char) -> bool {
         | '\u{2000}'..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}')
 }
 
-/// The text the model reads: lower case, fullwidth ASCII folded, invisible characters and tag
-/// characters dropped, whitespace runs folded to one space, trimmed.
-pub fn model_view(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// The text the model reads, written into `out` (a reused buffer): lower case, fullwidth ASCII
+/// folded, invisible characters and tag characters dropped, whitespace runs folded to one
+/// space, trimmed. For ASCII text this is exactly the screen's `fold` view, which the screen
+/// then uses instead.
+pub fn model_view(text: &str, out: &mut Vec<u8>) {
+    out.clear();
+    out.reserve(text.len());
     let mut pending = false;
+    let mut buf = [0u8; 4];
+    let mut push = |out: &mut Vec<u8>, c: char| {
+        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+    };
     for c in text.chars() {
         if c.is_ascii_graphic() {
             if pending && !out.is_empty() {
-                out.push(' ');
+                out.push(b' ');
             }
             pending = false;
-            out.push(c.to_ascii_lowercase());
+            out.push(c.to_ascii_lowercase() as u8);
             continue;
         }
         if is_invisible(c) {
@@ -50,16 +57,17 @@ pub fn model_view(text: &str) -> String {
             _ => c,
         };
         if pending && !out.is_empty() {
-            out.push(' ');
+            out.push(b' ');
         }
         pending = false;
         if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
+            out.push(c.to_ascii_lowercase() as u8);
         } else {
-            out.extend(c.to_lowercase());
+            for lower in c.to_lowercase() {
+                push(out, lower);
+            }
         }
     }
-    out
 }
 
 fn mix(h: u32, n: u32) -> u32 {
@@ -121,9 +129,15 @@ pub fn for_each(view: &[u8], bits: u32, mut emit: impl FnMut(usize, u32)) {
 mod tests {
     use super::*;
 
+    fn view(text: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        model_view(text, &mut out);
+        out
+    }
+
     fn checksum(text: &str) -> u64 {
         let mut sum = 0u64;
-        for_each(model_view(text).as_bytes(), 18, |_, b| sum += u64::from(b));
+        for_each(&view(text), 18, |_, b| sum += u64::from(b));
         sum % 1_000_003
     }
 
@@ -149,8 +163,7 @@ mod tests {
             ),
         ];
         for (input, hex, sum) in cases {
-            let view = model_view(input);
-            let got: String = view.bytes().map(|b| format!("{b:02x}")).collect();
+            let got: String = view(input).iter().map(|b| format!("{b:02x}")).collect();
             assert_eq!(got, hex, "view of {input:?}");
             assert_eq!(checksum(input), sum, "features of {input:?}");
         }
