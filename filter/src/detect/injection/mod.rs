@@ -28,9 +28,9 @@ mod structure;
 #[cfg(test)]
 mod tests;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use model::Model;
-use normalise::{normalise, squash, View, Views};
+use normalise::{normalise, normalise_tracked, squash, View, Views};
 use phrases::{
     OVERRIDE, OVERRIDE_ANCHORS, OVERRIDE_FILLERS, OVERRIDE_OBJECTS, OVERRIDE_WEAK, PHRASES,
 };
@@ -179,40 +179,101 @@ struct Scratch {
     views: Views,
     squashed: View,
     model: Vec<u8>,
-    blocks: Vec<(i64, u32)>,
+    model_buffers: model::Buffers,
 }
 
 /// Collects signals, keeping the strongest per rule.
 struct Collector {
     signals: Vec<Signal>,
+    /// Signals of the text being screened whose offset is still a position in a view.
+    fixups: Vec<Fixup>,
+}
+
+/// Which view a pending offset is in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ViewKind {
+    Fold,
+    Words,
+    Squash,
+}
+
+/// A signal (by slot) whose offset is `pos` in a view until `resolve_offsets` maps it back.
+struct Fixup {
+    slot: usize,
+    view: ViewKind,
+    pos: usize,
 }
 
 impl Collector {
-    fn add(&mut self, rule: &'static str, category: Category, weight: f32, at: (usize, usize)) {
+    /// Records a signal; returns its slot when this call set its offset.
+    fn add(
+        &mut self,
+        rule: &'static str,
+        category: Category,
+        weight: f32,
+        at: (usize, usize),
+    ) -> Option<usize> {
         let (text_index, offset) = at;
-        match self.signals.iter_mut().find(|s| s.rule == rule) {
-            Some(s) if s.weight < weight => {
+        let slot = match self.signals.iter().position(|s| s.rule == rule) {
+            Some(k) => {
+                let s = self.signals.get_mut(k)?;
+                if s.weight >= weight {
+                    return None;
+                }
                 s.weight = weight;
                 s.text_index = text_index;
                 s.offset = offset;
+                k
             }
-            Some(_) => {}
-            None => self.signals.push(Signal {
-                rule,
-                category,
-                weight,
-                text_index,
-                offset,
-            }),
+            None => {
+                self.signals.push(Signal {
+                    rule,
+                    category,
+                    weight,
+                    text_index,
+                    offset,
+                });
+                self.signals.len() - 1
+            }
+        };
+        // The offset is final now; an older pending one must not overwrite it.
+        self.fixups.retain(|f| f.slot != slot);
+        Some(slot)
+    }
+
+    /// Records a signal found at `pos` of a view. Its offset is the encoded run's when `job`
+    /// is a decoded payload, else it is mapped back to the text later (`resolve_offsets`),
+    /// so texts without signals never pay for offset tables.
+    fn add_in_view(
+        &mut self,
+        sig: (&'static str, Category, f32),
+        job: Job,
+        view: ViewKind,
+        pos: usize,
+    ) {
+        let (rule, category, weight) = sig;
+        match job.pinned {
+            Some(p) => {
+                self.add(rule, category, weight, (job.index, p));
+            }
+            None => {
+                if let Some(slot) = self.add(rule, category, weight, (job.index, 0)) {
+                    self.fixups.push(Fixup { slot, view, pos });
+                }
+            }
         }
     }
 }
 
 impl InjectionScreen {
     pub fn new() -> Result<InjectionScreen, String> {
+        // DFAs: a few hundred KiB once per config buys a search that is one table lookup per
+        // byte, where the default (a contiguous NFA for this many patterns) follows failure
+        // links. The views are lower-case, so the byte classes stay few.
         let build = |patterns: &[String]| {
             AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(patterns)
                 .map_err(|e| e.to_string())
         };
@@ -261,6 +322,7 @@ impl InjectionScreen {
     pub fn screen<S: AsRef<str>>(&self, texts: &[S]) -> Screening {
         let mut out = Collector {
             signals: Vec::new(),
+            fixups: Vec::new(),
         };
         let mut budget = DECODE_BUDGET;
         let mut scratch = Scratch::default();
@@ -292,8 +354,7 @@ impl InjectionScreen {
         let at = |offset: usize| (index, job.pinned.unwrap_or(offset));
         normalise(text, &mut scratch.views);
         let views = &scratch.views;
-        let (folded, word_view, stats) = (&views.fold, &views.words, views.stats);
-        let origin = |view: &View, i: usize| view.original_offset(i, text.len());
+        let (folded, word_view, stats) = (&views.fold.bytes, &views.words.bytes, views.stats);
 
         // Evasion signals.
         if stats.tags >= 4 {
@@ -312,76 +373,64 @@ impl InjectionScreen {
         }
 
         // Phrases.
-        for m in self.phrases.find_iter(&word_view.bytes) {
-            if !word_bounded(&word_view.bytes, m.start(), m.end()) {
+        for m in self.phrases.find_iter(word_view) {
+            if !word_bounded(word_view, m.start(), m.end()) {
                 continue;
             }
-            let offset = origin(word_view, m.start());
             let id = m.pattern().as_usize();
             if let Some(p) = PHRASES.get(id) {
-                out.add(p.rule, p.category, p.weight, at(offset));
+                let sig = (p.rule, p.category, p.weight);
+                out.add_in_view(sig, job, ViewKind::Words, m.start());
             } else if let Some(&i) = self.rot13_ids.get(id.saturating_sub(PHRASES.len())) {
-                let (rule, category, weight) = match PHRASES.get(i) {
+                let sig = match PHRASES.get(i) {
                     Some(p) => (p.rule, p.category, p.weight),
                     None => (OVERRIDE, Category::InstructionOverride, 0.9),
                 };
-                out.add(rule, category, weight, at(offset));
-                out.add(RULE_ROT13, Category::Evasion, 0.5, at(offset));
+                out.add_in_view(sig, job, ViewKind::Words, m.start());
+                let rot = (RULE_ROT13, Category::Evasion, 0.5);
+                out.add_in_view(rot, job, ViewKind::Words, m.start());
             }
         }
-        if let Some((strong, start)) = override_grammar(&word_view.bytes, &views.verbs) {
+        if let Some((strong, start)) = override_grammar(word_view, &views.verbs) {
             let (rule, weight) = if strong {
                 (OVERRIDE, 0.9)
             } else {
                 (OVERRIDE_WEAK, 0.35)
             };
-            out.add(
-                rule,
-                Category::InstructionOverride,
-                weight,
-                at(origin(word_view, start)),
-            );
+            let sig = (rule, Category::InstructionOverride, weight);
+            out.add_in_view(sig, job, ViewKind::Words, start);
         }
         // Spaced-out or dotted letters leave runs of one-letter words; only then is the
         // letters-only view worth building.
         if views.spaced {
-            squash(word_view, &mut scratch.squashed);
-            let squashed = &scratch.squashed;
-            for m in self.squashed.find_iter(&squashed.bytes) {
-                let offset = origin(squashed, m.start());
-                let (rule, category, weight) = self.phrase_of(&self.squashed_ids, m.pattern());
+            squash(&views.words, &mut scratch.squashed);
+            for m in self.squashed.find_iter(&scratch.squashed.bytes) {
+                let sig = self.phrase_of(&self.squashed_ids, m.pattern());
                 // Plain text squashes to the same letters; only a phrase the words view missed
                 // (spaced-out or dotted letters) is an evasion.
                 if out
                     .signals
                     .iter()
-                    .any(|s| s.rule == rule && s.text_index == index)
+                    .any(|s| s.rule == sig.0 && s.text_index == index)
                 {
                     continue;
                 }
-                out.add(rule, category, weight, at(offset));
-                out.add(RULE_SPACED, Category::Evasion, 0.3, at(offset));
+                out.add_in_view(sig, job, ViewKind::Squash, m.start());
+                let spaced = (RULE_SPACED, Category::Evasion, 0.3);
+                out.add_in_view(spaced, job, ViewKind::Squash, m.start());
             }
         }
 
         // Structure.
-        for m in self.markers.find_iter(&folded.bytes) {
+        for m in self.markers.find_iter(folded) {
             if let Some(mk) = MARKERS.get(m.pattern().as_usize()) {
-                out.add(
-                    mk.rule,
-                    mk.category,
-                    mk.weight,
-                    at(origin(folded, m.start())),
-                );
+                let sig = (mk.rule, mk.category, mk.weight);
+                out.add_in_view(sig, job, ViewKind::Fold, m.start());
             }
         }
-        if let Some(i) = structure::markdown_image_exfil(&folded.bytes) {
-            out.add(
-                MARKDOWN_EXFIL,
-                Category::Exfiltration,
-                0.6,
-                at(origin(folded, i)),
-            );
+        if let Some(i) = structure::markdown_image_exfil(folded) {
+            let sig = (MARKDOWN_EXFIL, Category::Exfiltration, 0.6);
+            out.add_in_view(sig, job, ViewKind::Fold, i);
         }
 
         // Adversarial suffix.
@@ -392,15 +441,17 @@ impl InjectionScreen {
         // Model. For ASCII text its view is exactly the `fold` view (both lower-case and fold
         // whitespace the same way); other text gets its own view.
         let model_view: &[u8] = if text.is_ascii() {
-            &folded.bytes
+            folded
         } else {
             model::model_view(text, &mut scratch.model);
             &scratch.model
         };
-        let p = self.model.score(model_view, &mut scratch.blocks);
+        let p = self.model.score(model_view, &mut scratch.model_buffers);
         if p >= MODEL_FLOOR {
             out.add(RULE_MODEL, Category::Classifier, p, at(0));
         }
+
+        resolve_offsets(text, scratch, out);
 
         // Encoded payloads, screened like the text itself.
         if job.depth < MAX_DEPTH && *budget > 0 {
@@ -429,6 +480,28 @@ impl InjectionScreen {
         match ids.get(pattern.as_usize()).and_then(|&i| PHRASES.get(i)) {
             Some(p) => (p.rule, p.category, p.weight),
             None => (OVERRIDE, Category::InstructionOverride, 0.9),
+        }
+    }
+}
+
+/// Maps the pending view offsets of `text`'s signals back to `text`: the views are built again,
+/// this time with offset tables. Only texts that raised view signals get here.
+fn resolve_offsets(text: &str, scratch: &mut Scratch, out: &mut Collector) {
+    if out.fixups.is_empty() {
+        return;
+    }
+    normalise_tracked(text, &mut scratch.views);
+    if out.fixups.iter().any(|f| f.view == ViewKind::Squash) {
+        squash(&scratch.views.words, &mut scratch.squashed);
+    }
+    for f in out.fixups.drain(..) {
+        let view: &View = match f.view {
+            ViewKind::Fold => &scratch.views.fold,
+            ViewKind::Words => &scratch.views.words,
+            ViewKind::Squash => &scratch.squashed,
+        };
+        if let Some(s) = out.signals.get_mut(f.slot) {
+            s.offset = view.original_offset(f.pos, text.len());
         }
     }
 }

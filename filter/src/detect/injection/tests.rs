@@ -326,3 +326,15 @@ fn known_gaps_stay_known() {
     assert!(n > 0, "empty ledger");
     assert!(now_caught.is_empty(), "{}", now_caught.join("\n"));
 }
+
+#[test]
+#[ignore]
+fn print_automaton_memory() {
+    let s = InjectionScreen::new().unwrap();
+    eprintln!(
+        "phrases {} squashed {} markers {}",
+        s.phrases.memory_usage(),
+        s.squashed.memory_usage(),
+        s.markers.memory_usage()
+    );
+}

@@ -81,21 +81,23 @@ fn is_word_byte(b: u8) -> bool {
     b >= 0x80 || b.is_ascii_alphanumeric()
 }
 
-/// Calls `emit(position, bucket)` for every feature occurrence of ` view ` (the view padded
-/// with one space each side): byte 3-, 4- and 5-grams (position: index of the last byte), then
-/// word unigrams and bigrams (position: index of the byte that ends the word).
-pub fn for_each(view: &[u8], bits: u32, mut emit: impl FnMut(usize, u32)) {
+/// Calls `emit(position, bucket)` for every feature occurrence of `padded`, the model view
+/// with one space added each side (see `pad`): byte 3-, 4- and 5-grams (position: index of the
+/// last byte), and word unigrams and bigrams (position: index of the byte that ends the word).
+/// One pass: positions never decrease, so a caller can sum features per block as they come.
+/// (The trainer emits all n-grams first, then the words; only the multiset per position
+/// matters.)
+#[inline(always)]
+pub fn for_each(padded: &[u8], bits: u32, mut emit: impl FnMut(usize, u32)) {
     let shift = 32 - bits;
-    let padded = || {
-        std::iter::once(b' ')
-            .chain(view.iter().copied())
-            .chain(std::iter::once(b' '))
-    };
     // Byte n-grams: a shift register of the last five bytes, Fibonacci-hashed per length
     // (one multiply per n-gram).
     let mut reg: u64 = 0;
     let fib = |key: u64| (key.wrapping_mul(GOLDEN64) >> (64 - bits)) as u32;
-    for (j, b) in padded().enumerate() {
+    // Words: maximal runs of ASCII alphanumerics and non-ASCII bytes, FNV-hashed.
+    let mut prev: Option<u32> = None;
+    let mut cur: Option<u32> = None;
+    for (j, &b) in padded.iter().enumerate() {
         reg = ((reg << 8) | u64::from(b)) & M40;
         if j >= 4 {
             emit(j, fib((reg & M24) ^ (3 << 40)));
@@ -107,22 +109,26 @@ pub fn for_each(view: &[u8], bits: u32, mut emit: impl FnMut(usize, u32)) {
                 emit(j, fib((reg & M32) ^ (4 << 40)));
             }
         }
-    }
-    // Words: maximal runs of ASCII alphanumerics and non-ASCII bytes.
-    let mut prev: Option<u32> = None;
-    let mut cur: Option<u32> = None;
-    for (pos, b) in padded().enumerate() {
         if is_word_byte(b) {
             let h = cur.unwrap_or(FNV_BASIS ^ WORD_SEED);
             cur = Some((h ^ u32::from(b)).wrapping_mul(FNV_PRIME));
         } else if let Some(h) = cur.take() {
-            emit(pos, mix(h, 11) >> shift);
+            emit(j, mix(h, 11) >> shift);
             if let Some(p) = prev {
-                emit(pos, mix(p.wrapping_mul(FNV_PRIME) ^ h, 12) >> shift);
+                emit(j, mix(p.wrapping_mul(FNV_PRIME) ^ h, 12) >> shift);
             }
             prev = Some(h);
         }
     }
+}
+
+/// Writes ` view ` (one space each side, as the features are defined) into `out`.
+pub fn pad(view: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    out.reserve(view.len() + 2);
+    out.push(b' ');
+    out.extend_from_slice(view);
+    out.push(b' ');
 }
 
 #[cfg(test)]
@@ -137,7 +143,9 @@ mod tests {
 
     fn checksum(text: &str) -> u64 {
         let mut sum = 0u64;
-        for_each(&view(text), 18, |_, b| sum += u64::from(b));
+        let mut padded = Vec::new();
+        pad(&view(text), &mut padded);
+        for_each(&padded, 18, |_, b| sum += u64::from(b));
         sum % 1_000_003
     }
 

@@ -18,6 +18,14 @@ pub use features::model_view;
 /// Bytes per block of the padded model view; a window is two consecutive blocks.
 pub const BLOCK: usize = 512;
 
+/// Scratch space for scoring, reused across texts.
+#[derive(Debug, Default)]
+pub struct Buffers {
+    padded: Vec<u8>,
+    /// (weight sum, feature count) per block.
+    blocks: Vec<(i64, u32)>,
+}
+
 /// The compiled model (weights are static; this only carries the decision offset).
 #[derive(Debug, Clone, Copy)]
 pub struct Model {
@@ -34,18 +42,20 @@ impl Default for Model {
 
 impl Model {
     /// Probability-like score in `[0, 1]`; 0.5 is the calibrated decision point.
-    /// `blocks` is a reused buffer.
-    pub fn score(&self, view: &[u8], blocks: &mut Vec<(i64, u32)>) -> f32 {
-        sigmoid(self.logit(view, blocks) - self.offset)
+    /// `buffers` are reused between calls.
+    pub fn score(&self, view: &[u8], buffers: &mut Buffers) -> f32 {
+        sigmoid(self.logit(view, buffers) - self.offset)
     }
 
     /// Highest window logit of the regression.
-    pub fn logit(&self, view: &[u8], blocks: &mut Vec<(i64, u32)>) -> f32 {
+    pub fn logit(&self, view: &[u8], buffers: &mut Buffers) -> f32 {
+        let Buffers { padded, blocks } = buffers;
+        features::pad(view, padded);
         // (weight sum, feature count) per block.
         blocks.clear();
-        blocks.resize((view.len() + 2) / BLOCK + 1, (0, 0));
-        // Features arrive in position order within each of the two passes, so sums are kept
-        // for the current block and flushed when the block changes.
+        blocks.resize(padded.len() / BLOCK + 1, (0, 0));
+        // Features arrive in position order, so sums are kept for the current block and
+        // flushed when the block changes.
         let mut current = usize::MAX;
         let (mut sum, mut count) = (0i64, 0u32);
         let mut flush = |block: usize, sum: i64, count: u32| {
@@ -54,12 +64,13 @@ impl Model {
                 b.1 += count;
             }
         };
-        features::for_each(view, weights::BITS, |pos, bucket| {
+        features::for_each(padded, weights::BITS, |pos, bucket| {
             let block = pos / BLOCK;
             if block != current {
                 flush(current, sum, count);
                 (current, sum, count) = (block, 0, 0);
             }
+            // `bucket < 2^BITS` by construction, so this lookup never misses.
             sum += i64::from(weights::WEIGHTS.get(bucket as usize).copied().unwrap_or(0) as i8);
             count += 1;
         });
@@ -101,7 +112,7 @@ mod tests {
     #[test]
     fn scores_are_probabilities() {
         let m = Model::default();
-        let (mut view, mut blocks) = (Vec::new(), Vec::new());
+        let (mut view, mut buffers) = (Vec::new(), Buffers::default());
         let long = "What is the capital of France? ".repeat(1000);
         for t in [
             "",
@@ -110,7 +121,7 @@ mod tests {
             long.as_str(),
         ] {
             model_view(t, &mut view);
-            let s = m.score(&view, &mut blocks);
+            let s = m.score(&view, &mut buffers);
             assert!((0.0..=1.0).contains(&s), "{t}: {s}");
         }
     }
