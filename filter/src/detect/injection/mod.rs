@@ -438,9 +438,9 @@ impl InjectionScreen {
             out.add(RULE_SUFFIX, Category::AdversarialSuffix, 0.3, at(offset));
         }
 
-        // Model. For ASCII text its view is exactly the `fold` view (both lower-case and fold
-        // whitespace the same way); other text gets its own view.
-        let model_view: &[u8] = if text.is_ascii() {
+        // Model. Its view is usually exactly the `fold` view (both lower-case and fold
+        // whitespace the same way); only text the two treat differently gets its own.
+        let model_view: &[u8] = if views.model_is_fold {
             folded
         } else {
             model::model_view(text, &mut scratch.model);

@@ -81,14 +81,14 @@ fn is_word_byte(b: u8) -> bool {
     b >= 0x80 || b.is_ascii_alphanumeric()
 }
 
-/// Calls `emit(position, bucket)` for every feature occurrence of `padded`, the model view
-/// with one space added each side (see `pad`): byte 3-, 4- and 5-grams (position: index of the
-/// last byte), and word unigrams and bigrams (position: index of the byte that ends the word).
-/// One pass: positions never decrease, so a caller can sum features per block as they come.
-/// (The trainer emits all n-grams first, then the words; only the multiset per position
-/// matters.)
+/// Calls `emit(bucket)` for every feature occurrence of `padded`, the model view with one
+/// space added each side (see `pad`): byte 3-, 4- and 5-grams (at the index of the n-gram's
+/// last byte), and word unigrams and bigrams (at the index of the byte that ends the word).
+/// `at(position)` is called before the features of each position, in increasing order, so a
+/// caller can sum features per block with one check per byte rather than per feature. (The
+/// trainer emits all n-grams first, then the words; only the multiset per position matters.)
 #[inline(always)]
-pub fn for_each(padded: &[u8], bits: u32, mut emit: impl FnMut(usize, u32)) {
+pub fn for_each(padded: &[u8], bits: u32, mut at: impl FnMut(usize), mut emit: impl FnMut(u32)) {
     let shift = 32 - bits;
     // Byte n-grams: a shift register of the last five bytes, Fibonacci-hashed per length
     // (one multiply per n-gram).
@@ -98,24 +98,25 @@ pub fn for_each(padded: &[u8], bits: u32, mut emit: impl FnMut(usize, u32)) {
     let mut prev: Option<u32> = None;
     let mut cur: Option<u32> = None;
     for (j, &b) in padded.iter().enumerate() {
+        at(j);
         reg = ((reg << 8) | u64::from(b)) & M40;
         if j >= 4 {
-            emit(j, fib((reg & M24) ^ (3 << 40)));
-            emit(j, fib((reg & M32) ^ (4 << 40)));
-            emit(j, fib(reg ^ (5 << 40)));
+            emit(fib((reg & M24) ^ (3 << 40)));
+            emit(fib((reg & M32) ^ (4 << 40)));
+            emit(fib(reg ^ (5 << 40)));
         } else if j >= 2 {
-            emit(j, fib((reg & M24) ^ (3 << 40)));
+            emit(fib((reg & M24) ^ (3 << 40)));
             if j >= 3 {
-                emit(j, fib((reg & M32) ^ (4 << 40)));
+                emit(fib((reg & M32) ^ (4 << 40)));
             }
         }
         if is_word_byte(b) {
             let h = cur.unwrap_or(FNV_BASIS ^ WORD_SEED);
             cur = Some((h ^ u32::from(b)).wrapping_mul(FNV_PRIME));
         } else if let Some(h) = cur.take() {
-            emit(j, mix(h, 11) >> shift);
+            emit(mix(h, 11) >> shift);
             if let Some(p) = prev {
-                emit(j, mix(p.wrapping_mul(FNV_PRIME) ^ h, 12) >> shift);
+                emit(mix(p.wrapping_mul(FNV_PRIME) ^ h, 12) >> shift);
             }
             prev = Some(h);
         }
@@ -145,7 +146,7 @@ mod tests {
         let mut sum = 0u64;
         let mut padded = Vec::new();
         pad(&view(text), &mut padded);
-        for_each(&padded, 18, |_, b| sum += u64::from(b));
+        for_each(&padded, 18, |_| {}, |b| sum += u64::from(b));
         sum % 1_000_003
     }
 

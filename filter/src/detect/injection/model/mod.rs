@@ -54,27 +54,28 @@ impl Model {
         // (weight sum, feature count) per block.
         blocks.clear();
         blocks.resize(padded.len() / BLOCK + 1, (0, 0));
-        // Features arrive in position order, so sums are kept for the current block and
-        // flushed when the block changes.
-        let mut current = usize::MAX;
-        let (mut sum, mut count) = (0i64, 0u32);
-        let mut flush = |block: usize, sum: i64, count: u32| {
-            if let Some(b) = blocks.get_mut(block) {
-                b.0 += sum;
-                b.1 += count;
-            }
-        };
-        features::for_each(padded, weights::BITS, |pos, bucket| {
-            let block = pos / BLOCK;
-            if block != current {
-                flush(current, sum, count);
-                (current, sum, count) = (block, 0, 0);
-            }
-            // `bucket < 2^BITS` by construction, so this lookup never misses.
-            sum += i64::from(weights::WEIGHTS.get(bucket as usize).copied().unwrap_or(0) as i8);
-            count += 1;
-        });
-        flush(current, sum, count);
+        // Positions arrive in order, so sums are kept for the current block and flushed when
+        // a position starts the next one. Both running sums live in one cell so the two
+        // callbacks can share them.
+        let running = std::cell::Cell::new((0i64, 0u32));
+        let mut current = 0usize;
+        features::for_each(
+            padded,
+            weights::BITS,
+            |pos| {
+                if pos % BLOCK == 0 && pos > 0 {
+                    flush(blocks, current, &running);
+                    current = pos / BLOCK;
+                }
+            },
+            |bucket| {
+                // `bucket < 2^BITS` by construction, so this lookup never misses.
+                let w = weights::WEIGHTS.get(bucket as usize).copied().unwrap_or(0) as i8;
+                let (sum, count) = running.get();
+                running.set((sum + i64::from(w), count + 1));
+            },
+        );
+        flush(blocks, current, &running);
         while blocks.len() > 1 && blocks.last().is_some_and(|b| b.1 == 0) {
             blocks.pop();
         }
@@ -92,6 +93,15 @@ impl Model {
             .windows(2)
             .map(window)
             .fold(f32::NEG_INFINITY, f32::max)
+    }
+}
+
+/// Adds the running (sum, count) to block `k` and resets it.
+fn flush(blocks: &mut [(i64, u32)], k: usize, running: &std::cell::Cell<(i64, u32)>) {
+    let (sum, count) = running.take();
+    if let Some(b) = blocks.get_mut(k) {
+        b.0 += sum;
+        b.1 += count;
     }
 }
 

@@ -114,6 +114,11 @@ pub struct Views {
     pub verbs: Vec<usize>,
     /// The `words` view has four one-letter words in a row ("i g n o r e").
     pub spaced: bool,
+    /// The model's own view of the text (`model::model_view`) would be byte for byte the
+    /// `fold` view: no character was met that the two treat differently (tag characters, C1
+    /// controls, ligatures, look-alikes, styled letters other than fullwidth). True for ASCII
+    /// and for most prose with typographic punctuation or in a non-Latin script.
+    pub model_is_fold: bool,
     pub stats: FoldStats,
 }
 
@@ -138,6 +143,8 @@ const WORD: u8 = 1;
 const LETTER: u8 = 2;
 /// Digits and symbols that leetspeak folding may rewrite (or drop).
 const LEET: u8 = 4;
+/// ASCII letters and digits (`fold` copies runs of them in bulk).
+const ALNUM: u8 = 8;
 
 // Const evaluation: an out-of-range index would fail the build, it cannot panic at run time.
 #[allow(clippy::indexing_slicing)]
@@ -147,8 +154,13 @@ const CLASS: [u8; 256] = {
     while b < 256 {
         let c = b as u8;
         if c.is_ascii_alphabetic() {
-            t[b] = WORD | LETTER;
-        } else if c.is_ascii_digit() || c == b'@' || c == b'$' {
+            t[b] = WORD | LETTER | ALNUM;
+        } else if c.is_ascii_digit() {
+            t[b] = WORD | ALNUM;
+            if fold::leet(c).is_some() {
+                t[b] |= LEET;
+            }
+        } else if c == b'@' || c == b'$' {
             t[b] = WORD;
             if fold::leet(c).is_some() {
                 t[b] |= LEET;
@@ -195,19 +207,39 @@ enum Step {
     },
 }
 
-/// Folds one non-ASCII character; also says whether it was a Unicode tag character.
+/// What one non-ASCII character does: whether it was a Unicode tag character, its `Step`, and
+/// whether the model's view treats it the same way (see `Views::model_is_fold`).
+struct Folding {
+    tag: bool,
+    step: Step,
+    model_same: bool,
+}
+
+/// Folds one non-ASCII character.
 #[inline(never)]
-fn step(c: char) -> (bool, Step) {
+fn step(c: char) -> Folding {
     if is_invisible(c) {
         let breaker = is_word_breaker(c);
-        return (false, Step::Invisible { breaker });
+        let step = Step::Invisible { breaker };
+        return Folding {
+            tag: false,
+            step,
+            model_same: true,
+        };
     }
     let (tag, c) = match c {
         '\u{E0020}'..='\u{E007E}' => (true, char::from_u32(c as u32 - 0xE0000).unwrap_or(' ')),
         _ => (false, c),
     };
     if c.is_whitespace() || c.is_control() {
-        return (tag, Step::Space);
+        // The model drops tag characters and keeps C1 controls other than NEL.
+        let model_same = !tag && (!c.is_control() || c == '\u{85}');
+        let step = Step::Space;
+        return Folding {
+            tag,
+            step,
+            model_same,
+        };
     }
     let mut out = [0u8; 16];
     let mut len = 0;
@@ -220,7 +252,15 @@ fn step(c: char) -> (bool, Step) {
             }
         }
     };
-    let script = match fold::fold(c) {
+    let folded = fold::fold(c);
+    // The model folds fullwidth forms only, and keeps everything else as it is.
+    let model_same = !tag
+        && match folded {
+            Folded::Keep(_) => true,
+            Folded::Compat(_) => ('\u{FF01}'..='\u{FF5E}').contains(&c),
+            Folded::Ligature(_) | Folded::Confusable(_) => false,
+        };
+    let script = match folded {
         Folded::Keep(k) if k.is_ascii() => {
             put(k.to_ascii_lowercase());
             Script::Ascii {
@@ -249,13 +289,17 @@ fn step(c: char) -> (bool, Step) {
         }
     };
     let letter = c.is_alphanumeric();
-    let emit = Step::Emit {
+    let step = Step::Emit {
         letter,
         script,
         out,
         len,
     };
-    (tag, emit)
+    Folding {
+        tag,
+        step,
+        model_same,
+    }
 }
 
 /// Builds the `fold` and `words` views of `text` into `v` (its buffers are reused), without
@@ -263,18 +307,35 @@ fn step(c: char) -> (bool, Step) {
 pub fn normalise(text: &str, v: &mut Views) {
     v.fold.origin.clear();
     v.words.origin.clear();
-    v.stats = fold_into(text, &mut v.fold.bytes, &mut Untracked);
+    (v.stats, v.model_is_fold) = fold_into(text, &mut v.fold.bytes, &mut Untracked);
     v.spaced = words_into(&v.fold, &mut v.words.bytes, &mut Untracked, &mut v.verbs);
 }
 
 /// `normalise` with the offset tables filled in.
 pub fn normalise_tracked(text: &str, v: &mut Views) {
     let mut origin = std::mem::take(&mut v.fold.origin);
-    v.stats = fold_into(text, &mut v.fold.bytes, &mut origin);
+    (v.stats, v.model_is_fold) = fold_into(text, &mut v.fold.bytes, &mut origin);
     v.fold.origin = origin;
     let mut origin = std::mem::take(&mut v.words.origin);
     v.spaced = words_into(&v.fold, &mut v.words.bytes, &mut origin, &mut v.verbs);
     v.words.origin = origin;
+}
+
+/// Copies the run of bytes of class `mask` that starts at `i`, in lower case; returns where
+/// it ends and the union of the classes seen.
+#[inline(always)]
+fn copy_run(src: &[u8], mut i: usize, mask: u8, out: &mut Vec<u8>) -> (usize, u8) {
+    let mut seen = 0u8;
+    while let Some(&b) = src.get(i) {
+        let k = class(b);
+        if k & mask == 0 {
+            break;
+        }
+        seen |= k;
+        out.push(b.to_ascii_lowercase());
+        i += 1;
+    }
+    (i, seen)
 }
 
 /// Sentinel for "no offset" in the hot loop (cheaper than `Option<usize>` in registers).
@@ -289,6 +350,7 @@ struct FoldState {
     /// Mixed-script tracking for the current word.
     word_latin: bool,
     word_confusable: usize,
+    model_same: bool,
 }
 
 impl FoldState {
@@ -333,7 +395,7 @@ impl FoldState {
 
 /// The `fold` view. Works on local vectors (moved out and back) so the byte stores cannot
 /// alias their lengths and the ASCII path stays a tight loop.
-fn fold_into<O: Origins>(text: &str, out: &mut Vec<u8>, out_origin: &mut O) -> FoldStats {
+fn fold_into<O: Origins>(text: &str, out: &mut Vec<u8>, out_origin: &mut O) -> (FoldStats, bool) {
     let mut bytes = std::mem::take(out);
     let mut origin = std::mem::take(out_origin);
     bytes.clear();
@@ -347,24 +409,19 @@ fn fold_into<O: Origins>(text: &str, out: &mut Vec<u8>, out_origin: &mut O) -> F
         prev_letter: false,
         word_latin: false,
         word_confusable: NONE,
+        model_same: true,
     };
     let src = text.as_bytes();
     let mut i = 0;
     while let Some(&b) = src.get(i) {
-        if b.is_ascii_alphanumeric() {
+        if class(b) & ALNUM != 0 {
             // Fast path: a run of ASCII letters and digits is copied in lower case.
             st.before_visible(&mut bytes, &mut origin, true);
             let start = i;
-            i += src
-                .get(start..)
-                .unwrap_or_default()
-                .iter()
-                .position(|b| !b.is_ascii_alphanumeric())
-                .unwrap_or(src.len() - start);
-            let run = src.get(start..i).unwrap_or_default();
-            bytes.extend(run.iter().map(u8::to_ascii_lowercase));
+            let seen;
+            (i, seen) = copy_run(src, i, ALNUM, &mut bytes);
             origin.push_range(start, i);
-            st.word_latin |= run.iter().any(u8::is_ascii_alphabetic);
+            st.word_latin |= seen & LETTER != 0;
             continue;
         }
         if b.is_ascii_graphic() {
@@ -384,11 +441,20 @@ fn fold_into<O: Origins>(text: &str, out: &mut Vec<u8>, out_origin: &mut O) -> F
         };
         let at = i;
         i += len;
-        let (tag, step) = if b < 0x80 {
-            (false, Step::Space)
+        let Folding {
+            tag,
+            step,
+            model_same,
+        } = if b < 0x80 {
+            Folding {
+                tag: false,
+                step: Step::Space,
+                model_same: true,
+            }
         } else {
             step(c)
         };
+        st.model_same &= model_same;
         if tag {
             if st.stats.tags == 0 {
                 st.stats.first_tag = at;
@@ -438,7 +504,7 @@ fn fold_into<O: Origins>(text: &str, out: &mut Vec<u8>, out_origin: &mut O) -> F
     st.end_script_word();
     *out = bytes;
     *out_origin = origin;
-    st.stats
+    (st.stats, st.model_same)
 }
 
 /// The `words` view of a `fold` view: ASCII letters and digits (leet folded inside words with
@@ -475,16 +541,8 @@ fn words_into<O: Origins>(
             origin.extend_from(src_origin.get(start..=start).unwrap_or_default());
         }
         let at = bytes.len();
-        let mut seen = 0u8;
-        while let Some(&b) = src.get(i) {
-            let k = class(b);
-            if k & WORD == 0 {
-                break;
-            }
-            seen |= k;
-            bytes.push(b);
-            i += 1;
-        }
+        let seen;
+        (i, seen) = copy_run(src, i, WORD, &mut bytes);
         let word_origin = src_origin.get(start..i).unwrap_or_default();
         origin.extend_from(word_origin);
         if seen & LEET != 0 {
