@@ -96,22 +96,17 @@ const ESCAPE: u8 = 4;
 /// variants), ASCII whitespace, and the bytes that start an escape.
 // Const evaluation: an out-of-range index would fail the build, it cannot panic at run time.
 #[allow(clippy::indexing_slicing)]
-const CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        if c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_') {
-            t[b] = BASE64;
-        } else if c.is_ascii_whitespace() {
-            t[b] = SPACE;
-        } else if c == b'\\' || c == b'%' {
-            t[b] = ESCAPE;
-        }
-        b += 1;
+const CLASS: [u8; 256] = byte_table!(|c| {
+    if c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_') {
+        BASE64
+    } else if c.is_ascii_whitespace() {
+        SPACE
+    } else if c == b'\\' || c == b'%' {
+        ESCAPE
+    } else {
+        0
     }
-    t
-};
+});
 
 fn class(b: u8) -> u8 {
     CLASS.get(usize::from(b)).copied().unwrap_or(0)

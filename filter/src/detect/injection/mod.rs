@@ -19,6 +19,21 @@
 //! model reads each byte a bounded number of times, decoding is capped by `DECODE_BUDGET` and
 //! `MAX_DEPTH`.
 
+/// A 256-entry byte-class table built at compile time from `|c| class of byte c`, so the hot
+/// loops classify a byte with one lookup.
+macro_rules! byte_table {
+    (|$c:ident| $class:expr) => {{
+        let mut t = [0u8; 256];
+        let mut b = 0;
+        while b < 256 {
+            let $c = b as u8;
+            t[b] = $class;
+            b += 1;
+        }
+        t
+    }};
+}
+
 mod encodings;
 mod model;
 mod normalise;

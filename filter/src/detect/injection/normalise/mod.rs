@@ -148,28 +148,18 @@ const ALNUM: u8 = 8;
 
 // Const evaluation: an out-of-range index would fail the build, it cannot panic at run time.
 #[allow(clippy::indexing_slicing)]
-const CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        if c.is_ascii_alphabetic() {
-            t[b] = WORD | LETTER | ALNUM;
-        } else if c.is_ascii_digit() {
-            t[b] = WORD | ALNUM;
-            if fold::leet(c).is_some() {
-                t[b] |= LEET;
-            }
-        } else if c == b'@' || c == b'$' {
-            t[b] = WORD;
-            if fold::leet(c).is_some() {
-                t[b] |= LEET;
-            }
-        }
-        b += 1;
+const CLASS: [u8; 256] = byte_table!(|c| {
+    let leet = if fold::leet(c).is_some() { LEET } else { 0 };
+    if c.is_ascii_alphabetic() {
+        WORD | LETTER | ALNUM
+    } else if c.is_ascii_digit() {
+        WORD | ALNUM | leet
+    } else if c == b'@' || c == b'$' {
+        WORD | leet
+    } else {
+        0
     }
-    t
-};
+});
 
 fn class(b: u8) -> u8 {
     CLASS.get(usize::from(b)).copied().unwrap_or(0)
