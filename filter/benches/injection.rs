@@ -62,15 +62,21 @@ criterion_group!(benches, bench);
 /// `INJECTION_PROFILE=<KiB>` screens one bench prompt of that size 20 times and exits, without
 /// criterion's timing loop: a steady workload for `valgrind --tool=callgrind`, whose instruction
 /// counts compare variants reliably on a busy machine where wall-clock figures do not.
+/// `INJECTION_PROFILE=zw:<KiB>` does the same with zero-width characters.
 fn main() {
-    if let Some(kib) = std::env::var("INJECTION_PROFILE")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-    {
-        let Ok(screen) = InjectionScreen::new() else {
+    if let Ok(spec) = std::env::var("INJECTION_PROFILE") {
+        let (zero_width, kib) = match spec.strip_prefix("zw:") {
+            Some(k) => (true, k),
+            None => (false, spec.as_str()),
+        };
+        let (Ok(screen), Ok(kib)) = (InjectionScreen::new(), kib.parse::<usize>()) else {
             return;
         };
-        let text = prompt(kib * 1024);
+        let text = if zero_width {
+            "\u{200B}".repeat(kib * 1024 / 3)
+        } else {
+            prompt(kib * 1024)
+        };
         let mut total = 0.0f32;
         for _ in 0..20 {
             total += screen.screen(black_box(&[text.as_str()])).score;
