@@ -178,7 +178,8 @@ def permissive_sources(readme):
 
 def load(dev, readme, augment=None):
     """Permissive DEV items, then the team-written augmentation file; returns the rows, the
-    sha256 of the kept JSONL lines, the dropped sources and the dropped items."""
+    sha256 of the kept JSONL lines, the dropped sources and the dropped items. Each row is
+    (text, label, category, id); the id (None for items without one) only labels `--oof` lines."""
     keep, drop = permissive_sources(readme)
     rows, digest = [], hashlib.sha256()
     skipped = {}
@@ -193,10 +194,10 @@ def load(dev, readme, augment=None):
         item = json.loads(raw)
         if "source" in item and item["source"] not in keep:
             skipped[item["source"]] = skipped.get(item["source"], 0) + 1
-            held_out.append((item["text"], 1 if item["label"] == "attack" else 0, item["category"]))
+            held_out.append((item["text"], 1 if item["label"] == "attack" else 0, item["category"], item.get("id")))
             continue
         digest.update(raw if raw.endswith(b"\n") else raw + b"\n")
-        rows.append((item["text"], 1 if item["label"] == "attack" else 0, item["category"]))
+        rows.append((item["text"], 1 if item["label"] == "attack" else 0, item["category"], item.get("id")))
     return rows, digest.hexdigest(), sorted(drop), skipped, held_out
 
 
@@ -326,13 +327,13 @@ def cross_validate(rows, wins, bits, folds=5, **kw):
 
 def report(rows, oof, cut):
     cats = {}
-    for (_, y, cat), z in zip(rows, oof):
+    for (_, y, cat, _), z in zip(rows, oof):
         c = cats.setdefault(cat, [0, 0, y])
         c[0] += 1
         c[1] += z >= cut
-    tp = sum(1 for (_, y, _), z in zip(rows, oof) if y and z >= cut)
-    fp = sum(1 for (_, y, _), z in zip(rows, oof) if not y and z >= cut)
-    p = sum(y for _, y, _ in rows)
+    tp = sum(1 for (_, y, _, _), z in zip(rows, oof) if y and z >= cut)
+    fp = sum(1 for (_, y, _, _), z in zip(rows, oof) if not y and z >= cut)
+    p = sum(y for _, y, _, _ in rows)
     print(f"  out-of-fold at cut {cut:.4f}: TPR={tp / p:.4f} FPR={fp / (len(rows) - p):.4f}")
     for cat, (n, hit, y) in sorted(cats.items()):
         print(f"    {'attack' if y else 'benign'}/{cat:36} n={n:4} {'TPR' if y else 'FPR'}={hit / n:.4f}")
@@ -363,16 +364,17 @@ def main():
     print(f"training data: {args.dev}")
     print(f"  dropped share-alike sources: {', '.join(dropped)} ({sum(skipped.values())} items)")
     print(f"  kept {len(rows)} items, sha256 of kept JSONL lines: {digest}")
-    wins = [windows(t, args.bits) for t, _, _ in rows]
+    wins = [windows(t, args.bits) for t, _, _, _ in rows]
 
     print(f"calibrating on {args.folds}-fold out-of-fold scores")
     kw = dict(epochs=args.epochs, l2=args.l2, lr=args.lr)
     oof = cross_validate(rows, wins, args.bits, folds=args.folds, **kw)
     if args.oof:
         with open(args.oof, "w", encoding="utf-8") as f:
-            for (t, y, cat), z in zip(rows, oof):
-                f.write(json.dumps({"y": y, "category": cat, "logit": z, "text": t[:200]}, ensure_ascii=False) + "\n")
-    cut = threshold_for([z for (_, y, _), z in zip(rows, oof) if not y], args.target_fpr)
+            for (t, y, cat, item_id), z in zip(rows, oof):
+                line = {"id": item_id, "y": y, "category": cat, "logit": z, "text": t[:200]}
+                f.write(json.dumps(line, ensure_ascii=False) + "\n")
+    cut = threshold_for([z for (_, y, _, _), z in zip(rows, oof) if not y], args.target_fpr)
     report(rows, oof, cut)
 
     print("training on all kept items")
@@ -417,7 +419,7 @@ pub const BIAS: f32 = {f32(bias)};
 pub const OFFSET: f32 = {f32(cut)};
 """
         )
-    held = [score_doc(q, scale, bias, windows(t, args.bits)) for t, _, _ in held_out]
+    held = [score_doc(q, scale, bias, windows(t, args.bits)) for t, _, _, _ in held_out]
     print("  information only, never used for training or calibration: dropped share-alike dev items")
     report(held_out, held, cut)
     print(f"wrote {args.out}/weights.bin ({len(q)} bytes, {nonzero} non-zero) and weights.rs")

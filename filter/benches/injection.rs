@@ -3,7 +3,7 @@
 //! adversarial shapes (1 MiB of zero-width characters, 1 MiB of base64).
 //!
 //! `cargo bench -p llm-warden --bench injection`
-use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{black_box, criterion_group, BenchmarkId, Criterion, Throughput};
 use llm_warden::detect::injection::InjectionScreen;
 
 const CHUNK: &str = "Please summarise the following report for the leadership team and list \
@@ -58,4 +58,32 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+/// `INJECTION_PROFILE=<KiB>` screens one bench prompt of that size 20 times and exits, without
+/// criterion's timing loop: a steady workload for `valgrind --tool=callgrind`, whose instruction
+/// counts compare variants reliably on a busy machine where wall-clock figures do not.
+/// `INJECTION_PROFILE=zw:<KiB>` does the same with zero-width characters.
+fn main() {
+    if let Ok(spec) = std::env::var("INJECTION_PROFILE") {
+        let (zero_width, kib) = match spec.strip_prefix("zw:") {
+            Some(k) => (true, k),
+            None => (false, spec.as_str()),
+        };
+        let (Ok(screen), Ok(kib)) = (InjectionScreen::new(), kib.parse::<usize>()) else {
+            return;
+        };
+        let text = if zero_width {
+            "\u{200B}".repeat(kib * 1024 / 3)
+        } else {
+            prompt(kib * 1024)
+        };
+        let mut total = 0.0f32;
+        for _ in 0..20 {
+            total += screen.screen(black_box(&[text.as_str()])).score;
+        }
+        println!("{kib} KiB x 20, score sum {total}");
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -29,10 +29,18 @@ pub fn decode_runs(text: &str, budget: &mut usize, out: &mut Vec<Decoded>) {
     let mut token_start = 0;
     while i < bytes.len() && *budget > 0 && out.len() < MAX_RUNS {
         let b = bytes.get(i).copied().unwrap_or(0);
-        if b.is_ascii_whitespace() {
-            token_start = i + 1;
+        let k = class(b);
+        if k == 0 {
+            // Punctuation and non-ASCII bytes: nothing starts here.
+            i += 1;
+            continue;
         }
-        if (b == b'\\' || b == b'%') && i >= token_start {
+        if k & SPACE != 0 {
+            token_start = i + 1;
+            i += 1;
+            continue;
+        }
+        if k & ESCAPE != 0 && i >= token_start {
             let from = if i - token_start <= 32 {
                 token_start
             } else {
@@ -49,12 +57,12 @@ pub fn decode_runs(text: &str, budget: &mut usize, out: &mut Vec<Decoded>) {
             i = end.max(i + 1);
             continue;
         }
-        if !is_base64_byte(b) {
+        if k & BASE64 == 0 {
             i += 1;
             continue;
         }
         let start = i;
-        while bytes.get(i).is_some_and(|&b| is_base64_byte(b)) {
+        while bytes.get(i).is_some_and(|&b| class(b) & BASE64 != 0) {
             i += 1;
         }
         let mut end = i;
@@ -80,8 +88,28 @@ pub fn decode_runs(text: &str, budget: &mut usize, out: &mut Vec<Decoded>) {
     }
 }
 
-fn is_base64_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+const BASE64: u8 = 1;
+const SPACE: u8 = 2;
+const ESCAPE: u8 = 4;
+
+/// Byte classes for the run finder (one table lookup per byte): base64 alphabet (both
+/// variants), ASCII whitespace, and the bytes that start an escape.
+// Const evaluation: an out-of-range index would fail the build, it cannot panic at run time.
+#[allow(clippy::indexing_slicing)]
+const CLASS: [u8; 256] = byte_table!(|c| {
+    if c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_') {
+        BASE64
+    } else if c.is_ascii_whitespace() {
+        SPACE
+    } else if c == b'\\' || c == b'%' {
+        ESCAPE
+    } else {
+        0
+    }
+});
+
+fn class(b: u8) -> u8 {
+    CLASS.get(usize::from(b)).copied().unwrap_or(0)
 }
 
 /// Decodes a base64 run if it looks like one (mixed case and digits or a padding tail) and

@@ -19,6 +19,21 @@
 //! model reads each byte a bounded number of times, decoding is capped by `DECODE_BUDGET` and
 //! `MAX_DEPTH`.
 
+/// A 256-entry byte-class table built at compile time from `|c| class of byte c`, so the hot
+/// loops classify a byte with one lookup.
+macro_rules! byte_table {
+    (|$c:ident| $class:expr) => {{
+        let mut t = [0u8; 256];
+        let mut b = 0;
+        while b < 256 {
+            let $c = b as u8;
+            t[b] = $class;
+            b += 1;
+        }
+        t
+    }};
+}
+
 mod encodings;
 mod model;
 mod normalise;
@@ -28,12 +43,11 @@ mod structure;
 #[cfg(test)]
 mod tests;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use model::Model;
-use normalise::{fold, squash, words, Normalised};
+use normalise::{normalise, normalise_tracked, squash, View, Views};
 use phrases::{
-    OVERRIDE, OVERRIDE_ANCHORS, OVERRIDE_FILLERS, OVERRIDE_OBJECTS, OVERRIDE_VERBS, OVERRIDE_WEAK,
-    PHRASES,
+    OVERRIDE, OVERRIDE_ANCHORS, OVERRIDE_FILLERS, OVERRIDE_OBJECTS, OVERRIDE_WEAK, PHRASES,
 };
 use std::fmt;
 use structure::{MARKDOWN_EXFIL, MARKERS};
@@ -161,37 +175,120 @@ pub struct InjectionScreen {
     model: Model,
 }
 
+/// Which text is being screened, and how it was reached.
+#[derive(Clone, Copy)]
+struct Job {
+    /// Index of the request text it is, or was decoded from.
+    index: usize,
+    /// Offset of the encoded run in that text, when decoded.
+    pinned: Option<usize>,
+    /// How many decodings deep.
+    depth: usize,
+}
+
+/// Buffers reused for every text (and decoded payload) of one request, so screening a text
+/// allocates nothing once they have grown. A decoded payload is screened after its parent is
+/// done with them.
+#[derive(Default)]
+struct Scratch {
+    views: Views,
+    squashed: View,
+    model: Vec<u8>,
+    model_buffers: model::Buffers,
+}
+
 /// Collects signals, keeping the strongest per rule.
 struct Collector {
     signals: Vec<Signal>,
+    /// Signals of the text being screened whose offset is still a position in a view.
+    fixups: Vec<Fixup>,
+}
+
+/// Which view a pending offset is in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ViewKind {
+    Fold,
+    Words,
+    Squash,
+}
+
+/// A signal (by slot) whose offset is `pos` in a view until `resolve_offsets` maps it back.
+struct Fixup {
+    slot: usize,
+    view: ViewKind,
+    pos: usize,
 }
 
 impl Collector {
-    fn add(&mut self, rule: &'static str, category: Category, weight: f32, at: (usize, usize)) {
+    /// Records a signal; returns its slot when this call set its offset.
+    fn add(
+        &mut self,
+        rule: &'static str,
+        category: Category,
+        weight: f32,
+        at: (usize, usize),
+    ) -> Option<usize> {
         let (text_index, offset) = at;
-        match self.signals.iter_mut().find(|s| s.rule == rule) {
-            Some(s) if s.weight < weight => {
+        let slot = match self.signals.iter().position(|s| s.rule == rule) {
+            Some(k) => {
+                let s = self.signals.get_mut(k)?;
+                if s.weight >= weight {
+                    return None;
+                }
                 s.weight = weight;
                 s.text_index = text_index;
                 s.offset = offset;
+                k
             }
-            Some(_) => {}
-            None => self.signals.push(Signal {
-                rule,
-                category,
-                weight,
-                text_index,
-                offset,
-            }),
+            None => {
+                self.signals.push(Signal {
+                    rule,
+                    category,
+                    weight,
+                    text_index,
+                    offset,
+                });
+                self.signals.len() - 1
+            }
+        };
+        // The offset is final now; an older pending one must not overwrite it.
+        self.fixups.retain(|f| f.slot != slot);
+        Some(slot)
+    }
+
+    /// Records a signal found at `pos` of a view. Its offset is the encoded run's when `job`
+    /// is a decoded payload, else it is mapped back to the text later (`resolve_offsets`),
+    /// so texts without signals never pay for offset tables.
+    fn add_in_view(
+        &mut self,
+        sig: (&'static str, Category, f32),
+        job: Job,
+        view: ViewKind,
+        pos: usize,
+    ) {
+        let (rule, category, weight) = sig;
+        match job.pinned {
+            Some(p) => {
+                self.add(rule, category, weight, (job.index, p));
+            }
+            None => {
+                if let Some(slot) = self.add(rule, category, weight, (job.index, 0)) {
+                    self.fixups.push(Fixup { slot, view, pos });
+                }
+            }
         }
     }
 }
 
 impl InjectionScreen {
     pub fn new() -> Result<InjectionScreen, String> {
+        // DFAs: a few hundred KiB once per config buys a search that is one table lookup per
+        // byte, where the default (a contiguous NFA for this many patterns) follows failure
+        // links. The views are lower-case, so the byte classes stay few.
         let build = |patterns: &[String]| {
             AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(patterns)
                 .map_err(|e| e.to_string())
         };
@@ -240,10 +337,17 @@ impl InjectionScreen {
     pub fn screen<S: AsRef<str>>(&self, texts: &[S]) -> Screening {
         let mut out = Collector {
             signals: Vec::new(),
+            fixups: Vec::new(),
         };
         let mut budget = DECODE_BUDGET;
+        let mut scratch = Scratch::default();
         for (text_index, text) in texts.iter().enumerate() {
-            self.screen_text(text.as_ref(), text_index, None, 0, &mut budget, &mut out);
+            let job = Job {
+                index: text_index,
+                pinned: None,
+                depth: 0,
+            };
+            self.screen_text(text.as_ref(), job, &mut budget, &mut scratch, &mut out);
         }
         Screening {
             score: combine(out.signals.iter()),
@@ -251,21 +355,21 @@ impl InjectionScreen {
         }
     }
 
-    /// Screens one text. `pinned` is the offset in the request's original text when `text` was
-    /// decoded from an encoded run (signals then point at the run).
+    /// Screens one text. `job.pinned` is the offset in the request's original text when `text`
+    /// was decoded from an encoded run (signals then point at the run).
     fn screen_text(
         &self,
         text: &str,
-        index: usize,
-        pinned: Option<usize>,
-        depth: usize,
+        job: Job,
         budget: &mut usize,
+        scratch: &mut Scratch,
         out: &mut Collector,
     ) {
-        let at = |offset: usize| (index, pinned.unwrap_or(offset));
-        let (folded, stats) = fold(text);
-        let word_view = words(&folded);
-        let origin = |view: &Normalised, i: usize| view.original_offset(i, text.len());
+        let index = job.index;
+        let at = |offset: usize| (index, job.pinned.unwrap_or(offset));
+        normalise(text, &mut scratch.views);
+        let views = &scratch.views;
+        let (folded, word_view, stats) = (&views.fold.bytes, &views.words.bytes, views.stats);
 
         // Evasion signals.
         if stats.tags >= 4 {
@@ -284,77 +388,64 @@ impl InjectionScreen {
         }
 
         // Phrases.
-        for m in self.phrases.find_iter(&word_view.text) {
-            if !word_bounded(&word_view.text, m.start(), m.end()) {
+        for m in self.phrases.find_iter(word_view) {
+            if !word_bounded(word_view, m.start(), m.end()) {
                 continue;
             }
-            let offset = origin(&word_view, m.start());
             let id = m.pattern().as_usize();
             if let Some(p) = PHRASES.get(id) {
-                out.add(p.rule, p.category, p.weight, at(offset));
+                let sig = (p.rule, p.category, p.weight);
+                out.add_in_view(sig, job, ViewKind::Words, m.start());
             } else if let Some(&i) = self.rot13_ids.get(id.saturating_sub(PHRASES.len())) {
-                let (rule, category, weight) = match PHRASES.get(i) {
+                let sig = match PHRASES.get(i) {
                     Some(p) => (p.rule, p.category, p.weight),
                     None => (OVERRIDE, Category::InstructionOverride, 0.9),
                 };
-                out.add(rule, category, weight, at(offset));
-                out.add(RULE_ROT13, Category::Evasion, 0.5, at(offset));
+                out.add_in_view(sig, job, ViewKind::Words, m.start());
+                let rot = (RULE_ROT13, Category::Evasion, 0.5);
+                out.add_in_view(rot, job, ViewKind::Words, m.start());
             }
         }
-        if let Some((strong, start)) = override_grammar(&word_view.text) {
+        if let Some((strong, start)) = override_grammar(word_view, &views.verbs) {
             let (rule, weight) = if strong {
                 (OVERRIDE, 0.9)
             } else {
                 (OVERRIDE_WEAK, 0.35)
             };
-            out.add(
-                rule,
-                Category::InstructionOverride,
-                weight,
-                at(origin(&word_view, start)),
-            );
+            let sig = (rule, Category::InstructionOverride, weight);
+            out.add_in_view(sig, job, ViewKind::Words, start);
         }
         // Spaced-out or dotted letters leave runs of one-letter words; only then is the
         // letters-only view worth building.
-        let squashed = if has_spaced_letters(&word_view.text) {
-            squash(&word_view)
-        } else {
-            Normalised::default()
-        };
-        for m in self.squashed.find_iter(&squashed.text) {
-            let offset = origin(&squashed, m.start());
-            let (rule, category, weight) = self.phrase_of(&self.squashed_ids, m.pattern());
-            // Plain text squashes to the same letters; only a phrase the words view missed
-            // (spaced-out or dotted letters) is an evasion.
-            if out
-                .signals
-                .iter()
-                .any(|s| s.rule == rule && s.text_index == index)
-            {
-                continue;
+        if views.spaced {
+            squash(&views.words, &mut scratch.squashed);
+            for m in self.squashed.find_iter(&scratch.squashed.bytes) {
+                let sig = self.phrase_of(&self.squashed_ids, m.pattern());
+                // Plain text squashes to the same letters; only a phrase the words view missed
+                // (spaced-out or dotted letters) is an evasion.
+                if out
+                    .signals
+                    .iter()
+                    .any(|s| s.rule == sig.0 && s.text_index == index)
+                {
+                    continue;
+                }
+                out.add_in_view(sig, job, ViewKind::Squash, m.start());
+                let spaced = (RULE_SPACED, Category::Evasion, 0.3);
+                out.add_in_view(spaced, job, ViewKind::Squash, m.start());
             }
-            out.add(rule, category, weight, at(offset));
-            out.add(RULE_SPACED, Category::Evasion, 0.3, at(offset));
         }
 
         // Structure.
-        for m in self.markers.find_iter(&folded.text) {
+        for m in self.markers.find_iter(folded) {
             if let Some(mk) = MARKERS.get(m.pattern().as_usize()) {
-                out.add(
-                    mk.rule,
-                    mk.category,
-                    mk.weight,
-                    at(origin(&folded, m.start())),
-                );
+                let sig = (mk.rule, mk.category, mk.weight);
+                out.add_in_view(sig, job, ViewKind::Fold, m.start());
             }
         }
-        if let Some(i) = structure::markdown_image_exfil(&folded.text) {
-            out.add(
-                MARKDOWN_EXFIL,
-                Category::Exfiltration,
-                0.6,
-                at(origin(&folded, i)),
-            );
+        if let Some(i) = structure::markdown_image_exfil(folded) {
+            let sig = (MARKDOWN_EXFIL, Category::Exfiltration, 0.6);
+            out.add_in_view(sig, job, ViewKind::Fold, i);
         }
 
         // Adversarial suffix.
@@ -362,23 +453,36 @@ impl InjectionScreen {
             out.add(RULE_SUFFIX, Category::AdversarialSuffix, 0.3, at(offset));
         }
 
-        // Model.
-        let view = model::model_view(text);
-        let p = self.model.score(view.as_bytes());
+        // Model. Its view is usually exactly the `fold` view (both lower-case and fold
+        // whitespace the same way); only text the two treat differently gets its own.
+        let model_view: &[u8] = if views.model_is_fold {
+            folded
+        } else {
+            model::model_view(text, &mut scratch.model);
+            &scratch.model
+        };
+        let p = self.model.score(model_view, &mut scratch.model_buffers);
         if p >= MODEL_FLOOR {
             out.add(RULE_MODEL, Category::Classifier, p, at(0));
         }
 
+        resolve_offsets(text, scratch, out);
+
         // Encoded payloads, screened like the text itself.
-        if depth < MAX_DEPTH && *budget > 0 {
+        if job.depth < MAX_DEPTH && *budget > 0 {
             let mut decoded = Vec::new();
             encodings::decode_runs(text, budget, &mut decoded);
             for d in decoded {
-                let offset = pinned.unwrap_or(d.offset);
+                let offset = job.pinned.unwrap_or(d.offset);
                 if d.kind != "escapes" {
                     out.add(RULE_ENCODED, Category::Evasion, 0.1, (index, offset));
                 }
-                self.screen_text(&d.text, index, Some(offset), depth + 1, budget, out);
+                let inner = Job {
+                    index,
+                    pinned: Some(offset),
+                    depth: job.depth + 1,
+                };
+                self.screen_text(&d.text, inner, budget, scratch, out);
             }
         }
     }
@@ -395,75 +499,63 @@ impl InjectionScreen {
     }
 }
 
-/// True when the `words` view has four one-letter words in a row ("i g n o r e").
-fn has_spaced_letters(view: &str) -> bool {
-    let mut run = 0;
-    for w in view.split(' ') {
-        run = if w.len() == 1 { run + 1 } else { 0 };
-        if run >= 4 {
-            return true;
+/// Maps the pending view offsets of `text`'s signals back to `text`: the views are built again,
+/// this time with offset tables. Only texts that raised view signals get here.
+fn resolve_offsets(text: &str, scratch: &mut Scratch, out: &mut Collector) {
+    if out.fixups.is_empty() {
+        return;
+    }
+    normalise_tracked(text, &mut scratch.views);
+    if out.fixups.iter().any(|f| f.view == ViewKind::Squash) {
+        squash(&scratch.views.words, &mut scratch.squashed);
+    }
+    for f in out.fixups.drain(..) {
+        let view: &View = match f.view {
+            ViewKind::Fold => &scratch.views.fold,
+            ViewKind::Words => &scratch.views.words,
+            ViewKind::Squash => &scratch.squashed,
+        };
+        if let Some(s) = out.signals.get_mut(f.slot) {
+            s.offset = view.original_offset(f.pos, text.len());
         }
     }
-    false
 }
 
 /// True when `start..end` of the `words` view begins and ends on word boundaries.
-fn word_bounded(view: &str, start: usize, end: usize) -> bool {
-    let bytes = view.as_bytes();
-    let before = start == 0 || bytes.get(start - 1) == Some(&b' ');
-    let after = bytes.get(end).is_none_or(|&b| b == b' ');
+fn word_bounded(view: &[u8], start: usize, end: usize) -> bool {
+    let before = start == 0 || start.checked_sub(1).and_then(|k| view.get(k)) == Some(&b' ');
+    let after = view.get(end).is_none_or(|&b| b == b' ');
     before && after
 }
 
 /// The instruction-override grammar over the `words` view: an override verb, up to five
-/// filler words, then an object ("ignore all of your previous instructions"). Returns whether
-/// the form is strong (a "what came before" anchor or an instruction-like object) and the view
-/// offset of the verb. Linear: each word is looked at a bounded number of times.
-fn override_grammar(view: &str) -> Option<(bool, usize)> {
+/// filler words, then an object ("ignore all of your previous instructions"). `verbs` are the
+/// offsets where the normaliser saw an override verb, in order. Returns whether the form is
+/// strong (a "what came before" anchor or an instruction-like object) and the view offset of
+/// the verb: the first strong form, else the first weak one. Linear: each verb looks at most
+/// six words ahead.
+fn override_grammar(view: &[u8], verbs: &[usize]) -> Option<(bool, usize)> {
     const MAX_FILLERS: usize = 5;
-    let mut best: Option<(bool, usize)> = None;
-    let mut words = view.split(' ').scan(0usize, |pos, w| {
-        let start = *pos;
-        *pos += w.len() + 1;
-        Some((start, w))
-    });
-    let mut window: Vec<(usize, &str)> = Vec::with_capacity(MAX_FILLERS + 2);
-    loop {
-        let next = words.next();
-        if let Some(w) = next {
-            window.push(w);
-        }
-        if window.len() < MAX_FILLERS + 2 && next.is_some() {
-            continue;
-        }
-        let Some(&(start, verb)) = window.first() else {
-            break;
-        };
-        if OVERRIDE_VERBS.contains(&verb) {
-            let mut anchored = false;
-            for &(_, w) in window.iter().skip(1) {
-                if let Some(&(_, strong_object)) = OVERRIDE_OBJECTS.iter().find(|(o, _)| *o == w) {
-                    let strong = anchored || strong_object;
-                    let form = (strong, start);
-                    if best.is_none_or(|(s, _)| !s && strong) {
-                        best = Some(form);
-                    }
-                    break;
+    let mut weak: Option<usize> = None;
+    for &start in verbs {
+        let rest = view.get(start..).unwrap_or_default();
+        let mut anchored = false;
+        for w in rest.split(|&b| b == b' ').skip(1).take(MAX_FILLERS + 1) {
+            if let Some(&(_, strong_object)) =
+                OVERRIDE_OBJECTS.iter().find(|(o, _)| o.as_bytes() == w)
+            {
+                if anchored || strong_object {
+                    return Some((true, start));
                 }
-                if OVERRIDE_ANCHORS.contains(&w) {
-                    anchored = true;
-                } else if !OVERRIDE_FILLERS.contains(&w) {
-                    break;
-                }
+                weak.get_or_insert(start);
+                break;
             }
-            if best.is_some_and(|(s, _)| s) {
-                return best;
+            if OVERRIDE_ANCHORS.iter().any(|a| a.as_bytes() == w) {
+                anchored = true;
+            } else if !OVERRIDE_FILLERS.iter().any(|f| f.as_bytes() == w) {
+                break;
             }
         }
-        if next.is_none() && window.len() <= 1 {
-            break;
-        }
-        window.remove(0);
     }
-    best
+    weak.map(|start| (false, start))
 }

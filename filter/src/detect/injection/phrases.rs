@@ -38,6 +38,8 @@ const ROLE: &str = "injection.role.persona_switch";
 const EXTRACT: &str = "injection.extraction.system_prompt";
 const EXTRACT_WEAK: &str = "injection.extraction.mention";
 const EXFIL: &str = "injection.exfiltration.send_data";
+const SECRET: &str = "injection.exfiltration.secret_request";
+const AUTHORITY: &str = "injection.override.false_authority";
 
 pub const PHRASES: &[Phrase] = &[
     // Instruction override (the verb + object grammar in `override_grammar` covers the rest).
@@ -101,6 +103,36 @@ pub const PHRASES: &[Phrase] = &[
     p("debug mode enabled", FAKE_MODE, InstructionOverride, 0.5),
     p("god mode", FAKE_MODE, InstructionOverride, 0.4),
     p("sudo mode", FAKE_MODE, InstructionOverride, 0.5),
+    p("system mode", FAKE_MODE, InstructionOverride, 0.45),
+    p(
+        "administrator override",
+        FAKE_MODE,
+        InstructionOverride,
+        0.6,
+    ),
+    p(
+        "regardless of previous",
+        NEW_INSTRUCTIONS,
+        InstructionOverride,
+        0.5,
+    ),
+    p(
+        "regardless of your previous",
+        NEW_INSTRUCTIONS,
+        InstructionOverride,
+        0.5,
+    ),
+    p(
+        "regardless of prior",
+        NEW_INSTRUCTIONS,
+        InstructionOverride,
+        0.5,
+    ),
+    // Claims of authority over the model, typical of persuasion-style injections.
+    p("i m your developer", AUTHORITY, InstructionOverride, 0.5),
+    p("i am your developer", AUTHORITY, InstructionOverride, 0.5),
+    p("as your developer", AUTHORITY, InstructionOverride, 0.4),
+    p("i am your creator", AUTHORITY, InstructionOverride, 0.5),
     // DAN and friends.
     p("do anything now", DAN, Jailbreak, 0.9),
     p("you are now dan", DAN, Jailbreak, 0.9),
@@ -179,11 +211,37 @@ pub const PHRASES: &[Phrase] = &[
     p("print your instructions", EXTRACT, PromptExtraction, 0.8),
     p("output your instructions", EXTRACT, PromptExtraction, 0.8),
     p("system prompt", EXTRACT_WEAK, PromptExtraction, 0.15),
+    p("systemprompt", EXTRACT_WEAK, PromptExtraction, 0.4),
+    p("your system message", EXTRACT, PromptExtraction, 0.5),
+    p("what were you told", EXTRACT, PromptExtraction, 0.6),
+    p("before this conversation", EXTRACT, PromptExtraction, 0.35),
+    p("initialization string", EXTRACT, PromptExtraction, 0.5),
+    p(
+        "what are you not supposed to",
+        EXTRACT,
+        PromptExtraction,
+        0.6,
+    ),
+    p("beginning with you are", EXTRACT, PromptExtraction, 0.6),
+    p("starting with you are", EXTRACT, PromptExtraction, 0.6),
+    p(
+        "repeat this entire conversation",
+        EXTRACT,
+        PromptExtraction,
+        0.6,
+    ),
     // Exfiltration.
     p("send the conversation", EXFIL, Exfiltration, 0.5),
     p("append the conversation", EXFIL, Exfiltration, 0.5),
     p("include the password", EXFIL, Exfiltration, 0.3),
     p("send your password", EXFIL, Exfiltration, 0.4),
+    // Asking the model for a secret it holds; weak alone (users ask about their own passwords).
+    p("your password", SECRET, Exfiltration, 0.3),
+    p("your secret key", SECRET, Exfiltration, 0.45),
+    p("confirm the password", SECRET, Exfiltration, 0.45),
+    p("write the password", SECRET, Exfiltration, 0.45),
+    p("reveal the password", SECRET, Exfiltration, 0.5),
+    p("the passphrase", SECRET, Exfiltration, 0.3),
 ];
 
 /// Verbs that open an instruction override.
@@ -199,6 +257,12 @@ pub const OVERRIDE_VERBS: &[&str] = &[
     "discard",
     "skip",
 ];
+
+/// Whether a `words`-view word is one of `OVERRIDE_VERBS`. Called for every word of every
+/// text, so the length bounds of the list reject most words before any comparison.
+pub fn is_override_verb(word: &[u8]) -> bool {
+    (4..=9).contains(&word.len()) && OVERRIDE_VERBS.iter().any(|v| v.as_bytes() == word)
+}
 
 /// Words that may sit between the verb and the object.
 pub const OVERRIDE_FILLERS: &[&str] = &[
@@ -233,6 +297,7 @@ pub const OVERRIDE_FILLERS: &[&str] = &[
     "default",
     "current",
     "developer",
+    "about",
 ];
 
 /// Fillers that say "what came before" and make the override unambiguous.
@@ -279,6 +344,14 @@ pub const OVERRIDE_OBJECTS: &[(&str, bool)] = &[
 mod tests {
     use super::super::normalise::phrase_form;
     use super::*;
+
+    #[test]
+    fn verb_length_bounds_cover_the_list() {
+        assert!(OVERRIDE_VERBS
+            .iter()
+            .all(|v| is_override_verb(v.as_bytes())));
+        assert!(!is_override_verb(b"ignored") && !is_override_verb(b"ski"));
+    }
 
     #[test]
     fn phrases_are_normalised_and_weighted() {

@@ -59,25 +59,31 @@ pub const MARKDOWN_EXFIL: &str = "injection.exfiltration.markdown_image";
 
 /// Finds a markdown image whose URL carries a query (`![x](https://h/p?q=...)`), the classic
 /// channel for leaking conversation data through a rendered image. Returns the view offset.
-/// Linear: each `](http` is inspected once, over a bounded URL length.
-pub fn markdown_image_exfil(view: &str) -> Option<usize> {
+/// Linear: each `](http` is inspected once, over a bounded URL length; the search itself jumps
+/// from `]` to `]` (memchr), so prose without brackets costs next to nothing.
+pub fn markdown_image_exfil(view: &[u8]) -> Option<usize> {
     const MAX_URL: usize = 512;
-    let bytes = view.as_bytes();
     let mut from = 0;
-    while let Some(rel) = view.get(from..).and_then(|v| v.find("](http")) {
+    while let Some(rel) = view
+        .get(from..)
+        .and_then(|v| v.iter().position(|&b| b == b']'))
+    {
         let at = from + rel;
-        from = at + 2;
+        from = at + 1;
+        if !view.get(at..).is_some_and(|v| v.starts_with(b"](http")) {
+            continue;
+        }
         // An image: "![" before the "](" on the same stretch (alt text is bounded too).
         let alt_start = at.saturating_sub(MAX_URL);
-        let alt = bytes.get(alt_start..at).unwrap_or_default();
+        let alt = view.get(alt_start..at).unwrap_or_default();
         let Some(bang) = alt.windows(2).rposition(|w| w == b"![") else {
             continue;
         };
         if alt.get(bang..).is_some_and(|a| a.contains(&b']')) {
             continue;
         }
-        let url = bytes
-            .get(at + 2..(at + 2 + MAX_URL).min(bytes.len()))
+        let url = view
+            .get(at + 2..(at + 2 + MAX_URL).min(view.len()))
             .unwrap_or_default();
         let end = url
             .iter()
@@ -114,7 +120,7 @@ mod tests {
         ];
         for (name, input, expected) in cases {
             assert_eq!(
-                markdown_image_exfil(input).is_some(),
+                markdown_image_exfil(input.as_bytes()).is_some(),
                 expected,
                 "case {name}"
             );

@@ -24,18 +24,25 @@ fn is_space(c: char) -> bool {
         | '\u{2000}'..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}')
 }
 
-/// The text the model reads: lower case, fullwidth ASCII folded, invisible characters and tag
-/// characters dropped, whitespace runs folded to one space, trimmed.
-pub fn model_view(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// The text the model reads, written into `out` (a reused buffer): lower case, fullwidth ASCII
+/// folded, invisible characters and tag characters dropped, whitespace runs folded to one
+/// space, trimmed. For ASCII text this is exactly the screen's `fold` view, which the screen
+/// then uses instead.
+pub fn model_view(text: &str, out: &mut Vec<u8>) {
+    out.clear();
+    out.reserve(text.len());
     let mut pending = false;
+    let mut buf = [0u8; 4];
+    let mut push = |out: &mut Vec<u8>, c: char| {
+        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+    };
     for c in text.chars() {
         if c.is_ascii_graphic() {
             if pending && !out.is_empty() {
-                out.push(' ');
+                out.push(b' ');
             }
             pending = false;
-            out.push(c.to_ascii_lowercase());
+            out.push(c.to_ascii_lowercase() as u8);
             continue;
         }
         if is_invisible(c) {
@@ -50,16 +57,17 @@ pub fn model_view(text: &str) -> String {
             _ => c,
         };
         if pending && !out.is_empty() {
-            out.push(' ');
+            out.push(b' ');
         }
         pending = false;
         if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
+            out.push(c.to_ascii_lowercase() as u8);
         } else {
-            out.extend(c.to_lowercase());
+            for lower in c.to_lowercase() {
+                push(out, lower);
+            }
         }
     }
-    out
 }
 
 fn mix(h: u32, n: u32) -> u32 {
@@ -73,57 +81,72 @@ fn is_word_byte(b: u8) -> bool {
     b >= 0x80 || b.is_ascii_alphanumeric()
 }
 
-/// Calls `emit(position, bucket)` for every feature occurrence of ` view ` (the view padded
-/// with one space each side): byte 3-, 4- and 5-grams (position: index of the last byte), then
-/// word unigrams and bigrams (position: index of the byte that ends the word).
-pub fn for_each(view: &[u8], bits: u32, mut emit: impl FnMut(usize, u32)) {
+/// Calls `emit(bucket)` for every feature occurrence of `padded`, the model view with one
+/// space added each side (see `pad`): byte 3-, 4- and 5-grams (at the index of the n-gram's
+/// last byte), and word unigrams and bigrams (at the index of the byte that ends the word).
+/// `at(position)` is called before the features of each position, in increasing order, so a
+/// caller can sum features per block with one check per byte rather than per feature. (The
+/// trainer emits all n-grams first, then the words; only the multiset per position matters.)
+#[inline(always)]
+pub fn for_each(padded: &[u8], bits: u32, mut at: impl FnMut(usize), mut emit: impl FnMut(u32)) {
     let shift = 32 - bits;
-    let padded = || {
-        std::iter::once(b' ')
-            .chain(view.iter().copied())
-            .chain(std::iter::once(b' '))
-    };
     // Byte n-grams: a shift register of the last five bytes, Fibonacci-hashed per length
     // (one multiply per n-gram).
     let mut reg: u64 = 0;
     let fib = |key: u64| (key.wrapping_mul(GOLDEN64) >> (64 - bits)) as u32;
-    for (j, b) in padded().enumerate() {
-        reg = ((reg << 8) | u64::from(b)) & M40;
-        if j >= 4 {
-            emit(j, fib((reg & M24) ^ (3 << 40)));
-            emit(j, fib((reg & M32) ^ (4 << 40)));
-            emit(j, fib(reg ^ (5 << 40)));
-        } else if j >= 2 {
-            emit(j, fib((reg & M24) ^ (3 << 40)));
-            if j >= 3 {
-                emit(j, fib((reg & M32) ^ (4 << 40)));
-            }
-        }
-    }
-    // Words: maximal runs of ASCII alphanumerics and non-ASCII bytes.
+    // Words: maximal runs of ASCII alphanumerics and non-ASCII bytes, FNV-hashed.
     let mut prev: Option<u32> = None;
     let mut cur: Option<u32> = None;
-    for (pos, b) in padded().enumerate() {
+    for (j, &b) in padded.iter().enumerate() {
+        at(j);
+        reg = ((reg << 8) | u64::from(b)) & M40;
+        if j >= 4 {
+            emit(fib((reg & M24) ^ (3 << 40)));
+            emit(fib((reg & M32) ^ (4 << 40)));
+            emit(fib(reg ^ (5 << 40)));
+        } else if j >= 2 {
+            emit(fib((reg & M24) ^ (3 << 40)));
+            if j >= 3 {
+                emit(fib((reg & M32) ^ (4 << 40)));
+            }
+        }
         if is_word_byte(b) {
             let h = cur.unwrap_or(FNV_BASIS ^ WORD_SEED);
             cur = Some((h ^ u32::from(b)).wrapping_mul(FNV_PRIME));
         } else if let Some(h) = cur.take() {
-            emit(pos, mix(h, 11) >> shift);
+            emit(mix(h, 11) >> shift);
             if let Some(p) = prev {
-                emit(pos, mix(p.wrapping_mul(FNV_PRIME) ^ h, 12) >> shift);
+                emit(mix(p.wrapping_mul(FNV_PRIME) ^ h, 12) >> shift);
             }
             prev = Some(h);
         }
     }
 }
 
+/// Writes ` view ` (one space each side, as the features are defined) into `out`.
+pub fn pad(view: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    out.reserve(view.len() + 2);
+    out.push(b' ');
+    out.extend_from_slice(view);
+    out.push(b' ');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn view(text: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        model_view(text, &mut out);
+        out
+    }
+
     fn checksum(text: &str) -> u64 {
         let mut sum = 0u64;
-        for_each(model_view(text).as_bytes(), 18, |_, b| sum += u64::from(b));
+        let mut padded = Vec::new();
+        pad(&view(text), &mut padded);
+        for_each(&padded, 18, |_| {}, |b| sum += u64::from(b));
         sum % 1_000_003
     }
 
@@ -149,8 +172,7 @@ mod tests {
             ),
         ];
         for (input, hex, sum) in cases {
-            let view = model_view(input);
-            let got: String = view.bytes().map(|b| format!("{b:02x}")).collect();
+            let got: String = view(input).iter().map(|b| format!("{b:02x}")).collect();
             assert_eq!(got, hex, "view of {input:?}");
             assert_eq!(checksum(input), sum, "features of {input:?}");
         }

@@ -116,7 +116,7 @@ pub fn fold(c: char) -> Folded {
 
 /// Leetspeak digit/symbol to the letter it stands for (only applied inside words that also
 /// contain Latin letters).
-pub fn leet(b: u8) -> Option<u8> {
+pub const fn leet(b: u8) -> Option<u8> {
     Some(match b {
         b'0' => b'o',
         b'1' => b'i',
