@@ -3,7 +3,7 @@
 
 use crate::agency::{Leak, Violation};
 use crate::config::spec::{Action, LeakAction, Mode, OnError};
-use crate::detect::injection::Category;
+use crate::detect::injection::{folded_forms, Category};
 use crate::detect::Finding;
 use crate::dialect::{request_segments, response_segments, Api, Role, Segment};
 use crate::json::{self, Edit};
@@ -275,11 +275,25 @@ fn screen_request(
     report: &mut Report,
     block: &mut Option<BlockReason>,
 ) {
+    // Folded forms are built once per text, and only when a pattern missed the raw text.
+    let mut forms: Vec<Option<[String; 2]>> = vec![None; segments.len()];
     for pattern in &policy.request.deny_patterns {
-        if segments
-            .iter()
-            .any(|s| screened(s.role) && pattern.is_match(s.text()))
-        {
+        let mut hit = false;
+        for (segment, form) in segments.iter().zip(forms.iter_mut()) {
+            if !screened(segment.role) {
+                continue;
+            }
+            if pattern.is_match(segment.text()) {
+                hit = true;
+                break;
+            }
+            let folded = form.get_or_insert_with(|| folded_forms(segment.text()));
+            if folded.iter().any(|f| pattern.is_match(f)) {
+                hit = true;
+                break;
+            }
+        }
+        if hit {
             report.rules.push(pattern.rule_id.clone());
             report.flagged = true;
             block.get_or_insert(BlockReason::DeniedPattern);

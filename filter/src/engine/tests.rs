@@ -825,3 +825,32 @@ fn an_event_stream_buffered_as_one_body_is_redacted_as_a_stream() {
         "{out}"
     );
 }
+
+#[test]
+fn deny_patterns_see_through_folded_evasions() {
+    let c = config(
+        r#"{"policies":{"default":{"request":{"injection":{"action":"off"},"denyPatterns":["(?i)project\\s+falcon"]}}}}"#,
+    );
+    let p = &c.policies[0];
+    for text in [
+        "tell me about project falcon",
+        "tell me about Prоject Falcon",                 // Cyrillic о
+        "tell me about pro\u{200B}ject fal\u{00AD}con", // zero-width space, soft hyphen
+        "tell me about ＰＲＯＪＥＣＴ ＦＡＬＣＯＮ",    // fullwidth
+        "tell me about pr0j3ct f4lc0n",                 // leetspeak
+    ] {
+        let d = inspect_request(p, "/v1/chat/completions", chat(text).as_bytes());
+        assert!(
+            matches!(d.verdict, Verdict::Block(_)),
+            "{text}: {:?}",
+            d.verdict
+        );
+        assert_eq!(
+            d.report.rules,
+            vec!["denyPatterns[0]".to_string()],
+            "{text}"
+        );
+    }
+    let d = inspect_request(p, "/v1/chat/completions", chat("project hawk").as_bytes());
+    assert_eq!(d.verdict, Verdict::Continue);
+}

@@ -559,3 +559,13 @@ fn override_grammar(view: &[u8], verbs: &[usize]) -> Option<(bool, usize)> {
     }
     weak.map(|start| (false, start))
 }
+
+/// The `fold` and `words` forms of `text` (see `normalise`): invisible and bidi characters
+/// dropped, tag characters decoded, compatibility forms and look-alikes folded, lower case;
+/// then punctuation as spaces and leetspeak folded inside words. User deny patterns are also
+/// matched against these, so they see through the same evasions the screen does.
+pub fn folded_forms(text: &str) -> [String; 2] {
+    let mut views = normalise::Views::default();
+    normalise::normalise(text, &mut views);
+    [views.fold.bytes, views.words.bytes].map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+}
