@@ -220,6 +220,9 @@ pub struct BodyErrors {
 pub struct RequestPolicy {
     pub injection: Option<InjectionRule>,
     pub deny_patterns: Vec<Pattern>,
+    /// Empty: no allow-list. Otherwise every user message must match one.
+    pub allow_patterns: Vec<Pattern>,
+    pub banned_phrases: Option<crate::detect::patterns::BannedPhrases>,
     pub entities: Option<EntityRules>,
 }
 
@@ -415,6 +418,8 @@ impl Policy {
     pub fn inspects_requests(&self) -> bool {
         self.request.injection.is_some()
             || !self.request.deny_patterns.is_empty()
+            || !self.request.allow_patterns.is_empty()
+            || self.request.banned_phrases.is_some()
             || self.request.entities.is_some()
             || !self.agency.is_empty()
     }

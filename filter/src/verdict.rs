@@ -49,6 +49,8 @@ pub enum BlockReason {
     ToolCallNotAllowed,
     /// A response repeating the system prompt (canary or protected snippet).
     SystemPromptLeak,
+    /// A user message matching none of the policy's allow patterns.
+    NotAllowedPrompt,
 }
 
 impl BlockReason {
@@ -66,6 +68,7 @@ impl BlockReason {
             BlockReason::BudgetExceeded => "budget_exceeded",
             BlockReason::ToolCallNotAllowed => "tool_call_not_allowed",
             BlockReason::SystemPromptLeak => "system_prompt_leak",
+            BlockReason::NotAllowedPrompt => "prompt_not_allowed",
         }
     }
 

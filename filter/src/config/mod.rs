@@ -12,7 +12,7 @@ use crate::agency::{
     Agency, Budgets, Constraint, Fingerprint, Glob, LeakRules, ModelRules, ToolRules,
 };
 use crate::detect::injection::{Category, InjectionScreen};
-use crate::detect::patterns::{Pattern, MAX_PATTERNS};
+use crate::detect::patterns::{BannedPhrases, Pattern, MAX_PATTERNS, MAX_PHRASES};
 use crate::dialect::Role;
 use crate::entity::Group;
 use crate::policy::{
@@ -391,24 +391,34 @@ fn compile_policy(
         last_messages: last_messages.and_then(|n| usize::try_from(n).ok()),
     });
 
-    let sources = req
-        .and_then(|r| r.deny_patterns.as_deref())
-        .unwrap_or_default();
-    let deny_path = format!("{path}.request.denyPatterns");
-    if sources.len() > MAX_PATTERNS {
-        errors.push(ConfigError::new(
-            &deny_path,
-            format!("more than {MAX_PATTERNS} patterns"),
-        ));
-    }
-    let mut deny_patterns = Vec::new();
-    for (i, source) in sources.iter().enumerate() {
-        let rule = format!("denyPatterns[{i}]");
-        match Pattern::compile(rule, source) {
-            Ok(pattern) => deny_patterns.push(pattern),
-            Err(msg) => errors.push(ConfigError::new(format!("{deny_path}[{i}]"), msg)),
-        }
-    }
+    let deny_patterns = pattern_list(
+        req.and_then(|r| r.deny_patterns.as_deref()),
+        "denyPatterns",
+        path,
+        errors,
+    );
+    let allow_patterns = pattern_list(
+        req.and_then(|r| r.allow_patterns.as_deref()),
+        "allowPatterns",
+        path,
+        errors,
+    );
+    let banned_phrases = req
+        .and_then(|r| r.banned_phrases.as_deref())
+        .filter(|list| !list.is_empty())
+        .and_then(|list| {
+            let at = format!("{path}.request.bannedPhrases");
+            if list.len() > MAX_PHRASES {
+                errors.push(ConfigError::new(
+                    &at,
+                    format!("more than {MAX_PHRASES} phrases"),
+                ));
+                return None;
+            }
+            BannedPhrases::new(list)
+                .map_err(|(i, msg)| errors.push(ConfigError::new(format!("{at}[{i}]"), msg)))
+                .ok()
+        });
 
     // Defaults: secrets redacted both ways; personal data left alone in requests (it is often
     // the point of the prompt) and redacted in responses.
@@ -490,6 +500,8 @@ fn compile_policy(
         request: RequestPolicy {
             injection,
             deny_patterns,
+            allow_patterns,
+            banned_phrases,
             entities: request_rules,
         },
         response: ResponsePolicy {
@@ -515,6 +527,32 @@ fn globs(list: &[String], at: &str, errors: &mut Vec<ConfigError>) -> Vec<Glob> 
             }
         })
         .collect()
+}
+
+/// A list of request patterns (`denyPatterns`, `allowPatterns`): rule ids `<list>[i]`, errors
+/// at `<policy>.request.<list>[i]`.
+fn pattern_list(
+    sources: Option<&[String]>,
+    list: &str,
+    path: &str,
+    errors: &mut Vec<ConfigError>,
+) -> Vec<Pattern> {
+    let sources = sources.unwrap_or_default();
+    let at = format!("{path}.request.{list}");
+    if sources.len() > MAX_PATTERNS {
+        errors.push(ConfigError::new(
+            &at,
+            format!("more than {MAX_PATTERNS} patterns"),
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        match Pattern::compile(format!("{list}[{i}]"), source) {
+            Ok(pattern) => out.push(pattern),
+            Err(msg) => errors.push(ConfigError::new(format!("{at}[{i}]"), msg)),
+        }
+    }
+    out
 }
 
 /// One `tools.arguments[i]` entry, compiled; errors name its fields.

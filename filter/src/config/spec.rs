@@ -278,6 +278,11 @@ pub struct RequestSpec {
     pub injection: Option<InjectionSpec>,
     /// Regexes (regex-lite syntax); a prompt matching any of them is blocked.
     pub deny_patterns: Option<Vec<String>>,
+    /// Regexes (regex-lite syntax); every user message must match at least one of them.
+    pub allow_patterns: Option<Vec<String>>,
+    /// Phrases (matched whole-word and case-insensitively in the screen's folded words
+    /// form); a prompt containing one is blocked.
+    pub banned_phrases: Option<Vec<String>>,
     pub secrets: Option<EntitySpec>,
     pub pii: Option<EntitySpec>,
 }
@@ -440,6 +445,14 @@ impl PolicySpec {
                     categories: c.categories.clone().or_else(|| b.categories.clone()),
                 }),
                 deny_patterns: c.deny_patterns.clone().or_else(|| b.deny_patterns.clone()),
+                allow_patterns: c
+                    .allow_patterns
+                    .clone()
+                    .or_else(|| b.allow_patterns.clone()),
+                banned_phrases: c
+                    .banned_phrases
+                    .clone()
+                    .or_else(|| b.banned_phrases.clone()),
                 secrets: merge(&c.secrets, &b.secrets, EntitySpec::over),
                 pii: merge(&c.pii, &b.pii, EntitySpec::over),
             }),

@@ -123,6 +123,16 @@ fn errors_name_the_field() {
             "policies.p.tools.arguments[0].pattern: invalid regex:",
         ),
         (
+            "bad allow pattern",
+            r#"{"policies":{"p":{"request":{"allowPatterns":["(x"]}}}}"#,
+            "policies.p.request.allowPatterns[0]: invalid regex:",
+        ),
+        (
+            "banned phrase without words",
+            r#"{"policies":{"p":{"request":{"bannedPhrases":["fine","--"]}}}}"#,
+            "policies.p.request.bannedPhrases[1]: the phrase has no letters or digits",
+        ),
+        (
             "bad regex with index",
             r#"{"policies":{"default":{"request":{"denyPatterns":["ok","(unclosed"]}}}}"#,
             "policies.default.request.denyPatterns[1]: invalid regex:",

@@ -3,6 +3,7 @@
 //! regex-lite keeps the Wasm binary small and guarantees linear-time matching, at the cost of
 //! speed; built-in detectors therefore never use it, and user patterns run only on request text.
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex_lite::{Regex, RegexBuilder};
 
 /// Longest pattern source accepted, in bytes.
@@ -44,6 +45,52 @@ impl Pattern {
     }
 }
 
+/// Most banned phrases in one policy.
+pub const MAX_PHRASES: usize = 4096;
+
+/// Banned phrases, matched as whole words in the screen's `words` form (folded, lower case,
+/// punctuation as single spaces, leetspeak folded), so spelling tricks fold away too.
+#[derive(Debug, Clone)]
+pub struct BannedPhrases {
+    automaton: AhoCorasick,
+}
+
+impl BannedPhrases {
+    /// `phrases` are written as users would (`"Project Falcon"`); each is folded the same way
+    /// as the texts. An error names the index of a phrase with no letters or digits.
+    pub fn new(phrases: &[String]) -> Result<BannedPhrases, (usize, String)> {
+        let mut folded = Vec::with_capacity(phrases.len());
+        for (i, phrase) in phrases.iter().enumerate() {
+            let [_, words] = crate::detect::injection::folded_forms(phrase);
+            let words = words.trim();
+            if words.is_empty() {
+                return Err((i, "the phrase has no letters or digits".into()));
+            }
+            folded.push(format!(" {words} "));
+        }
+        // Standard semantics: overlapping matches, so two phrases sharing the space between
+        // them are both found.
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&folded)
+            .map(|automaton| BannedPhrases { automaton })
+            .map_err(|e| (0, format!("cannot build the phrase automaton: {e}")))
+    }
+
+    /// The indexes of the banned phrases in `words` (a `words` form), in order, each once.
+    pub fn find_all(&self, words: &str) -> Vec<usize> {
+        let padded = format!(" {} ", words.trim());
+        let mut out: Vec<usize> = Vec::new();
+        for m in self.automaton.find_overlapping_iter(padded.as_str()) {
+            let i = m.pattern().as_usize();
+            if !out.contains(&i) {
+                out.push(i);
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +109,24 @@ mod tests {
         assert!(!err.contains('\n'));
         let long = "a".repeat(MAX_PATTERN_LEN + 1);
         assert!(Pattern::compile("x".into(), &long).is_err());
+    }
+}
+
+#[cfg(test)]
+mod banned_tests {
+    use super::*;
+    use crate::detect::injection::folded_forms;
+
+    #[test]
+    fn phrases_match_whole_words_through_folding() {
+        let b = BannedPhrases::new(&["Project Falcon".into(), "wire transfer".into()]).unwrap();
+        let find = |t: &str| b.find_all(&folded_forms(t)[1]);
+        assert_eq!(find("what is PROJECT  falcon?"), vec![0]);
+        assert_eq!(find("pr0ject f\u{200B}alcon"), vec![0]);
+        assert_eq!(find("do a wire-transfer now"), vec![1]);
+        assert_eq!(find("project falcon wire transfer"), vec![0, 1]);
+        assert!(find("projects falconry").is_empty(), "whole words only");
+        assert!(find("nothing here").is_empty());
+        assert!(BannedPhrases::new(&["ok".into(), "!!".into()]).is_err());
     }
 }

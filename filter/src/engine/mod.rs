@@ -300,6 +300,51 @@ fn screen_request(
         }
     }
 
+    // An allow-list: every user message must match one of its patterns (as written or
+    // folded, as for deny patterns).
+    let allow = &policy.request.allow_patterns;
+    if !allow.is_empty() {
+        let outside = segments
+            .iter()
+            .zip(forms.iter_mut())
+            .filter(|(s, _)| s.role == Role::User)
+            .any(|(segment, form)| {
+                let text = segment.text();
+                !allow.iter().any(|p| p.is_match(text))
+                    && !form
+                        .get_or_insert_with(|| folded_forms(text))
+                        .iter()
+                        .any(|f| allow.iter().any(|p| p.is_match(f)))
+            });
+        if outside {
+            report.rules.push("allowPatterns".into());
+            report.flagged = true;
+            block.get_or_insert(BlockReason::NotAllowedPrompt);
+        }
+    }
+
+    if let Some(banned) = &policy.request.banned_phrases {
+        let mut found: Vec<usize> = Vec::new();
+        for (segment, form) in segments.iter().zip(forms.iter_mut()) {
+            if !screened(segment.role) {
+                continue;
+            }
+            let [_, words] = form.get_or_insert_with(|| folded_forms(segment.text()));
+            for i in banned.find_all(words) {
+                if !found.contains(&i) {
+                    found.push(i);
+                }
+            }
+        }
+        if !found.is_empty() {
+            report
+                .rules
+                .extend(found.iter().map(|i| format!("bannedPhrases[{i}]")));
+            report.flagged = true;
+            block.get_or_insert(BlockReason::DeniedPattern);
+        }
+    }
+
     if let Some(rule) = &policy.request.injection {
         // With `lastMessages`, turns before the last N are skipped; texts outside the turns
         // (a top-level system prompt, `instructions`) stay in scope.

@@ -854,3 +854,45 @@ fn deny_patterns_see_through_folded_evasions() {
     let d = inspect_request(p, "/v1/chat/completions", chat("project hawk").as_bytes());
     assert_eq!(d.verdict, Verdict::Continue);
 }
+
+#[test]
+fn allow_patterns_and_banned_phrases() {
+    let c = config(
+        r#"{"policies":{"default":{"request":{"injection":{"action":"off"},
+            "allowPatterns":["(?i)\\b(invoice|billing|refund)s?\\b"],
+            "bannedPhrases":["Project Falcon","wire transfer"]}}}}"#,
+    );
+    let p = &c.policies[0];
+    let verdict = |body: String| inspect_request(p, "/v1/chat/completions", body.as_bytes());
+    let ok = verdict(chat("Where is my invoice for March?"));
+    assert_eq!(ok.verdict, Verdict::Continue);
+    let off_topic = verdict(chat("Write me a poem about the sea."));
+    let Verdict::Block(reply_) = &off_topic.verdict else {
+        panic!("{:?}", off_topic.verdict)
+    };
+    assert!(reply_.body.contains("prompt_not_allowed") && reply_.body.contains("allowPatterns"));
+    // Every user message must match: an on-topic last turn does not cover an earlier one.
+    let two = serde_json::json!({"model":"m","messages":[
+        {"role":"user","content":"Write me a poem."},
+        {"role":"assistant","content":"ok"},
+        {"role":"user","content":"about billing"}]})
+    .to_string();
+    assert!(matches!(verdict(two).verdict, Verdict::Block(_)));
+    // Folded forms count for allow patterns too.
+    assert_eq!(verdict(chat("INVΟICE please")).verdict, Verdict::Continue); // Greek Ο
+    let banned = verdict(chat(
+        "Refund the pr0ject  f\u{200B}alcon invoice by wire-transfer",
+    ));
+    let Verdict::Block(reply_) = &banned.verdict else {
+        panic!("{:?}", banned.verdict)
+    };
+    assert!(reply_.body.contains("denied_pattern"), "{}", reply_.body);
+    assert_eq!(
+        banned.report.rules,
+        vec![
+            "bannedPhrases[0]".to_string(),
+            "bannedPhrases[1]".to_string()
+        ]
+    );
+    assert!(!reply_.body.contains("alcon"));
+}
