@@ -6,14 +6,18 @@
 //! is redacted and checked the same whether it was streamed or buffered.
 
 use super::{Decision, Exchange};
-use crate::config::spec::LeakAction;
+use crate::agency::{argument_texts, Args, ToolCall, ToolRules};
 use crate::config::spec::Mode;
+use crate::config::spec::{Action, LeakAction};
 use crate::dialect::Api;
 use crate::policy::{EntityRules, Policy};
 use crate::redact::{Restorer, RESTORED};
 use crate::report::{EntityReport, Outcome, Report};
 use crate::stream::redactor::{Detector, FindingAction, MonitorOnly, RedactorOptions, WithCanary};
-use crate::stream::{StreamApi, StreamError, StreamOptions, StreamRewriter, ToolCheck};
+use crate::stream::{
+    ArgumentCheck, ArgumentFinding, StreamApi, StreamError, StreamOptions, StreamRewriter,
+    ToolCheck,
+};
 use crate::verdict::{block_reply, BlockReason, Verdict};
 
 /// Hold-back window of streamed redaction: the longest match any built-in detector can make
@@ -25,7 +29,8 @@ pub const STREAM_LOOKBEHIND: usize = 64;
 
 /// The rewriter for a streamed response of `api` under `policy`: its response entity rules
 /// (report-only in monitor mode), the exchange's pseudonyms to restore, the canary to catch
-/// and the tool allow-list to enforce. `None` when the policy does nothing to streams.
+/// and the tool allow-list and argument rules to enforce. `None` when the policy does
+/// nothing to streams.
 pub fn stream_rewriter(
     policy: &Policy,
     api: StreamApi,
@@ -91,11 +96,57 @@ pub fn stream_rewriter(
     let mut rewriter = StreamRewriter::new(api, options, detector);
     if let Some(tools) = tools {
         rewriter = rewriter.with_tool_check(ToolCheck {
+            arguments: argument_check(policy, &tools),
             allowed: Box::new(move |name| tools.allow.iter().any(|g| g.matches(name))),
             enforce: !monitor,
         });
     }
     Some(rewriter)
+}
+
+/// The check of a streamed call's complete arguments: the policy's `tools.arguments`
+/// constraints, then its injection screen over the argument strings, as the buffered path
+/// applies them (`Agency::check_tool_calls`, `screen_tool_arguments`), one call at a time.
+/// `None` when neither applies, so that arguments stream without being held back.
+fn argument_check(policy: &Policy, tools: &ToolRules) -> Option<ArgumentCheck> {
+    let constraints = tools.arguments.clone();
+    let screen = policy
+        .request
+        .injection
+        .as_ref()
+        .filter(|_| tools.screen_arguments)
+        .map(|rule| {
+            (
+                rule.screen.clone(),
+                rule.threshold,
+                rule.action == Action::Block,
+            )
+        });
+    if constraints.is_empty() && screen.is_none() {
+        return None;
+    }
+    Some(Box::new(move |name, parsed| {
+        let call = ToolCall {
+            name,
+            args: Args::Absent,
+        };
+        if let Some(i) = constraints.iter().position(|c| !c.check(&call, parsed)) {
+            return Some(ArgumentFinding {
+                rule: format!("tools.arguments[{i}]"),
+                blocks: true,
+            });
+        }
+        let (screen, threshold, blocks) = screen.as_ref()?;
+        let mut texts = Vec::new();
+        argument_texts(parsed?, &mut texts);
+        if texts.is_empty() || screen.screen(&texts).score < *threshold {
+            return None;
+        }
+        Some(ArgumentFinding {
+            rule: "tools.argumentsInjection".into(),
+            blocks: *blocks,
+        })
+    }))
 }
 
 /// The rule a stream error reports: `entity.<TYPE>` (custom types by name), the tool or
@@ -146,7 +197,14 @@ pub fn inspect_events(
         let last = rewriter.finish();
         out.bytes.extend(last.bytes);
         out.hits.extend(last.hits);
+        out.arguments_flagged.extend(last.arguments_flagged);
         out.error = last.error;
+    }
+    for rule in &out.arguments_flagged {
+        if !report.rules.contains(rule) {
+            report.rules.push(rule.clone());
+        }
+        report.flagged = true;
     }
     let names = policy.response.entities.as_ref();
     for hit in &out.hits {
@@ -174,7 +232,9 @@ pub fn inspect_events(
         report.rules.push(stream_error_rule(policy, error));
         match error {
             StreamError::Blocked { .. } => BlockReason::SensitiveData,
-            StreamError::ToolNotAllowed => BlockReason::ToolCallNotAllowed,
+            StreamError::ToolNotAllowed | StreamError::ToolArguments { .. } => {
+                BlockReason::ToolCallNotAllowed
+            }
             StreamError::Leak => BlockReason::SystemPromptLeak,
             _ => BlockReason::ResponseNotInspectable,
         }
@@ -183,7 +243,10 @@ pub fn inspect_events(
     report.outcome = match (&block, changed) {
         (Some(_), _) => Outcome::Blocked,
         (None, true) => Outcome::Redacted,
-        (None, false) if report.entities.iter().any(|e| e.action == "monitor") => {
+        (None, false)
+            if report.entities.iter().any(|e| e.action == "monitor")
+                || !out.arguments_flagged.is_empty() =>
+        {
             Outcome::Monitored
         }
         (None, false) => Outcome::Allowed,
@@ -223,6 +286,9 @@ fn error_rule(error: &StreamError) -> &'static str {
         StreamError::Decode(_) => "decode",
         StreamError::TooManyKeys { .. } => "too_many_keys",
         StreamError::Malformed => "malformed",
-        StreamError::Blocked { .. } | StreamError::ToolNotAllowed | StreamError::Leak => "blocked",
+        StreamError::Blocked { .. }
+        | StreamError::ToolNotAllowed
+        | StreamError::ToolArguments { .. }
+        | StreamError::Leak => "blocked",
     }
 }

@@ -35,7 +35,13 @@
 //! * Bounded agency: wrap the detector in [`redactor::WithCanary`] with the request's canary
 //!   (held back while partial, then redacted as `[REDACTED:CANARY]`, blocked, or kept in
 //!   monitor mode), and add [`StreamRewriter::with_tool_check`] with the tool allow-list: a
-//!   call of a tool it refuses ends the stream before any byte of the event naming it.
+//!   call of a tool it refuses ends the stream before any byte of the event naming it. With
+//!   [`ToolCheck::arguments`], each call's argument text is held back (up to
+//!   `max_tool_arguments` in all) until the call is complete, then checked whole: a call that
+//!   breaks a rule ends the stream before any byte of its arguments, one that passes is
+//!   released through the redactor. Arguments that arrive whole in one event (Gemini, Ollama,
+//!   Responses `.done` events and snapshots) are checked before that event is sent.
+//!   `Output::arguments_flagged` lists what a monitor-mode check let through.
 //! * Each body chunk: replace the chunk with `push(chunk).bytes` (possibly empty) and return
 //!   `Continue`, so nothing accumulates in Envoy's buffer. At `end_of_stream`, append
 //!   `finish().bytes` to that last chunk.
@@ -53,7 +59,7 @@ pub mod redactor;
 pub mod sse;
 
 use crate::json::{self, Edit};
-use dialect::{Framing, Key, NewEvent, StreamDialect, SynthContext};
+use dialect::{Framing, Key, KeyKind, NewEvent, StreamDialect, SynthContext, WholeArgs};
 use redactor::{redact_whole, Detector, FindingAction, Hit, Redactor, RedactorOptions, Sink};
 use sse::{DecodeError, LineEnding};
 use std::borrow::Cow;
@@ -143,6 +149,9 @@ pub struct StreamOptions {
     /// Stop on event data that is neither JSON nor `[DONE]` (its text could not be screened).
     /// On by default: a guard fails closed.
     pub strict_json: bool,
+    /// Most tool-call argument text held back at once while arguments are checked (see
+    /// [`ToolCheck::arguments`]); past it the stream ends (rule `tools.arguments`).
+    pub max_tool_arguments: usize,
 }
 
 impl Default for StreamOptions {
@@ -152,6 +161,7 @@ impl Default for StreamOptions {
             max_event_bytes: sse::DEFAULT_MAX_EVENT_BYTES,
             max_keys: 64,
             strict_json: true,
+            max_tool_arguments: 64 * 1024,
         }
     }
 }
@@ -174,6 +184,12 @@ pub enum StreamError {
     ToolNotAllowed,
     /// The request's system-prompt canary, with the `Block` action (rule `leak.canary`).
     Leak,
+    /// A tool call's complete arguments broke `rule` (`tools.arguments[i]`,
+    /// `tools.argumentsInjection`), or more argument text than could be held arrived
+    /// (`tools.arguments`).
+    ToolArguments {
+        rule: String,
+    },
 }
 
 impl StreamError {
@@ -183,6 +199,7 @@ impl StreamError {
             StreamError::Blocked { entity } => Some(format!("entity.{}", entity.name())),
             StreamError::ToolNotAllowed => Some(TOOL_RULE.into()),
             StreamError::Leak => Some(LEAK_RULE.into()),
+            StreamError::ToolArguments { rule } => Some(rule.clone()),
             StreamError::Decode(_) | StreamError::TooManyKeys { .. } | StreamError::Malformed => {
                 None
             }
@@ -194,6 +211,8 @@ impl StreamError {
 pub const TOOL_RULE: &str = "tools.allowCall";
 /// Rule id of a canary in the response (the buffered check's id).
 pub const LEAK_RULE: &str = "leak.canary";
+/// Rule id of tool-call arguments that could not be checked (more than could be held).
+pub const ARGUMENTS_RULE: &str = "tools.arguments";
 
 impl fmt::Display for StreamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -209,6 +228,9 @@ impl fmt::Display for StreamError {
             StreamError::Malformed => f.write_str("stream event data is not JSON"),
             StreamError::ToolNotAllowed => f.write_str("tool call not allowed in stream"),
             StreamError::Leak => f.write_str("system-prompt canary in stream"),
+            StreamError::ToolArguments { .. } => {
+                f.write_str("tool call arguments not allowed in stream")
+            }
         }
     }
 }
@@ -226,6 +248,9 @@ pub struct Output {
     pub leaks: Vec<FindingAction>,
     /// Disallowed tool calls let through because the check does not enforce (monitor mode).
     pub tools_monitored: usize,
+    /// Rules tool-call arguments broke without ending the stream (monitor mode, or a finding
+    /// that does not block), one per call and rule.
+    pub arguments_flagged: Vec<String>,
     /// Set when the stream must end; see [`StreamError`].
     pub error: Option<StreamError>,
 }
@@ -262,6 +287,13 @@ struct KeyState {
     key: Key,
     redactor: Redactor,
     item_id: Option<String>,
+    /// The tool whose arguments this stream carries, when a call named it.
+    tool: Option<String>,
+    /// Tool-call arguments held back whole until the call is complete and checked.
+    hold: bool,
+    /// Its arguments were checked whole, from an event that repeated them before any delta
+    /// came: the (empty) streamed text is not checked again.
+    checked: bool,
     /// This chunk's delta slots of the key not yet given their text: (event, slot) indices
     /// into the batch.
     pending: Vec<(usize, usize)>,
@@ -376,8 +408,37 @@ impl<'s> OutputMap<'s> {
 /// The tool allow-list applied to the calls a streamed response makes.
 pub struct ToolCheck {
     pub allowed: Box<dyn Fn(&str) -> bool>,
-    /// Whether a disallowed call ends the stream; otherwise it is only counted (monitor mode).
+    /// The rule a call's complete arguments break, given the tool's name and the arguments
+    /// parsed (`None`: not JSON). With it, each call's streamed argument text is held back
+    /// whole until the call is complete (its block or item closes, the next call starts, the
+    /// stream ends) and checked before any byte of it is released: a constraint cannot be
+    /// judged on part of a JSON document, and once bytes are out they cannot be taken back.
+    pub arguments: Option<ArgumentCheck>,
+    /// Whether a disallowed call (or a blocking argument finding) ends the stream; otherwise
+    /// it is only counted (monitor mode).
     pub enforce: bool,
+}
+
+/// See [`ToolCheck::arguments`].
+pub type ArgumentCheck = Box<dyn Fn(&str, Option<&serde_json::Value>) -> Option<ArgumentFinding>>;
+
+/// A rule a call's arguments broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgumentFinding {
+    pub rule: String,
+    /// Whether it ends the stream (when the check enforces); otherwise it is only flagged
+    /// (an injection screen whose action is `monitor`).
+    pub blocks: bool,
+}
+
+/// A streamed call's argument text as JSON. Text that never arrived reads as `{}`: an
+/// Anthropic `tool_use` block's input before any `input_json_delta`, a call to a tool
+/// without parameters.
+fn parse_arguments(text: &str) -> Option<serde_json::Value> {
+    if text.trim().is_empty() {
+        return Some(serde_json::Value::Object(serde_json::Map::new()));
+    }
+    serde_json::from_str(text).ok()
 }
 
 /// The last event whose only text was one delta (and which closed, named and numbered
@@ -671,7 +732,7 @@ impl StreamRewriter {
         {
             let index = batch.events.len();
             let mut slots = Vec::with_capacity(1);
-            self.add_delta(key, span, &text, None, index, &mut slots)?;
+            self.add_delta(key, span, &text, None, index, &mut slots, out)?;
             batch.events.push(Pending {
                 frame,
                 pre: Vec::new(),
@@ -696,11 +757,20 @@ impl StreamRewriter {
                 }
             }
         }
+        self.tool_arguments(&an.tool_keys, &an.tool_args, data, out)?;
         let index = batch.events.len();
         let mut slots = Vec::with_capacity(an.deltas.len());
         for (key, s) in &an.deltas {
             let item_id = an.item_id.filter(|id| id.len() <= MAX_ITEM_ID);
-            self.add_delta(*key, s.span.clone(), &s.text, item_id, index, &mut slots)?;
+            self.add_delta(
+                *key,
+                s.span.clone(),
+                &s.text,
+                item_id,
+                index,
+                &mut slots,
+                out,
+            )?;
         }
         let mut pre = Vec::new();
         let mut edits = Vec::new();
@@ -754,6 +824,8 @@ impl StreamRewriter {
                     && an.repeats.is_empty()
                     && an.ends.is_empty()
                     && an.tool_calls.is_empty()
+                    && an.tool_keys.is_empty()
+                    && an.tool_args.is_empty()
                     && an.sequence.is_none()
                     && an.item_id.is_none() =>
             {
@@ -776,6 +848,7 @@ impl StreamRewriter {
     }
 
     /// Appends one delta to its stream's redactor and records its slot in event `index`.
+    #[allow(clippy::too_many_arguments)] // one delta's parts; a struct would only rename them
     fn add_delta(
         &mut self,
         key: Key,
@@ -784,8 +857,10 @@ impl StreamRewriter {
         item_id: Option<&str>,
         index: usize,
         slots: &mut Vec<Slot>,
+        out: &mut Output,
     ) -> Result<(), StreamError> {
-        let idx = key_index(&mut self.keys, key, &self.opts)?;
+        let hold = self.holds_arguments();
+        let idx = key_index(&mut self.keys, key, &self.opts, hold)?;
         let Some(state) = self.keys.get_mut(idx) else {
             return Ok(());
         };
@@ -803,6 +878,97 @@ impl StreamRewriter {
             b: state.redactor.input_offset(),
             text: SlotText::Pending,
         });
+        if state.hold {
+            self.bound_arguments(idx, out)?;
+        }
+        Ok(())
+    }
+
+    /// Whether tool-call arguments are held back until they are checked.
+    fn holds_arguments(&self) -> bool {
+        self.tools.as_ref().is_some_and(|t| t.arguments.is_some())
+    }
+
+    /// Keeps the argument text held at once under `max_tool_arguments`: past it the stream
+    /// ends, or in monitor mode key `i` is flagged and released as any text (its arguments
+    /// can then no longer be judged whole, so they are not checked).
+    fn bound_arguments(&mut self, i: usize, out: &mut Output) -> Result<(), StreamError> {
+        let held: usize = self
+            .keys
+            .iter()
+            .filter(|k| k.hold)
+            .map(|k| k.redactor.held())
+            .sum();
+        if held <= self.opts.max_tool_arguments {
+            return Ok(());
+        }
+        if self.tools.as_ref().is_some_and(|t| t.enforce) {
+            return Err(StreamError::ToolArguments {
+                rule: ARGUMENTS_RULE.into(),
+            });
+        }
+        out.arguments_flagged.push(ARGUMENTS_RULE.into());
+        if let Some(state) = self.keys.get_mut(i) {
+            state.hold = false;
+            state.checked = true;
+        }
+        Ok(())
+    }
+
+    /// Applies the argument check to one complete call.
+    fn judge_arguments(
+        &self,
+        name: &str,
+        parsed: Option<&serde_json::Value>,
+        out: &mut Output,
+    ) -> Result<(), StreamError> {
+        let Some(check) = &self.tools else {
+            return Ok(());
+        };
+        let Some(finding) = check.arguments.as_ref().and_then(|f| f(name, parsed)) else {
+            return Ok(());
+        };
+        if check.enforce && finding.blocks {
+            return Err(StreamError::ToolArguments { rule: finding.rule });
+        }
+        out.arguments_flagged.push(finding.rule);
+        Ok(())
+    }
+
+    /// Records the tools named for argument streams, and checks the calls whose arguments an
+    /// event carries whole.
+    fn tool_arguments(
+        &mut self,
+        named: &[(Key, &str)],
+        whole: &[WholeArgs<'_>],
+        data: &str,
+        out: &mut Output,
+    ) -> Result<(), StreamError> {
+        if !self.holds_arguments() {
+            return Ok(());
+        }
+        for (key, name) in named {
+            let i = key_index(&mut self.keys, *key, &self.opts, true)?;
+            if let Some(state) = self.keys.get_mut(i) {
+                state.tool = Some((*name).to_owned());
+            }
+        }
+        for call in whole {
+            let state = call
+                .key
+                .and_then(|k| self.keys.iter_mut().find(|s| s.key == k));
+            let mut name = call.name.map(str::to_owned);
+            if let Some(state) = state {
+                name = name.or_else(|| state.tool.clone());
+                // A call whose arguments come only whole (no delta before them) is judged
+                // here, not again as an empty stream when its item closes.
+                if state.redactor.input_offset() == 0 {
+                    state.checked = true;
+                }
+            }
+            let parsed = call.args.parsed(data);
+            self.judge_arguments(name.as_deref().unwrap_or_default(), parsed.as_ref(), out)?;
+        }
         Ok(())
     }
 
@@ -840,6 +1006,20 @@ impl StreamRewriter {
         current: &mut [Slot],
         out: &mut Output,
     ) -> Result<String, StreamError> {
+        if let Some(state) = self.keys.get_mut(i).filter(|s| s.hold) {
+            if !finish {
+                // Nothing of a call's arguments leaves before they are complete and checked:
+                // this chunk's slots go out empty (`Pending`), the text stays in the redactor
+                // and the slots of the chunk that completes the call take all of it.
+                state.pending.clear();
+                return Ok(String::new());
+            }
+        }
+        if let Some(state) = self.keys.get(i).filter(|s| s.hold && !s.checked) {
+            let parsed = parse_arguments(state.redactor.held_text());
+            let name = state.tool.as_deref().unwrap_or_default();
+            self.judge_arguments(name, parsed.as_ref(), out)?;
+        }
         let det: &dyn Detector = self.detector.as_ref();
         let Some(state) = self.keys.get_mut(i) else {
             return Ok(String::new());
@@ -972,6 +1152,7 @@ fn key_index(
     keys: &mut Vec<KeyState>,
     key: Key,
     opts: &StreamOptions,
+    hold: bool,
 ) -> Result<usize, StreamError> {
     if let Some(i) = keys.iter().position(|k| k.key == key) {
         return Ok(i);
@@ -985,6 +1166,9 @@ fn key_index(
         key,
         redactor: Redactor::new(opts.redactor),
         item_id: None,
+        tool: None,
+        hold: hold && key.kind == KeyKind::Tool,
+        checked: false,
         pending: Vec::new(),
     });
     Ok(keys.len() - 1)

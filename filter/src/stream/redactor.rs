@@ -303,6 +303,12 @@ impl Redactor {
         self.buf.len().saturating_sub(self.ctx)
     }
 
+    /// The text held (not yet released), context excluded: a tool call's whole arguments when
+    /// nothing of them was released before they were checked.
+    pub fn held_text(&self) -> &str {
+        self.buf.get(self.ctx..).unwrap_or_default()
+    }
+
     /// Input bytes received so far (appended, held or released).
     pub fn input_offset(&self) -> u64 {
         self.base + self.buf.len() as u64

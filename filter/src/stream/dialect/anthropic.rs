@@ -9,9 +9,10 @@
 //! accumulators).
 
 use super::{
-    items, name_of, quoted, text, uint, Analysis, Framing, Key, KeyKind, NewEvent, Scope,
-    StreamDialect, SynthContext,
+    args_in, items, name_of, quoted, text, uint, Analysis, Framing, Key, KeyKind, NewEvent, Scope,
+    StreamDialect, SynthContext, WholeArgs,
 };
+use crate::agency::Args;
 
 /// A `tool_use` content block's tool name.
 fn tool_use(block: &Value) -> Option<&str> {
@@ -52,7 +53,21 @@ impl StreamDialect for Anthropic {
             "content_block_start" => {
                 // Normally `"text": ""`; a server may open a block with text already in it.
                 if let Some(block) = doc.get("content_block") {
-                    an.tool_calls.extend(tool_use(block));
+                    if let Some(name) = tool_use(block) {
+                        an.tool_calls.push(name);
+                        // Normally `"input": {}`, the input then streaming as JSON text; a
+                        // server may open the block with the input already in it.
+                        match block.get("input") {
+                            Some(input @ Value::Object(members)) if !members.is_empty() => {
+                                an.tool_args.push(WholeArgs {
+                                    name: Some(name),
+                                    key: None,
+                                    args: Args::Object(input),
+                                });
+                            }
+                            _ => an.tool_keys.push((Key::new(KeyKind::Tool, index, 0), name)),
+                        }
+                    }
                     if let Some(s) = text(block.get("text")) {
                         an.deltas.push((Key::new(KeyKind::Content, index, 0), s));
                     }
@@ -66,7 +81,14 @@ impl StreamDialect for Anthropic {
                 if let Some(message) = doc.get("message") {
                     for block in items(message.get("content")) {
                         an.full.extend(text(block.get("text")));
-                        an.tool_calls.extend(tool_use(block));
+                        if let Some(name) = tool_use(block) {
+                            an.tool_calls.push(name);
+                            an.tool_args.push(WholeArgs {
+                                name: Some(name),
+                                key: None,
+                                args: args_in(block.get("input")),
+                            });
+                        }
                     }
                 }
             }

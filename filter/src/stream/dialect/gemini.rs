@@ -8,8 +8,8 @@
 //! whole JSON objects; each string in them is redacted whole.
 
 use super::{
-    envelope, items, name_of, quoted, strings_in, text, uint, Analysis, Framing, Key, KeyKind,
-    NewEvent, Scope, StreamDialect, SynthContext,
+    args_in, envelope, items, name_of, quoted, strings_in, text, uint, Analysis, Framing, Key,
+    KeyKind, NewEvent, Scope, StreamDialect, SynthContext, WholeArgs,
 };
 use crate::json::Value;
 
@@ -41,9 +41,16 @@ impl StreamDialect for Gemini {
                 if let Some(s) = text(part.get("text")) {
                     an.deltas.push((Key::new(kind, i, 0), s));
                 }
-                an.tool_calls
-                    .extend(name_of(part.get("functionCall"), "name"));
-                if let Some(args) = part.get("functionCall").and_then(|f| f.get("args")) {
+                let call = part.get("functionCall");
+                if let Some(name) = name_of(call, "name") {
+                    an.tool_calls.push(name);
+                    an.tool_args.push(WholeArgs {
+                        name: Some(name),
+                        key: None,
+                        args: args_in(call.and_then(|f| f.get("args"))),
+                    });
+                }
+                if let Some(args) = call.and_then(|f| f.get("args")) {
                     strings_in(args, &mut an.full);
                 }
             }

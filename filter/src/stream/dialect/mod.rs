@@ -18,6 +18,7 @@ pub use ollama::Ollama;
 pub use openai_chat::OpenAiChat;
 pub use responses::Responses;
 
+use crate::agency::Args;
 use crate::json::{write_string, Str, Value};
 use std::ops::Range;
 
@@ -84,6 +85,24 @@ pub struct Analysis<'d> {
     /// Names of the tools the model calls in this event (where a call's name first appears:
     /// the rewriter checks them against the policy's allow-list before anything of it is sent).
     pub tool_calls: Vec<&'d str>,
+    /// The text stream each call named here streams its arguments in: the rewriter needs the
+    /// name when the arguments are complete, many events later.
+    pub tool_keys: Vec<(Key, &'d str)>,
+    /// Calls whose complete arguments this event carries whole (Gemini `functionCall.args`,
+    /// Ollama `tool_calls`, Responses `.done` events and snapshots, Anthropic `message_start`):
+    /// checked before any byte of the event is sent.
+    pub tool_args: Vec<WholeArgs<'d>>,
+}
+
+/// One call's complete arguments, carried whole by one event.
+#[derive(Debug, Clone, Copy)]
+pub struct WholeArgs<'d> {
+    /// The tool, when the event names it.
+    pub name: Option<&'d str>,
+    /// The text stream the call's arguments streamed in, whose announced name stands for a
+    /// missing `name` (Responses' `function_call_arguments.done` names no tool).
+    pub key: Option<Key>,
+    pub args: Args<'d>,
 }
 
 /// What a dialect may use to write a new event.
@@ -151,6 +170,14 @@ pub(crate) fn strings_in<'d>(v: &'d Value, out: &mut Vec<&'d Str>) {
         Value::Array(items) => items.iter().for_each(|i| strings_in(i, out)),
         Value::Object(members) => members.iter().for_each(|(_, m)| strings_in(m, out)),
         Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// A call's arguments as the event holds them: JSON text in a string, or a JSON value.
+pub(crate) fn args_in(v: Option<&Value>) -> Args<'_> {
+    match v {
+        Some(v) => v.as_str().map_or(Args::Object(v), Args::Encoded),
+        None => Args::Absent,
     }
 }
 

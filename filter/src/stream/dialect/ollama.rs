@@ -6,8 +6,8 @@
 //! arguments as JSON objects; each string in them is redacted whole.
 
 use super::{
-    items, name_of, quoted, strings_in, text, Analysis, Framing, Key, KeyKind, NewEvent, Scope,
-    StreamDialect, SynthContext,
+    args_in, items, name_of, quoted, strings_in, text, Analysis, Framing, Key, KeyKind, NewEvent,
+    Scope, StreamDialect, SynthContext, WholeArgs,
 };
 use crate::json::{splice, Edit, Value};
 
@@ -35,8 +35,16 @@ impl StreamDialect for Ollama {
             an.deltas
                 .extend(text(message.get("content")).map(|s| (content, s)));
             for call in items(message.get("tool_calls")) {
-                an.tool_calls.extend(name_of(call.get("function"), "name"));
-                if let Some(args) = call.get("function").and_then(|f| f.get("arguments")) {
+                let function = call.get("function");
+                if let Some(name) = name_of(function, "name") {
+                    an.tool_calls.push(name);
+                    an.tool_args.push(WholeArgs {
+                        name: Some(name),
+                        key: None,
+                        args: args_in(function.and_then(|f| f.get("arguments"))),
+                    });
+                }
+                if let Some(args) = function.and_then(|f| f.get("arguments")) {
                     strings_in(args, &mut an.full);
                 }
             }

@@ -60,9 +60,13 @@ impl StreamDialect for OpenAiChat {
                         }
                     }
                     // The name comes in the call's first delta.
-                    an.tool_calls.extend(name_of(call.get("function"), "name"));
+                    let key = Key::new(KeyKind::Tool, i, j);
+                    if let Some(name) = name_of(call.get("function"), "name") {
+                        an.tool_calls.push(name);
+                        an.tool_keys.push((key, name));
+                    }
                     if let Some(s) = text(call.get("function").and_then(|f| f.get("arguments"))) {
-                        an.deltas.push((Key::new(KeyKind::Tool, i, j), s));
+                        an.deltas.push((key, s));
                     }
                 }
                 // The legacy single `function_call`.

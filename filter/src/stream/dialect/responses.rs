@@ -12,8 +12,8 @@
 
 use super::openai_chat::openai_error;
 use super::{
-    items, name_of, quoted, text, uint, Analysis, Framing, Key, KeyKind, NewEvent, Scope,
-    StreamDialect, SynthContext, BLOCK_CODE,
+    args_in, items, name_of, quoted, text, uint, Analysis, Framing, Key, KeyKind, NewEvent, Scope,
+    StreamDialect, SynthContext, WholeArgs, BLOCK_CODE,
 };
 
 /// A `function_call` output item's tool name.
@@ -96,6 +96,11 @@ impl StreamDialect for Responses {
             }
             "response.function_call_arguments.done" => {
                 an.repeats.extend(text(doc.get("arguments")));
+                an.tool_args.push(WholeArgs {
+                    name: name_of(Some(doc), "name"),
+                    key: Some(Key::new(KeyKind::Tool, oi, 0)),
+                    args: args_in(doc.get("arguments")),
+                });
                 an.ends.push(Scope::Key(Key::new(KeyKind::Tool, oi, 0)));
             }
             "response.content_part.added" | "response.content_part.done" => {
@@ -109,27 +114,53 @@ impl StreamDialect for Responses {
                 }
             }
             "response.output_item.added" | "response.output_item.done" => {
+                let done = kind == Some("response.output_item.done");
                 if let Some(item) = doc.get("item") {
                     item_texts(item, &mut an.repeats);
-                    an.tool_calls.extend(function_call(item));
+                    if let Some(name) = function_call(item) {
+                        an.tool_calls.push(name);
+                        let key = Key::new(KeyKind::Tool, oi, 0);
+                        if done {
+                            an.tool_args.push(WholeArgs {
+                                name: Some(name),
+                                key: Some(key),
+                                args: args_in(item.get("arguments")),
+                            });
+                        } else {
+                            an.tool_keys.push((key, name));
+                        }
+                    }
                 }
-                if kind == Some("response.output_item.done") {
+                if done {
                     an.ends.push(Scope::Group(oi));
                 }
             }
             other => {
                 // `response.created`, `.in_progress`, `.completed`, `.incomplete`, `.failed`
                 // carry a snapshot of the whole response.
+                let terminal = matches!(
+                    other,
+                    "response.completed" | "response.incomplete" | "response.failed"
+                );
                 if let Some(response) = doc.get("response") {
                     for item in items(response.get("output")) {
                         item_texts(item, &mut an.repeats);
-                        an.tool_calls.extend(function_call(item));
+                        let Some(name) = function_call(item) else {
+                            continue;
+                        };
+                        an.tool_calls.push(name);
+                        // Earlier snapshots hold calls still in progress, their arguments
+                        // not yet complete.
+                        if terminal {
+                            an.tool_args.push(WholeArgs {
+                                name: Some(name),
+                                key: None,
+                                args: args_in(item.get("arguments")),
+                            });
+                        }
                     }
                 }
-                if matches!(
-                    other,
-                    "response.completed" | "response.incomplete" | "response.failed"
-                ) {
+                if terminal {
                     an.ends.push(Scope::All);
                 }
             }

@@ -105,13 +105,14 @@ fn no_entities() -> Box<dyn Detector> {
 fn deny(names: &'static [&'static str], enforce: bool) -> ToolCheck {
     ToolCheck {
         allowed: Box::new(move |n| !names.contains(&n)),
+        arguments: None,
         enforce,
     }
 }
 
 /// Feeds `chunks`; returns the client's bytes (with the block events when it stopped) and the
 /// error.
-fn drive(rw: &mut StreamRewriter, chunks: &[&[u8]]) -> (Vec<u8>, Option<StreamError>) {
+pub(super) fn drive(rw: &mut StreamRewriter, chunks: &[&[u8]]) -> (Vec<u8>, Option<StreamError>) {
     let mut out = Vec::new();
     for c in chunks {
         let o = rw.push(c);

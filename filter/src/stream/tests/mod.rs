@@ -2,6 +2,7 @@
 //! chunkings (a deterministic PRNG; proptest is not a dependency).
 
 mod agency;
+mod arguments;
 mod bounds;
 mod decoders;
 mod fixtures;
