@@ -69,14 +69,69 @@ pub fn load(bytes: &[u8]) -> Result<Config, ConfigErrors> {
 
 fn parse(text: &str) -> Result<ConfigSpec, ConfigErrors> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let spec: ConfigSpec = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        ConfigErrors(vec![ConfigError::new(path, e.inner().to_string())])
+    let spec: ConfigSpec = serde::Deserialize::deserialize(&mut de).map_err(|e| {
+        let path = path_at(text, e.line(), e.column());
+        ConfigErrors(vec![ConfigError::new(path, e.to_string())])
     })?;
     de.end()
         .map_err(|e| ConfigErrors(vec![ConfigError::new("", e.to_string())]))?;
     Ok(spec)
+}
+
+/// The path (`policies.default.request.denyPatterns[1]`) of the innermost member or element
+/// before `line`:`column` (1-based, as serde_json reports errors). serde_json says where an
+/// error is; the span-keeping reader says what is there. Tracking the path inside serde
+/// instead (serde_path_to_error) cost about 80 KB of Wasm.
+fn path_at(src: &str, line: usize, column: usize) -> String {
+    let line_start: usize = src
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let offset = line_start + column.saturating_sub(1);
+    let mut path = String::new();
+    if let Ok(doc) = crate::json::parse(src) {
+        let start = src.len() - src.trim_start().len();
+        walk_to(&doc, src, start, offset, &mut path);
+    }
+    path
+}
+
+fn walk_to(v: &crate::json::Value, src: &str, start: usize, offset: usize, path: &mut String) {
+    use crate::json::Value;
+    match v {
+        Value::Object(members) => {
+            let Some((key, child)) = members.iter().rev().find(|(k, _)| k.span.start <= offset)
+            else {
+                return;
+            };
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(&key.text);
+            if let Some(child_start) = crate::json::after_colon(src, key) {
+                walk_to(child, src, child_start, offset, path);
+            }
+        }
+        Value::Array(items) => {
+            let Some(spans) = crate::json::element_spans(src, start) else {
+                return;
+            };
+            let Some((i, span)) = spans
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|(_, r)| r.start <= offset)
+            else {
+                return;
+            };
+            path.push_str(&format!("[{i}]"));
+            if let Some(item) = items.get(i) {
+                walk_to(item, src, span.start, offset, path);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn compile(spec: &ConfigSpec) -> Result<Config, ConfigErrors> {
@@ -338,7 +393,7 @@ fn compile_policy(
     if !(threshold > 0.0 && threshold <= 1.0) {
         errors.push(ConfigError::new(
             format!("{at}.threshold"),
-            format!("{threshold} is outside (0, 1]"),
+            "must be in (0, 1]",
         ));
     }
     let roles: Vec<Role> = match injection_spec.and_then(|i| i.roles.as_ref()) {
@@ -670,7 +725,7 @@ fn compile_agency(p: &PolicySpec, path: &str, errors: &mut Vec<ConfigError>) -> 
         if !(threshold > 0.0 && threshold <= 1.0) {
             errors.push(ConfigError::new(
                 format!("{at}.threshold"),
-                format!("{threshold} is outside (0, 1]"),
+                "must be in (0, 1]",
             ));
         }
         let mut fingerprints = Vec::new();

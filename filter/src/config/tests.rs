@@ -150,7 +150,7 @@ fn errors_name_the_field() {
         (
             "threshold out of range",
             r#"{"policies":{"p":{"request":{"injection":{"threshold":1.5}}}}}"#,
-            "policies.p.request.injection.threshold: 1.5 is outside (0, 1]",
+            "policies.p.request.injection.threshold: must be in (0, 1]",
         ),
         (
             "block status 200",
@@ -750,4 +750,20 @@ fn strategies_and_custom_detectors_compile_per_type() {
     );
     assert!(!resp.uses_pseudonyms());
     assert_eq!(resp.custom_window(), 256);
+}
+
+#[test]
+fn serde_errors_are_located_on_any_line() {
+    let input = "{\n  \"policies\": {\n    \"p\": {\"request\": {\"denyPatterns\": [\"a\", 7]}},\n    \"q\": {\"tools\": {\"arguments\": [{\"tool\": \"x\", \"pointer\": \"/a\", \"maxLength\": -1}]}}\n  }\n}";
+    let err = load(input.as_bytes()).unwrap_err().to_string();
+    assert!(
+        err.starts_with("policies.p.request.denyPatterns[1]: invalid type: integer `7`"),
+        "{err}"
+    );
+    let second = input.replace("[\"a\", 7]", "[\"a\"]");
+    let err = load(second.as_bytes()).unwrap_err().to_string();
+    assert!(
+        err.starts_with("policies.q.tools.arguments[0].maxLength: invalid value: integer `-1`"),
+        "{err}"
+    );
 }
