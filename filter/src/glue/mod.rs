@@ -186,6 +186,9 @@ impl Flow {
             let last = rewriter.finish();
             out.bytes.extend(last.bytes);
             out.hits.extend(last.hits);
+            out.leaks.extend(last.leaks);
+            out.tools_monitored += last.tools_monitored;
+            out.arguments_flagged.extend(last.arguments_flagged);
             out.error = last.error;
         }
         let mut blocked_rules = Vec::new();
@@ -227,9 +230,14 @@ impl Flow {
                 (!out.leaks.is_empty(), crate::stream::LEAK_RULE),
                 (out.tools_monitored > 0, crate::stream::TOOL_RULE),
             ];
-            for (_, rule) in flagged.iter().filter(|(hit, _)| *hit) {
+            let monitored = flagged
+                .iter()
+                .filter(|(hit, _)| *hit)
+                .map(|(_, rule)| *rule)
+                .chain(out.arguments_flagged.iter().map(String::as_str));
+            for rule in monitored {
                 if !report.rules.iter().any(|r| r == rule) {
-                    report.rules.push((*rule).to_string());
+                    report.rules.push(rule.to_string());
                 }
             }
             report.rules.extend(blocked_rules);
@@ -256,10 +264,11 @@ impl Flow {
         let has = |a: &str| report.entities.iter().any(|e| e.action == a);
         // Without a stop, an agency rule in the report redacted (a canary) or, in monitor
         // mode, only watched.
-        let agency = report
-            .rules
-            .iter()
-            .any(|r| r == crate::stream::LEAK_RULE || r == crate::stream::TOOL_RULE);
+        let agency = report.rules.iter().any(|r| {
+            r == crate::stream::LEAK_RULE
+                || r == crate::stream::TOOL_RULE
+                || r.starts_with("tools.arguments")
+        });
         report.outcome = if self.stream_stopped {
             Outcome::Blocked
         } else if has("redact") || (agency && !report.monitor) {
