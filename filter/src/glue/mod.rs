@@ -249,15 +249,19 @@ impl Flow {
                 self.stream_stopped = true;
             }
         }
-        if end_of_stream || (self.stream_stopped && self.response == Body::Stream) {
+        if end_of_stream || self.stream_stopped {
             self.end_stream();
         }
         Action::Continue
     }
 
     /// Records the streamed response's decision once.
+    /// Records the stream's decision, once. A stopped stream stays in `Body::Stream`, so
+    /// whatever the upstream still sends after the error event is dropped, not forwarded.
     fn end_stream(&mut self) {
-        self.response = Body::Done;
+        if !self.stream_stopped {
+            self.response = Body::Done;
+        }
         let Some(mut report) = self.stream_report.take() else {
             return;
         };
@@ -732,7 +736,7 @@ impl HttpContext for Flow {
     fn on_log(&mut self) {
         // A body still buffering when the exchange ends was cut short (client disconnect,
         // upstream reset): nothing was forwarded from it; say so.
-        if self.response == Body::Stream {
+        if self.response == Body::Stream && !self.stream_stopped {
             if let Some(report) = self.stream_report.as_mut() {
                 report.rules.push("stream.truncated".into());
             }
