@@ -5,11 +5,12 @@
 //! The same rewriter serves the glue's chunk-by-chunk path ([`stream_rewriter`]), so a body
 //! is redacted and checked the same whether it was streamed or buffered.
 
-use super::{Decision, Exchange};
+use super::{decide, Decision, Exchange};
 use crate::agency::{argument_texts, Args, ToolCall, ToolRules};
 use crate::config::spec::Mode;
 use crate::config::spec::{Action, LeakAction};
 use crate::dialect::Api;
+use crate::json::Edit;
 use crate::policy::{EntityRules, Policy};
 use crate::redact::{Restorer, RESTORED};
 use crate::report::{EntityReport, Outcome, Report};
@@ -18,7 +19,7 @@ use crate::stream::{
     ArgumentCheck, ArgumentFinding, StreamApi, StreamError, StreamOptions, StreamRewriter,
     ToolCheck,
 };
-use crate::verdict::{block_reply, BlockReason, Verdict};
+use crate::verdict::{BlockReason, Verdict};
 
 /// Hold-back window of streamed redaction: the longest match any built-in detector can make
 /// plus what it reads after it (the password detector's 256-byte value and its label), with
@@ -239,46 +240,31 @@ pub fn inspect_events(
             _ => BlockReason::ResponseNotInspectable,
         }
     });
-    let changed = out.bytes != body.as_bytes();
-    report.outcome = match (&block, changed) {
-        (Some(_), _) => Outcome::Blocked,
-        (None, true) => Outcome::Redacted,
-        (None, false)
-            if report.entities.iter().any(|e| e.action == "monitor")
-                || !out.arguments_flagged.is_empty() =>
-        {
-            Outcome::Monitored
+    // The rewritten stream replaces the whole body: one edit, decided like any other body.
+    let mut block = block;
+    let edits: Vec<Edit> = match String::from_utf8(out.bytes) {
+        Ok(text) if text != body => vec![Edit {
+            span: 0..body.len(),
+            replacement: text,
+        }],
+        Ok(_) => Vec::new(),
+        // The rewriter only ever emits what it read or built as UTF-8 text.
+        Err(_) => {
+            block.get_or_insert(BlockReason::ResponseNotInspectable);
+            Vec::new()
         }
-        (None, false) => Outcome::Allowed,
     };
-    let verdict = if policy.mode == Mode::Monitor {
-        Verdict::Continue
-    } else if let Some(reason) = block {
-        Verdict::Block(block_reply(
-            Some(api),
-            reason.fixed_status().unwrap_or(policy.block_status),
-            &policy.name,
-            reason,
-            &report.rules,
-        ))
-    } else if changed {
-        match String::from_utf8(out.bytes) {
-            Ok(text) => Verdict::Rewrite(text),
-            // The rewriter only ever emits what it read or built as UTF-8 text.
-            Err(_) => Verdict::Block(block_reply(
-                Some(api),
-                BlockReason::ResponseNotInspectable
-                    .fixed_status()
-                    .unwrap_or(policy.block_status),
-                &policy.name,
-                BlockReason::ResponseNotInspectable,
-                &report.rules,
-            )),
-        }
-    } else {
-        Verdict::Continue
-    };
-    Some(Decision { verdict, report })
+    report.flagged |= !out.arguments_flagged.is_empty();
+    let rewrote = !edits.is_empty();
+    Some(decide(
+        policy,
+        Some(api),
+        body,
+        edits,
+        rewrote,
+        block,
+        report,
+    ))
 }
 
 fn error_rule(error: &StreamError) -> &'static str {
