@@ -8,6 +8,7 @@
 //! a bounded window and still redact exactly what a buffered scan would.
 
 use crate::detect::entities::checksum;
+use crate::detect::entities::util::{ceil_boundary, floor_boundary};
 use crate::detect::patterns::Pattern;
 use crate::detect::Finding;
 use crate::entity::{EntityType, Group};
@@ -167,28 +168,11 @@ impl CustomDetector {
         let Some(words) = &self.context else {
             return true;
         };
-        let from = floor_char(text, start.saturating_sub(self.context_window));
-        let to = ceil_char(text, end.saturating_add(self.context_window));
+        let from = floor_boundary(text, start.saturating_sub(self.context_window));
+        let to = ceil_boundary(text, end.saturating_add(self.context_window));
         text.get(from..to)
             .is_some_and(|around| words.is_match(around))
     }
-}
-
-fn floor_char(text: &str, mut i: usize) -> usize {
-    while i > 0 && !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn ceil_char(text: &str, mut i: usize) -> usize {
-    if i >= text.len() {
-        return text.len();
-    }
-    while !text.is_char_boundary(i) {
-        i += 1;
-    }
-    i
 }
 
 #[cfg(test)]

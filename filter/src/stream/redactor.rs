@@ -34,6 +34,7 @@
 //! or unterminated block the detectors would not have reported).
 
 use crate::config::spec::Action;
+use crate::detect::entities::util::floor_boundary;
 use crate::detect::entities::EntityScanner;
 use crate::detect::{resolve_overlaps, Finding};
 use crate::entity::EntityType;
@@ -662,15 +663,6 @@ fn push_label(out: &mut String, entity: EntityType) {
     out.push_str("[REDACTED:");
     out.push_str(entity.name());
     out.push(']');
-}
-
-/// The largest char boundary of `s` at or below `i`.
-fn floor_boundary(s: &str, i: usize) -> usize {
-    let mut i = i.min(s.len());
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 fn find_begin(buf: &str, from: usize) -> Option<Begin> {

@@ -35,7 +35,7 @@ mod phone;
 mod ssn;
 mod tokens;
 mod url_creds;
-mod util;
+pub(crate) mod util;
 mod vendors;
 
 use super::{resolve_overlaps, Finding};

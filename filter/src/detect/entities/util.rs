@@ -83,6 +83,17 @@ pub fn floor_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// The smallest char boundary `>= i` (for look-ahead windows that end mid-character).
+pub fn ceil_boundary(text: &str, mut i: usize) -> usize {
+    if i >= text.len() {
+        return text.len();
+    }
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
 /// The text of the current line before `at`, at most `limit` bytes (on a char boundary).
 pub fn line_before(text: &str, at: usize, limit: usize) -> &str {
     let from = floor_boundary(text, at.saturating_sub(limit));
