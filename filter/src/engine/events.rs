@@ -16,8 +16,8 @@ use crate::redact::{Restorer, RESTORED};
 use crate::report::{EntityReport, Outcome, Report};
 use crate::stream::redactor::{Detector, FindingAction, MonitorOnly, RedactorOptions, WithCanary};
 use crate::stream::{
-    ArgumentCheck, ArgumentFinding, StreamApi, StreamError, StreamOptions, StreamRewriter,
-    ToolCheck,
+    ArgumentCheck, ArgumentFinding, Output, StreamApi, StreamError, StreamOptions, StreamRewriter,
+    ToolCheck, LEAK_RULE, TOOL_RULE,
 };
 use crate::verdict::{BlockReason, Verdict};
 
@@ -150,6 +150,52 @@ fn argument_check(policy: &Policy, tools: &ToolRules) -> Option<ArgumentCheck> {
     }))
 }
 
+/// Records what a stream rewriter decided in `report`: entity findings (custom types by name),
+/// `pseudonyms.restored` for placeholders turned back into values, and the agency rules it
+/// applied without ending the stream (canary, monitored tool calls and arguments), each once.
+/// Returns whether any agency rule was recorded.
+pub fn record_output(policy: &Policy, out: &Output, report: &mut Report) -> bool {
+    let names = policy.response.entities.as_ref();
+    let add = |rules: &mut Vec<String>, rule: &str| {
+        if !rules.iter().any(|r| r == rule) {
+            rules.push(rule.to_string());
+        }
+    };
+    for hit in &out.hits {
+        if hit.entity == RESTORED {
+            add(&mut report.rules, "pseudonyms.restored");
+            continue;
+        }
+        let name = names.map_or(hit.entity.name(), |r| r.name(hit.entity));
+        report.entities.push(EntityReport {
+            entity: hit.entity,
+            name: name.to_string(),
+            action: match hit.action {
+                FindingAction::Redact => "redact",
+                FindingAction::Block => "block",
+                FindingAction::Keep => "monitor",
+            },
+            location: "stream".into(),
+            start: 0,
+            end: 0,
+        });
+    }
+    let applied = [
+        (!out.leaks.is_empty(), LEAK_RULE),
+        (out.tools_monitored > 0, TOOL_RULE),
+    ];
+    let agency: Vec<&str> = applied
+        .iter()
+        .filter(|(hit, _)| *hit)
+        .map(|(_, rule)| *rule)
+        .chain(out.arguments_flagged.iter().map(String::as_str))
+        .collect();
+    for rule in &agency {
+        add(&mut report.rules, rule);
+    }
+    !agency.is_empty()
+}
+
 /// The rule a stream error reports: `entity.<TYPE>` (custom types by name), the tool or
 /// leak rule, or `stream.<error>`.
 pub fn stream_error_rule(policy: &Policy, error: &StreamError) -> String {
@@ -195,39 +241,10 @@ pub fn inspect_events(
     };
     let mut out = rewriter.push(body.as_bytes());
     if out.error.is_none() {
-        let last = rewriter.finish();
-        out.bytes.extend(last.bytes);
-        out.hits.extend(last.hits);
-        out.arguments_flagged.extend(last.arguments_flagged);
-        out.error = last.error;
+        out.absorb(rewriter.finish());
     }
-    for rule in &out.arguments_flagged {
-        if !report.rules.contains(rule) {
-            report.rules.push(rule.clone());
-        }
+    if record_output(policy, &out, &mut report) {
         report.flagged = true;
-    }
-    let names = policy.response.entities.as_ref();
-    for hit in &out.hits {
-        if hit.entity == RESTORED {
-            if !report.rules.iter().any(|r| r == "pseudonyms.restored") {
-                report.rules.push("pseudonyms.restored".into());
-            }
-            continue;
-        }
-        let name = names.map_or(hit.entity.name(), |r| r.name(hit.entity));
-        report.entities.push(EntityReport {
-            entity: hit.entity,
-            name: name.to_string(),
-            action: match hit.action {
-                FindingAction::Redact => "redact",
-                FindingAction::Block => "block",
-                FindingAction::Keep => "monitor",
-            },
-            location: "stream".into(),
-            start: 0,
-            end: 0,
-        });
     }
     let block = out.error.as_ref().map(|error| {
         report.rules.push(stream_error_rule(policy, error));

@@ -663,7 +663,9 @@ fn decide(
 
 mod events;
 
-pub use events::{stream_error_rule, stream_rewriter, STREAM_LOOKBEHIND, STREAM_WINDOW};
+pub use events::{
+    record_output, stream_error_rule, stream_rewriter, STREAM_LOOKBEHIND, STREAM_WINDOW,
+};
 
 #[cfg(test)]
 mod tests;

@@ -19,9 +19,7 @@ use crate::config::spec::Mode;
 use crate::dialect::Api;
 use crate::engine::{self, Decision, Exchange};
 use crate::policy::{Config, Policy, RouteInput};
-use crate::redact::RESTORED;
-use crate::report::{Direction, EntityReport, Outcome, PassReason, Report};
-use crate::stream::redactor::FindingAction;
+use crate::report::{Direction, Outcome, PassReason, Report};
 use crate::stream::{StreamApi, StreamRewriter};
 use crate::verdict::Verdict;
 use host::{Buffer, Map};
@@ -168,12 +166,11 @@ impl Flow {
     fn stream_chunk(&mut self, size: usize, end_of_stream: bool) -> Action {
         let chunk = host::buffer(Buffer::ResponseBody, size);
         // The policy through its own handle on the config, so it can be read while the
-        // rewriter (a field of self) is borrowed. Custom types are named by its rules.
+        // rewriter (a field of self) is borrowed.
         let config = self.config.clone();
         let policy = self
             .policy
             .and_then(|i| config.as_deref().and_then(|c| c.policies.get(i)));
-        let names = policy.and_then(|p| p.response.entities.as_ref());
         let Some(rewriter) = self.stream.as_mut() else {
             return Action::Continue;
         };
@@ -183,13 +180,7 @@ impl Flow {
             rewriter.push(&chunk)
         };
         if end_of_stream && !self.stream_stopped && out.error.is_none() {
-            let last = rewriter.finish();
-            out.bytes.extend(last.bytes);
-            out.hits.extend(last.hits);
-            out.leaks.extend(last.leaks);
-            out.tools_monitored += last.tools_monitored;
-            out.arguments_flagged.extend(last.arguments_flagged);
-            out.error = last.error;
+            out.absorb(rewriter.finish());
         }
         let mut blocked_rules = Vec::new();
         if let Some(error) = &out.error {
@@ -202,44 +193,8 @@ impl Flow {
                 .extend(rewriter.block_event(message, &blocked_rules));
             self.stream_stopped = true;
         }
-        if let Some(report) = self.stream_report.as_mut() {
-            for hit in &out.hits {
-                if hit.entity == RESTORED {
-                    // A placeholder turned back into the request's value: not a finding.
-                    if !report.rules.iter().any(|r| r == "pseudonyms.restored") {
-                        report.rules.push("pseudonyms.restored".into());
-                    }
-                    continue;
-                }
-                let action = match hit.action {
-                    FindingAction::Redact => "redact",
-                    FindingAction::Block => "block",
-                    FindingAction::Keep => "monitor",
-                };
-                let name = names.map_or(hit.entity.name(), |r| r.name(hit.entity));
-                report.entities.push(EntityReport {
-                    entity: hit.entity,
-                    name: name.to_string(),
-                    action,
-                    location: "stream".into(),
-                    start: 0,
-                    end: 0,
-                });
-            }
-            let flagged = [
-                (!out.leaks.is_empty(), crate::stream::LEAK_RULE),
-                (out.tools_monitored > 0, crate::stream::TOOL_RULE),
-            ];
-            let monitored = flagged
-                .iter()
-                .filter(|(hit, _)| *hit)
-                .map(|(_, rule)| *rule)
-                .chain(out.arguments_flagged.iter().map(String::as_str));
-            for rule in monitored {
-                if !report.rules.iter().any(|r| r == rule) {
-                    report.rules.push(rule.to_string());
-                }
-            }
+        if let (Some(report), Some(policy)) = (self.stream_report.as_mut(), policy) {
+            engine::record_output(policy, &out, report);
             report.rules.extend(blocked_rules);
         }
         if out.bytes != chunk {

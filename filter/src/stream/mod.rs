@@ -255,6 +255,18 @@ pub struct Output {
     pub error: Option<StreamError>,
 }
 
+impl Output {
+    /// Appends what a later call produced (the final `finish` after the last `push`).
+    pub fn absorb(&mut self, later: Output) {
+        self.bytes.extend(later.bytes);
+        self.hits.extend(later.hits);
+        self.leaks.extend(later.leaks);
+        self.tools_monitored += later.tools_monitored;
+        self.arguments_flagged.extend(later.arguments_flagged);
+        self.error = later.error;
+    }
+}
+
 enum Frame {
     Sse(sse::Block),
     Line(ndjson::Line),
