@@ -486,16 +486,44 @@ pub fn remove_members(src: &str, keys: &[&Str], remove: &[usize]) -> Option<Vec<
 /// are `spans`: the run from the first to the last element becomes the kept elements joined
 /// by commas (bytes outside that run, and inside kept elements, are untouched).
 pub fn remove_elements(src: &str, spans: &[Range<usize>], remove: &[usize]) -> Option<Edit> {
+    remove_elements_editing(src, spans, remove, &[])
+}
+
+/// As `remove_elements`, also applying `nested` edits (by element index, spans in `src`)
+/// inside the elements kept: one edit, so that the removal and the inner edits never overlap.
+pub fn remove_elements_editing(
+    src: &str,
+    spans: &[Range<usize>],
+    remove: &[usize],
+    nested: &[(usize, Edit)],
+) -> Option<Edit> {
     let (first, last) = (spans.first()?, spans.last()?);
     if remove.is_empty() {
         return None;
     }
-    let kept: Vec<&str> = spans
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !remove.contains(i))
-        .filter_map(|(_, r)| src.get(r.clone()))
-        .collect();
+    let mut kept = Vec::with_capacity(spans.len());
+    for (i, span) in spans.iter().enumerate() {
+        if remove.contains(&i) {
+            continue;
+        }
+        let Some(element) = src.get(span.clone()) else {
+            continue;
+        };
+        let inner: Vec<Edit> = nested
+            .iter()
+            .filter(|(j, _)| *j == i)
+            .map(|(_, e)| Edit {
+                span: e.span.start.saturating_sub(span.start)
+                    ..e.span.end.saturating_sub(span.start),
+                replacement: e.replacement.clone(),
+            })
+            .collect();
+        kept.push(if inner.is_empty() {
+            element.to_string()
+        } else {
+            splice(element, inner)
+        });
+    }
     Some(Edit {
         span: first.start..last.end,
         replacement: kept.join(","),

@@ -439,37 +439,17 @@ fn tool_name(tool: &Value) -> &str {
     }
 }
 
-/// Removes the elements `remove` of the array whose element spans are `spans`, applying
-/// `nested` edits (by element index, spans in `src`) inside the elements kept: one edit, so
-/// that the two never overlap.
-fn remove_and_edit(
-    src: &str,
-    spans: &[std::ops::Range<usize>],
-    remove: &[usize],
-    nested: Vec<(usize, Edit)>,
-) -> Option<Edit> {
-    let (first, last) = (spans.first()?, spans.last()?);
-    let mut kept = Vec::new();
-    for (i, span) in spans.iter().enumerate() {
-        if remove.contains(&i) {
-            continue;
-        }
-        let element = src.get(span.clone())?;
-        let inner: Vec<Edit> = nested
-            .iter()
-            .filter(|(j, _)| *j == i)
-            .map(|(_, e)| Edit {
-                span: e.span.start.saturating_sub(span.start)
-                    ..e.span.end.saturating_sub(span.start),
-                replacement: e.replacement.clone(),
-            })
-            .collect();
-        kept.push(json::splice(element, inner));
-    }
-    Some(Edit {
-        span: first.start..last.end,
-        replacement: kept.join(","),
-    })
+/// Edits removing the members of an object (`members`, parsed from `src`) whose key `drop`
+/// selects.
+fn drop_members(src: &str, members: &[(Str, Value)], drop: impl Fn(&Str) -> bool) -> Vec<Edit> {
+    let keys: Vec<&Str> = members.iter().map(|(k, _)| k).collect();
+    let selected: Vec<usize> = members
+        .iter()
+        .enumerate()
+        .filter(|(_, (k, _))| drop(k))
+        .map(|(i, _)| i)
+        .collect();
+    json::remove_members(src, &keys, &selected).unwrap_or_default()
 }
 
 /// A Gemini tool entry's function declarations (`functionDeclarations` or snake case).
@@ -533,22 +513,18 @@ impl ToolRules {
             if disallowed.len() == items.len() {
                 // Nothing left: drop the member (an empty `tools` array is an API error), and
                 // the tool_choice that would name a tool no longer offered.
-                let keys: Vec<&Str> = members.iter().map(|(k, _)| k).collect();
-                let drop: Vec<usize> = members
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, (k, _))| {
-                        std::ptr::eq(k, key) || k.text == "tool_choice" || k.text == "toolConfig"
-                    })
-                    .map(|(i, _)| i)
-                    .collect();
-                out.edits
-                    .extend(json::remove_members(src, &keys, &drop).unwrap_or_default());
+                out.edits.extend(drop_members(src, members, |k| {
+                    std::ptr::eq(k, key) || k.text == "tool_choice" || k.text == "toolConfig"
+                }));
             } else {
                 let start = json::after_colon(src, key)?;
                 let spans = json::element_spans(src, start)?;
-                out.edits
-                    .extend(remove_and_edit(src, &spans, &disallowed, nested));
+                out.edits.extend(json::remove_elements_editing(
+                    src,
+                    &spans,
+                    &disallowed,
+                    &nested,
+                ));
             }
             out.applied.push("tools.strip");
         }
@@ -580,16 +556,9 @@ impl ToolRules {
         }
         if disallowed.len() == items.len() {
             // Converse refuses an empty tool list: drop the whole toolConfig.
-            let keys: Vec<&Str> = members.iter().map(|(k, _)| k).collect();
             let config_key = object_key(doc, "toolConfig")?;
-            let drop: Vec<usize> = members
-                .iter()
-                .enumerate()
-                .filter(|(_, (k, _))| std::ptr::eq(k, config_key))
-                .map(|(i, _)| i)
-                .collect();
             out.edits
-                .extend(json::remove_members(src, &keys, &drop).unwrap_or_default());
+                .extend(drop_members(src, members, |k| std::ptr::eq(k, config_key)));
         } else {
             let start = json::after_colon(src, object_key(config, "tools")?)?;
             let spans = json::element_spans(src, start)?;
