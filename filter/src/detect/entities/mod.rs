@@ -237,38 +237,48 @@ fn pair_flags(triggers: &PairTable, bytes: &[u8], i: usize) -> u8 {
     pair(triggers, first, second)
 }
 
-/// The first offset `>= from` where a trigger pair starts (the last byte pairs with 0).
-/// Eight pairs per step, their table lookups OR-ed without a branch per byte: on prose almost
-/// every step finds nothing, and this loop is most of the scan's cost.
-fn next_trigger(triggers: &PairTable, bytes: &[u8], from: usize) -> Option<usize> {
-    let t = |a: u8, b: u8| pair(triggers, a, b);
-    let mut k = from;
-    while let Some(w) = bytes.get(k..k + 9) {
-        let w: [u8; 9] = w.try_into().ok()?;
-        let any = t(w[0], w[1])
-            | t(w[1], w[2])
-            | t(w[2], w[3])
-            | t(w[3], w[4])
-            | t(w[4], w[5])
-            | t(w[5], w[6])
-            | t(w[6], w[7])
-            | t(w[7], w[8]);
-        if any != 0 {
-            break;
+/// The flags of the pair at `j` of a nine-byte window, the pair read as one 16-bit load.
+#[inline(always)]
+fn window_pair(triggers: &PairTable, w: &[u8; 9], j: usize) -> u8 {
+    w.get(j..j + 2)
+        .and_then(|p| <[u8; 2]>::try_from(p).ok())
+        .map_or(0, |p| pair_flags_of(triggers, u16::from_le_bytes(p)))
+}
+
+/// The flags of the pair whose two bytes, read as a little-endian `u16`, make `index`.
+#[inline(always)]
+fn pair_flags_of(triggers: &PairTable, index: u16) -> u8 {
+    triggers.get(usize::from(index)).copied().unwrap_or(0)
+}
+
+/// The first trigger pair of a window known to hold one. Kept out of line: inlined, the
+/// compiler keeps all eight flags of every window alive for it and slows the fast loop.
+#[inline(never)]
+fn first_in_window(triggers: &PairTable, w: &[u8; 9]) -> Option<(usize, u8)> {
+    (0..8).find_map(|j| {
+        let flags = window_pair(triggers, w, j);
+        (flags != 0).then_some((j, flags))
+    })
+}
+
+/// The first offset `>= from` where a trigger pair starts (the last byte pairs with 0), and
+/// that pair's flags. Eight pairs per step, their table lookups OR-ed without a branch per
+/// byte: on prose almost every step finds nothing, and this loop is most of the scan's cost.
+fn next_trigger(triggers: &PairTable, bytes: &[u8], from: usize) -> Option<(usize, u8)> {
+    let mut rest = bytes.get(from..)?;
+    while let Some(w) = rest.first_chunk::<9>() {
+        let t = |j| window_pair(triggers, w, j);
+        if t(0) | t(1) | t(2) | t(3) | t(4) | t(5) | t(6) | t(7) != 0 {
+            let k = bytes.len() - rest.len();
+            return first_in_window(triggers, w).map(|(j, flags)| (k + j, flags));
         }
-        k += 8;
+        rest = rest.get(8..)?;
     }
-    let rest = bytes.get(k..)?;
-    match rest
-        .windows(2)
-        .position(|w| matches!(w, [a, b] if t(*a, *b) != 0))
-    {
-        Some(p) => Some(k + p),
-        None => {
-            let last = bytes.len().checked_sub(1)?;
-            (last >= k && pair_flags(triggers, bytes, last) != 0).then_some(last)
-        }
-    }
+    let k = bytes.len() - rest.len();
+    (k..bytes.len()).find_map(|i| {
+        let flags = pair_flags(triggers, bytes, i);
+        (flags != 0).then_some((i, flags))
+    })
 }
 
 /// How common a byte is in text (lower = rarer): the anchor's key is its rarest byte, so the
@@ -550,10 +560,9 @@ impl EntityScanner {
         // End of the last colon region: IPv6/MAC regions are read once.
         let mut colon_done = 0;
         // Skip to the next byte pair that can start a candidate (one table lookup per byte).
-        while let Some(next) = next_trigger(triggers, bytes, i) {
+        while let Some((next, flags)) = next_trigger(triggers, bytes, i) {
             i = next;
             let Some(&b) = bytes.get(i) else { break };
-            let flags = pair_flags(triggers, bytes, i);
             if flags & ANCHOR_GROUP != 0 {
                 self.at_key(text, i, flags & ANCHOR_GROUP, out);
             }
