@@ -5,13 +5,13 @@
 //!
 //! * **anchors**: every anchored detector names literal anchors (a vendor prefix, `@`, `://`,
 //!   `-----BEGIN `, a password label). Each anchor is keyed on its rarest *pair* of adjacent
-//!   bytes (`p_` of `ghp_`, `pa` of `password`, chosen when the scanner is built from a byte
-//!   commonness ranking), and the pass compares an anchor only where its key pair occurs: one
-//!   lookup per byte in a 64 KiB pair table, eight pairs per step, each pair read as one
-//!   16-bit load. The table entry names the group of anchors keyed on that very pair, so a hit
-//!   compares only those. (One aho-corasick automaton
-//!   over these ~100 anchors, which start with almost every letter, admits no prefilter and
-//!   measured several times slower.)
+//!   bytes (`p_` of `ghp_`, `nw` of `kennwort`, chosen when the scanner is built from a byte
+//!   commonness ranking and a list of the letter pairs common in prose), and the pass compares
+//!   an anchor only where its key pair occurs: one lookup per byte in a 64 KiB pair table,
+//!   eight pairs per step, each pair read as one 16-bit load. The table entry names the group
+//!   of anchors keyed on that very pair, so a hit compares only those. (One aho-corasick
+//!   automaton over these ~100 anchors, which start with almost every letter, admits no
+//!   prefilter and measured several times slower.)
 //! * **structure**: the same pass stops at the bytes that start structured numbers: digit runs
 //!   for cards, SSNs, phones, IPv4 and IBANs; `:` for IPv6 and MAC; `-`/`.` for the other MAC
 //!   forms.
@@ -281,9 +281,41 @@ fn next_trigger(triggers: &PairTable, bytes: &[u8], from: usize) -> Option<(usiz
     })
 }
 
-/// How common a byte is in text (lower = rarer): the anchor's key is its rarest byte, so the
-/// pass compares anchors as seldom as possible. Digits never key an anchor (digit runs are
-/// skipped whole by the structured pass).
+/// The pairs common in English prose, most common first: lower-case letter pairs and a letter
+/// before a space, each above 0.1 ‰ of the byte pairs of the injection corpus' dev split
+/// (`../shared/eval/injection/dev.jsonl`, prompts, case folded). A byte ranking alone keys
+/// `kennwort` on `ke` (token, like, make) and `wachtwoord` on `ch` (which, each); these keys
+/// stop the pass every few hundred bytes of prose, `nw` and `tw` almost never.
+const PROSE_PAIRS: &str = concat!(
+    "e |s |th|in|t |re|an|on|er|he|n |d |te|es|or|at|r |st|en|ti|se|ou|y |is|al|it|nt|o |nd|le|",
+    "ng|to|ar|co|de|a |ra|ed|l |io|ha|ne|ns|as|ve|ll|g |ri|ic|li|me|ac|ma|ro|f |ch|fo|ta|et|ct|",
+    "tr|ca|hi|il|yo|om|ur|us|pr|ho|ea|wi|po|el|ul|ai|ec|of|h |na|ce|no|lo|da|si|fi|do|em|ge|un|",
+    "ot|ut|be|m |ss|u |pl|im|nc|di|ow|pe|la|mp|ly|am|mo|so|ev|rs|ex|ol|sp|ue|ad|ie|id|pt|eg|ry|",
+    "od|gi|pa|ni|i |bl|ay|ts|ab|vi|su|rt|sh|if|wh|ke|ld|qu|ci|wa|ny|os|iv|mi|we|ee|ir|ru|ck|rm|",
+    "w |op|rd|tu|sa|sc|cr|ty|ip|ig|av|ys|ag|ep|wo|pu|ia|oc|va|cl|k |fr|ga|um|lu|rn|tt|fu|cu|p |",
+    "bo|uc|ls|nf|fe|ba|ov|lt|rr|ef|rc|ap|bu|ff|ib|cc|bi|og|gr|sw|ak|ds|ei|up|ud|du|nn|c |mb|pi|",
+    "oi|mu|xt|ht|gp|gu|ki|ua|pp|tp|yt|oo|by|dd|go|mm|rg|eq|br|sy|fa|wr|my|ui|au|gh|nu|py|xp|nl|",
+    "ph|cy|iz|sk|ey|tg|yp|dr|rv|ob|lw|ik|af|rk|ew|rl|rp|tl|gn|ub|ps|tw|ze|nv|dm|xa|oe|hu|x |ks|",
+    "td|hy|lf|ms|gs|eb|ix|ok|ju|hr|eo|je|ug|kn|uf|oa|ye|ft|ax|nk|ww|gl|ka|np|vo|wn|sm|sl|ja|aw|",
+    "sf|pd|oh|dl|tc|za|jo|lp|fl|yi|sn|xi|bj|cs|kl|b |bs|ws|eh|xe|fy|dy|gg|oy|tm|df|hn|nh|xc|dn|",
+    "sr|lc|dv|lm|dg|gt",
+);
+
+/// Key scores of the pairs in `PROSE_PAIRS` start here, above any score `commonness` gives a
+/// pair, so that an anchor is keyed on a prose pair only when it has nothing else.
+const PROSE_RANKED: u32 = 1000;
+
+/// How far from the end of `PROSE_PAIRS` the pair `a`, `b` stands (the most common pair scores
+/// highest), if it is there.
+fn prose_rank(a: u8, b: u8) -> Option<u32> {
+    let pairs = PROSE_PAIRS.split('|');
+    let from_end = pairs.clone().rev().position(|p| p.as_bytes() == [a, b])?;
+    u32::try_from(from_end).ok()
+}
+
+/// How common a byte is in text (lower = rarer): the anchor's key is its rarest pair by this
+/// ranking, outside `PROSE_PAIRS`, so the pass compares anchors as seldom as possible. Digits
+/// never key an anchor (digit runs are skipped whole by the structured pass).
 fn commonness(b: u8) -> u32 {
     const LOWER_BY_FREQUENCY: &[u8] = b"zqxjkvbpygwfmculdrhsnioate";
     match b {
@@ -380,8 +412,11 @@ impl EntityScanner {
                 // The key pair: the rarest two adjacent bytes (the second may be a space).
                 let score = |k: usize| {
                     let first = bytes.get(k).map_or(u32::MAX, |&b| commonness(fold(b)));
-                    let second = bytes.get(k + 1).map_or(0, |&b| commonness(fold(b)).min(80));
-                    first.saturating_add(second)
+                    let second = bytes.get(k + 1).map(|&b| fold(b));
+                    match second.and_then(|b| prose_rank(bytes.get(k).map(|&a| fold(a))?, b)) {
+                        Some(rank) => PROSE_RANKED.saturating_add(rank),
+                        None => first.saturating_add(second.map_or(0, |b| commonness(b).min(80))),
+                    }
                 };
                 let key = (0..bytes.len().saturating_sub(1).max(1))
                     .min_by_key(|&k| score(k))

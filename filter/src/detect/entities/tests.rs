@@ -263,3 +263,26 @@ fn adversarial_inputs_stay_linear() {
         assert!(out.len() <= text.len(), "{name}: more findings than bytes");
     }
 }
+
+/// The pass stops wherever an anchor's key pair occurs, so a key common in prose costs every
+/// prompt a stop every few hundred bytes: keys avoid the prose pairs when the anchor has other
+/// pairs, and take the rarest prose pair when it has none.
+#[test]
+fn anchors_are_keyed_off_common_prose_pairs() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("german label avoids ke", "kennwort", "nw"),
+        ("dutch label avoids ch", "wachtwoord", "tw"),
+        ("slack prefix avoids xp", "xoxp-", "p-"),
+        ("shopify prefix avoids pp", "shppa_", "a_"),
+        ("gitlab prefix avoids gl and lp", "glpat-", "t-"),
+        ("github prefix keeps its underscore", "ghp_", "p_"),
+        ("capitals are not prose pairs", "AKIA", "KI"),
+        ("all-prose label takes its rarest pair", "pass", "pa"),
+    ];
+    let scanner = EntityScanner::new(EntityType::ALL).unwrap();
+    for (name, pattern, want) in cases {
+        let anchor = scanner.anchors.iter().find(|a| a.pattern == *pattern);
+        let key = anchor.map(|a| &a.pattern[a.key..(a.key + 2).min(a.pattern.len())]);
+        assert_eq!(key, Some(*want), "{name}: key of {pattern:?}");
+    }
+}
