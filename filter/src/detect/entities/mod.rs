@@ -305,12 +305,41 @@ const PROSE_PAIRS: &str = concat!(
 /// pair, so that an anchor is keyed on a prose pair only when it has nothing else.
 const PROSE_RANKED: u32 = 1000;
 
-/// How far from the end of `PROSE_PAIRS` the pair `a`, `b` stands (the most common pair scores
-/// highest), if it is there.
-fn prose_rank(a: u8, b: u8) -> Option<u32> {
-    let pairs = PROSE_PAIRS.split('|');
-    let from_end = pairs.clone().rev().position(|p| p.as_bytes() == [a, b])?;
-    u32::try_from(from_end).ok()
+/// The rank of every pair in `PROSE_PAIRS`, for the pairs of lower-case letters and of a letter
+/// and a space: 0 absent, else the distance from the end of the list plus one (the most common
+/// pair ranks highest). Built once per scanner.
+struct ProseRanks([u16; 26 * 27]);
+
+impl ProseRanks {
+    fn slot(a: u8, b: u8) -> Option<usize> {
+        let first = usize::from(a.checked_sub(b'a').filter(|&x| x < 26)?);
+        let second = match b {
+            b' ' => 26,
+            b'a'..=b'z' => usize::from(b - b'a'),
+            _ => return None,
+        };
+        Some(first * 27 + second)
+    }
+
+    fn new() -> ProseRanks {
+        let mut ranks = [0u16; 26 * 27];
+        let pairs: Vec<&[u8]> = PROSE_PAIRS.as_bytes().split(|&b| b == b'|').collect();
+        for (from_end, pair) in pairs.iter().rev().enumerate() {
+            let rank = u16::try_from(from_end + 1).unwrap_or(u16::MAX);
+            if let [a, b] = **pair {
+                if let Some(r) = Self::slot(a, b).and_then(|i| ranks.get_mut(i)) {
+                    *r = rank;
+                }
+            }
+        }
+        ProseRanks(ranks)
+    }
+
+    /// The rank of the pair `a`, `b`, if it is a prose pair.
+    fn get(&self, a: u8, b: u8) -> Option<u32> {
+        let rank = *self.0.get(Self::slot(a, b)?)?;
+        (rank != 0).then_some(u32::from(rank))
+    }
 }
 
 /// How common a byte is in text (lower = rarer): the anchor's key is its rarest pair by this
@@ -398,6 +427,7 @@ impl EntityScanner {
                     .iter()
                     .map(|d| (d.entity, d.anchors, false, d.validate)),
             );
+        let prose = ProseRanks::new();
         let mut anchors = Vec::new();
         // The anchors keyed on each pair, then numbered as groups (pairs with the same anchors,
         // such as `@` before any letter, share one).
@@ -413,7 +443,7 @@ impl EntityScanner {
                 let score = |k: usize| {
                     let first = bytes.get(k).map_or(u32::MAX, |&b| commonness(fold(b)));
                     let second = bytes.get(k + 1).map(|&b| fold(b));
-                    match second.and_then(|b| prose_rank(bytes.get(k).map(|&a| fold(a))?, b)) {
+                    match second.and_then(|b| prose.get(bytes.get(k).map(|&a| fold(a))?, b)) {
                         Some(rank) => PROSE_RANKED.saturating_add(rank),
                         None => first.saturating_add(second.map_or(0, |b| commonness(b).min(80))),
                     }
