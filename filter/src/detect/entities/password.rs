@@ -104,29 +104,28 @@ fn looks_like_password(value: &[u8]) -> bool {
 }
 
 /// Where a key's label sits: the whole key, and whether it is a recognised password label.
+/// The label runs from the anchor to the end of the key, so the end is found first and most
+/// anchors (`passing`, `passport`) are rejected before the key is read backwards.
 fn key_bounds(text: &str, start: usize, anchor_end: usize) -> Option<(usize, usize)> {
-    let key_start = start - run_len_back(text, start, 64, is_key_byte);
     let key_end = anchor_end + run_len_max(text, anchor_end, 64, is_key_byte);
+    let label = text.as_bytes().get(start..key_end)?;
+    let is = |l: &&[u8]| label.eq_ignore_ascii_case(l);
+    let long = LONG_LABELS.iter().any(is);
+    if !long && !SHORT_LABELS.iter().any(is) {
+        return None;
+    }
+    let key_start = start - run_len_back(text, start, 64, is_key_byte);
+    if long || key_start == start {
+        return Some((key_start, key_end));
+    }
+    // A boundary before a short label: `db_pass`, `smtp-pwd`, `dbPass`.
     let key = text.as_bytes().get(key_start..key_end)?;
-    let label_ok = |label: &[u8], long: bool| -> bool {
-        // The label must end the key where the anchor started: an integer test that rules
-        // out most labels before any bytes are compared.
-        if key_end.checked_sub(label.len()) != Some(start) || !ends_with_ci(key, label) {
-            return false;
-        }
-        if long || key.len() == label.len() {
-            return true;
-        }
-        // A boundary before a short label: `db_pass`, `smtp-pwd`, `dbPass`.
-        let before = key.get(key.len() - label.len() - 1).copied();
-        let first = key.get(key.len() - label.len()).copied();
-        matches!(before, Some(b'_' | b'-'))
-            || (before.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-                && first.is_some_and(|b| b.is_ascii_uppercase()))
-            || key.iter().all(|b| !b.is_ascii_lowercase())
-    };
-    let ok = LONG_LABELS.iter().any(|l| label_ok(l, true))
-        || SHORT_LABELS.iter().any(|l| label_ok(l, false));
+    let before = byte_before(text, start);
+    let first = label.first().copied();
+    let ok = matches!(before, Some(b'_' | b'-'))
+        || (before.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && first.is_some_and(|b| b.is_ascii_uppercase()))
+        || key.iter().all(|b| !b.is_ascii_lowercase());
     ok.then_some((key_start, key_end))
 }
 
