@@ -642,10 +642,11 @@ impl EntityScanner {
             };
             match b {
                 b'0'..=b'9' => {
+                    let run = util::run_len(text, i, |b| b.is_ascii_digit());
                     if d.digits() {
-                        self.at_digit_run(text, i, &mut push);
+                        self.at_digit_run(text, i, run, &mut push);
                     }
-                    i += util::run_len(text, i, |b| b.is_ascii_digit()).max(1);
+                    i += run.max(1);
                     continue;
                 }
                 b':' if i >= colon_done && (d.ipv6 || d.mac) => {
@@ -666,17 +667,19 @@ impl EntityScanner {
         }
     }
 
-    /// Every numeric detector at the digit run starting at `i`.
+    /// Every numeric detector at the digit run of `run` bytes starting at `i`.
     fn at_digit_run(
         &self,
         text: &str,
         i: usize,
+        run: usize,
         push: &mut impl FnMut(EntityType, Option<Range<usize>>),
     ) {
         let d = self.bytes;
         // Cheap gates first: what follows the run and how long it is decide which numeric
-        // shapes are possible at all (`2024 was` rules out everything at once).
-        let len = util::run_len_max(text, i, 25, |b| b.is_ascii_digit());
+        // shapes are possible at all (`2024 was` rules out everything at once). Runs are
+        // measured up to 25 digits: no shape is longer.
+        let len = run.min(25);
         let next = util::byte_at(text, i + len);
         let after = util::byte_at(text, i + len + 1);
         let prev = util::byte_before(text, i);
