@@ -201,8 +201,71 @@ struct Anchor {
     any_case: bool,
     /// Offset of the key pair (the rarest) within `pattern`.
     key: usize,
+    /// The first four bytes of `pattern`, compared in one load before any byte loop.
+    prefix: Prefix,
     entity: EntityType,
     validate: Validator,
+}
+
+impl Anchor {
+    /// Whether the anchor is written at `start` (in any ASCII case when `any_case`). Most key
+    /// hits are other words (`pa` of `part`), and one 32-bit comparison rejects them.
+    fn is_at(&self, bytes: &[u8], start: usize) -> bool {
+        let pattern = self.pattern.as_bytes();
+        if let Some(word) = bytes.get(start..).and_then(|rest| rest.first_chunk::<4>()) {
+            if !self.prefix.matches(u32::from_le_bytes(*word)) {
+                return false;
+            }
+            if pattern.len() <= 4 {
+                return true;
+            }
+        }
+        let Some(window) = bytes.get(start..start + pattern.len()) else {
+            return false;
+        };
+        if self.any_case {
+            window.eq_ignore_ascii_case(pattern)
+        } else {
+            window == pattern
+        }
+    }
+}
+
+/// Up to four leading bytes of an anchor as a little-endian word: `value` holds them
+/// (letters lower-cased when the anchor matches any case), `mask` covers the bytes the anchor
+/// has, and `fold` sets the lower-case bit (0x20) in the lanes of letters that match any case.
+/// OR-ing 0x20 into a text byte gives a lower-case letter only for that letter's two cases,
+/// so the word test agrees with `eq_ignore_ascii_case` on those bytes.
+#[derive(Debug, Clone, Copy)]
+struct Prefix {
+    value: u32,
+    mask: u32,
+    fold: u32,
+}
+
+impl Prefix {
+    fn of(pattern: &[u8], any_case: bool) -> Prefix {
+        let (mut value, mut mask, mut fold) = ([0u8; 4], [0u8; 4], [0u8; 4]);
+        for (j, &b) in pattern.iter().take(4).enumerate() {
+            let letter = any_case && b.is_ascii_alphabetic();
+            let lanes = (value.get_mut(j), mask.get_mut(j), fold.get_mut(j));
+            if let (Some(v), Some(m), Some(f)) = lanes {
+                *v = if letter { b.to_ascii_lowercase() } else { b };
+                *m = 0xFF;
+                *f = if letter { 0x20 } else { 0 };
+            }
+        }
+        Prefix {
+            value: u32::from_le_bytes(value),
+            mask: u32::from_le_bytes(mask),
+            fold: u32::from_le_bytes(fold),
+        }
+    }
+
+    #[inline(always)]
+    fn matches(self, word: u32) -> bool {
+        (word | self.fold) & self.mask == self.value
+    }
 }
 
 /// A trigger-table entry: the low bits name the pair's anchor group (0: none), so a hit
@@ -459,6 +522,7 @@ impl EntityScanner {
                     pattern,
                     any_case,
                     key,
+                    prefix: Prefix::of(bytes, any_case),
                     entity,
                     validate,
                 });
@@ -593,18 +657,10 @@ impl EntityScanner {
             let Some(start) = i.checked_sub(anchor.key) else {
                 continue;
             };
-            let end = start + anchor.pattern.len();
-            let Some(window) = bytes.get(start..end) else {
-                continue;
-            };
-            let hit = if anchor.any_case {
-                window.eq_ignore_ascii_case(anchor.pattern.as_bytes())
-            } else {
-                window == anchor.pattern.as_bytes()
-            };
-            if !hit {
+            if !anchor.is_at(bytes, start) {
                 continue;
             }
+            let end = start + anchor.pattern.len();
             if let Some(span) = (anchor.validate)(text, start, end) {
                 if text.is_char_boundary(span.start) && text.is_char_boundary(span.end) {
                     out.push(Finding {
