@@ -5,8 +5,8 @@
 //! passwords.
 
 use super::util::{
-    byte_at, byte_before, contains_ci, ends_with_ci, line_before, run_len_back, run_len_max,
-    starts_with_ci,
+    byte_at, byte_before, contains_ci, ends_with_ci, letters_and_spaces, line_before, run_len_back,
+    run_len_max, starts_with_ci,
 };
 use std::ops::Range;
 
@@ -232,14 +232,9 @@ fn prose(text: &str, key_start: usize, mut i: usize) -> Option<Range<usize>> {
     // spaces, so the first other byte decides (one short read, stopping at the first digit or
     // punctuation, instead of 40 bytes and a second pass).
     let line = text.as_bytes().get(i..)?;
-    let words = line
-        .iter()
-        .take(40)
-        .position(|&b| !(b.is_ascii_alphabetic() || b == b' '));
-    if let Some(p) = words {
-        if line.get(p) == Some(&b':') && line.get(p + 1) == Some(&b' ') {
-            return value_at(text, i + p + 2, false, true);
-        }
+    let p = letters_and_spaces(line, 40);
+    if p < 40 && line.get(p) == Some(&b':') && line.get(p + 1) == Some(&b' ') {
+        return value_at(text, i + p + 2, false, true);
     }
     // "temp password X", "new password X": a direct value after a qualifying word. The
     // qualifiers hold no line break, so matching the bytes right before the key is matching
