@@ -129,18 +129,23 @@ fn key_bounds(text: &str, start: usize, anchor_end: usize) -> Option<(usize, usi
     ok.then_some((key_start, key_end))
 }
 
-/// A password label anchored at `start..anchor_end` (`pass`, `pwd`, `pw`, `kennwort`, …).
+/// A password label anchored at `start..anchor_end` (`pass`, `pwd`, `pw`, `kennwort`,
+/// `wachtwoord`): the end of a key such as `db_pass` or `PGPASSWORD`.
 pub fn labelled(text: &str, start: usize, anchor_end: usize) -> Option<Range<usize>> {
-    let anchor = text.as_bytes().get(start..anchor_end)?;
-    let (key_start, key_end) = if anchor.is_ascii() && !anchor.contains(&b' ') {
-        key_bounds(text, start, anchor_end)?
-    } else {
-        // Multi-word or non-ASCII labels (`mot de passe`, `contraseña`) stand as written.
-        if byte_before(text, start).is_some_and(|b| b.is_ascii_alphanumeric()) {
-            return None;
-        }
-        (start, anchor_end)
-    };
+    let (key_start, key_end) = key_bounds(text, start, anchor_end)?;
+    after_label(text, key_start, key_end)
+}
+
+/// A multi-word or non-ASCII label (`mot de passe`, `contraseña`): it stands as written.
+pub fn labelled_phrase(text: &str, start: usize, anchor_end: usize) -> Option<Range<usize>> {
+    if byte_before(text, start).is_some_and(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    after_label(text, start, anchor_end)
+}
+
+/// The value after a password label that spans `key_start..key_end`.
+fn after_label(text: &str, key_start: usize, key_end: usize) -> Option<Range<usize>> {
     // `<password>value</password>`
     if byte_before(text, key_start) == Some(b'<') && byte_at(text, key_end) == Some(b'>') {
         let from = key_end + 1;
