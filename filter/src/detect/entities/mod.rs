@@ -693,7 +693,7 @@ impl EntityScanner {
             };
             match b {
                 b'0'..=b'9' => {
-                    let run = util::run_len(text, i, |b| b.is_ascii_digit());
+                    let run = util::digit_run_len(text, i);
                     if d.digits() {
                         self.at_digit_run(text, i, run, &mut push);
                     }

@@ -39,6 +39,30 @@ pub fn run_len_max(text: &str, from: usize, max: usize, pred: impl Fn(u8) -> boo
         .map_or(0, |b| b.iter().take(max).take_while(|&&c| pred(c)).count())
 }
 
+/// Length of the run of ASCII digits from `from` (at most `MAX_RUN`), eight bytes per step as
+/// one `u64`: the pass measures every digit run it meets, and logs are full of them.
+pub fn digit_run_len(text: &str, from: usize) -> usize {
+    leading_digits(text.as_bytes().get(from..).unwrap_or(&[]))
+}
+
+/// Length of the run of ASCII digits at the start of `bytes` (at most `MAX_RUN`).
+fn leading_digits(bytes: &[u8]) -> usize {
+    let limit = bytes.len().min(MAX_RUN);
+    let mut n = 0;
+    while let Some(chunk) = bytes.get(n..limit).and_then(|rest| rest.first_chunk::<8>()) {
+        // A digit lane is 0x30..=0x39, so 0..=9 once XOR-ed with 0x30; adding 0x76 to the
+        // low seven bits reaches the high bit exactly from 10 on, with no carry across lanes.
+        let v = u64::from_le_bytes(*chunk) ^ lanes(0x30);
+        let other = ((v & LOW7).wrapping_add(lanes(0x76)) | v) & HIGH;
+        if other != 0 {
+            return n + (other.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    let rest = bytes.get(n..limit).unwrap_or(&[]);
+    n + rest.iter().take_while(|b| b.is_ascii_digit()).count()
+}
+
 /// Length of the run of bytes that end at `to` (exclusive) and satisfy `pred`, looking back at
 /// most `limit` bytes.
 pub fn run_len_back(text: &str, to: usize, limit: usize, pred: impl Fn(u8) -> bool) -> usize {
@@ -116,14 +140,19 @@ pub fn line_after(text: &str, at: usize, limit: usize) -> &str {
     }
 }
 
+/// The high bit of every byte lane of a `u64`.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+/// The low seven bits of every byte lane of a `u64`.
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+
+/// `b` in every byte lane of a `u64`.
+const fn lanes(b: u8) -> u64 {
+    u64::from_le_bytes([b; 8])
+}
+
 /// Length of the run of ASCII letters and spaces at the start of `bytes`, at most `max`. Eight
 /// bytes per step as one `u64`: prose is long runs of exactly these bytes.
 pub fn letters_and_spaces(bytes: &[u8], max: usize) -> usize {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    const fn lanes(b: u8) -> u64 {
-        u64::from_le_bytes([b; 8])
-    }
     let limit = bytes.len().min(max);
     let mut n = 0;
     while let Some(chunk) = bytes.get(n..limit).and_then(|rest| rest.first_chunk::<8>()) {
@@ -228,25 +257,55 @@ mod tests {
         }
     }
 
-    /// Every byte value in every lane of the word loop and its tail, against the byte loop.
-    #[test]
-    fn letters_and_spaces_agrees_with_the_byte_loop() {
-        let filler = b"Ab cdEFg hIjk LmnOp qrS";
+    /// Calls `check` with `filler` changed to hold `b` at `at`, for every byte value `b` and
+    /// every offset `at`: each value in every lane of a word loop and in its byte-loop tail.
+    fn every_byte_everywhere(filler: &[u8], mut check: impl FnMut(&[u8], u8, usize)) {
         for b in 0..=255u8 {
             for at in 0..filler.len() {
                 let mut text = filler.to_vec();
                 if let Some(slot) = text.get_mut(at) {
                     *slot = b;
                 }
-                for max in [0, 3, 8, 9, 16, 17, 40] {
-                    assert_eq!(
-                        letters_and_spaces(&text, max),
-                        letters_and_spaces_bytewise(&text, max),
-                        "byte {b:#04x} at {at}, max {max}"
-                    );
-                }
+                check(&text, b, at);
             }
         }
+    }
+
+    #[test]
+    fn letters_and_spaces_agrees_with_the_byte_loop() {
+        every_byte_everywhere(b"Ab cdEFg hIjk LmnOp qrS", |text, b, at| {
+            for max in [0, 3, 8, 9, 16, 17, 40] {
+                assert_eq!(
+                    letters_and_spaces(text, max),
+                    letters_and_spaces_bytewise(text, max),
+                    "byte {b:#04x} at {at}, max {max}"
+                );
+            }
+        });
+    }
+
+    #[test]
+    fn digit_run_len_agrees_with_the_byte_loop() {
+        every_byte_everywhere(b"01234567890123456789012", |text, b, at| {
+            for from in [0, 1, 7, 8, 15, 22, 23, 30] {
+                let rest = text.get(from..).unwrap_or(&[]);
+                let want = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+                assert_eq!(
+                    leading_digits(rest),
+                    want,
+                    "byte {b:#04x} at {at}, from {from}"
+                );
+            }
+        });
+        assert_eq!(digit_run_len("ab 2024 x", 3), 4, "from an offset");
+        assert_eq!(digit_run_len("2024", 9), 0, "from past the end");
+        let long = "7".repeat(MAX_RUN + 100);
+        assert_eq!(digit_run_len(&long, 0), MAX_RUN, "runs are capped");
+        assert_eq!(
+            digit_run_len(&long, 50),
+            MAX_RUN,
+            "runs are capped from any start"
+        );
     }
 
     #[test]
