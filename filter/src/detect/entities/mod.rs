@@ -736,6 +736,16 @@ impl EntityScanner {
         let prev = util::byte_before(text, i);
         let grouped = matches!(next, Some(b' ' | b'-' | b'.' | b')' | 0xC2))
             && after.is_some_and(|b| b.is_ascii_digit() || b == b'(' || b == 0xA0 || b == b' ');
+        // A lone short number (`in 2024 we`) fails every gate below: no second group, too
+        // short for a card or an SSN, no `.` (IPv4) or `)` (phone) after it, no `+`, `(` or
+        // country code before it.
+        if !grouped
+            && len < 9
+            && !matches!(next, Some(b'.' | b')'))
+            && !matches!(prev, Some(b'+' | b'(' | b'A'..=b'Z'))
+        {
+            return;
+        }
         // Length of the second digit group (after one separator byte, or two for U+00A0 / `) `).
         let len2 = if grouped {
             let skip = match (next, after) {
