@@ -9,7 +9,8 @@
 //!
 //! On a shared machine wall-clock figures are noisy, and inside V8 the instruction count is what
 //! matters. With `ENTITIES_ONCE=<input>` (`sparse_prose`, `dense_logs` or `both`) the binary
-//! scans with every type and exits, for a deterministic count under callgrind;
+//! scans with every type and exits, for a deterministic count under callgrind (also
+//! `adversarial/<name>` for one input of the `adversarial` group);
 //! `ENTITIES_REPS=n` scans n times, so the count at 2 minus the count at 1 is the scan alone,
 //! without building the inputs and the scanner:
 //! `ENTITIES_ONCE=sparse_prose valgrind --tool=callgrind target/release/deps/entities-<hash>`
@@ -275,15 +276,8 @@ fn bench(c: &mut Criterion) {
     // shows the scan stays linear (the claim `tests.rs` used to time).
     let mut group = c.benchmark_group("adversarial");
     group.sample_size(10);
-    for (name, unit) in [
-        ("digits", "7"),
-        ("colons", ":"),
-        ("at_signs", "@"),
-        ("url_userinfo", "a://b:c@"),
-        ("begin_markers", "-----BEGIN RSA PRIVATE KEY-----"),
-        ("password_labels", "password "),
-    ] {
-        let text = unit.repeat((1 << 20) / unit.len());
+    for (name, unit) in ADVERSARIAL {
+        let text = adversarial(unit);
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_with_input(BenchmarkId::from_parameter(name), &text, |b, text| {
             let mut out = Vec::new();
@@ -297,6 +291,20 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// Hostile inputs, each 1 MiB of one repeated trigger: (name, unit).
+const ADVERSARIAL: &[(&str, &str)] = &[
+    ("digits", "7"),
+    ("colons", ":"),
+    ("at_signs", "@"),
+    ("url_userinfo", "a://b:c@"),
+    ("begin_markers", "-----BEGIN RSA PRIVATE KEY-----"),
+    ("password_labels", "password "),
+];
+
+fn adversarial(unit: &str) -> String {
+    unit.repeat((1 << 20) / unit.len())
+}
+
 /// One scan of the chosen inputs with every type, outside criterion (see the module docs).
 fn once(which: &str) {
     let reps: usize = std::env::var("ENTITIES_REPS")
@@ -305,18 +313,24 @@ fn once(which: &str) {
         .unwrap_or(1);
     let all = EntityScanner::new(E::ALL).unwrap();
     let mut out = Vec::new();
-    for (name, make) in [
+    let inputs = [
         ("sparse_prose", sparse_prose as fn() -> String),
         ("dense_logs", dense_logs),
-    ] {
-        if which == name || which == "both" {
-            let text = make();
-            for _ in 0..reps {
-                out.clear();
-                all.scan(black_box(&text), &mut out);
-            }
-            println!("{name}: {} bytes, {} findings", text.len(), out.len());
+    ];
+    let named = inputs
+        .into_iter()
+        .filter(|(name, _)| which == *name || which == "both")
+        .map(|(name, make)| (name, make()));
+    let hostile = ADVERSARIAL
+        .iter()
+        .filter(|(name, _)| which == format!("adversarial/{name}"))
+        .map(|(name, unit)| (*name, adversarial(unit)));
+    for (name, text) in named.chain(hostile) {
+        for _ in 0..reps {
+            out.clear();
+            all.scan(black_box(&text), &mut out);
         }
+        println!("{name}: {} bytes, {} findings", text.len(), out.len());
     }
 }
 

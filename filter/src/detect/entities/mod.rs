@@ -5,13 +5,13 @@
 //!
 //! * **anchors**: every anchored detector names literal anchors (a vendor prefix, `@`, `://`,
 //!   `-----BEGIN `, a password label). Each anchor is keyed on its rarest *pair* of adjacent
-//!   bytes (`p_` of `ghp_`, `pa` of `password`, chosen when the scanner is built from a byte
-//!   commonness ranking), and the pass compares an anchor only where its key pair occurs: one
-//!   lookup per byte in a 64 KiB pair table, eight pairs per step, each pair read as one
-//!   16-bit load. The table entry names the group of anchors keyed on that very pair, so a hit
-//!   compares only those. (One aho-corasick automaton
-//!   over these ~100 anchors, which start with almost every letter, admits no prefilter and
-//!   measured several times slower.)
+//!   bytes (`p_` of `ghp_`, `nw` of `kennwort`, chosen when the scanner is built from a byte
+//!   commonness ranking and a list of the letter pairs common in prose), and the pass compares
+//!   an anchor only where its key pair occurs: one lookup per byte in a 64 KiB pair table,
+//!   eight pairs per step, each pair read as one 16-bit load. The table entry names the group
+//!   of anchors keyed on that very pair, so a hit compares only those. (One aho-corasick
+//!   automaton over these ~100 anchors, which start with almost every letter, admits no
+//!   prefilter and measured several times slower.)
 //! * **structure**: the same pass stops at the bytes that start structured numbers: digit runs
 //!   for cards, SSNs, phones, IPv4 and IBANs; `:` for IPv6 and MAC; `-`/`.` for the other MAC
 //!   forms.
@@ -135,18 +135,13 @@ const DETECTORS: &[Detector] = &[
     exact(E::UrlCredentials, &["://"], url_creds::url_credentials),
     any_case(
         E::Password,
-        &[
-            "pass",
-            "pwd",
-            "pw",
-            "kennwort",
-            "wachtwoord",
-            "mot de passe",
-            "contraseña",
-            "hasło",
-            "lösenord",
-        ],
+        &["pass", "pwd", "pw", "kennwort", "wachtwoord"],
         password::labelled,
+    ),
+    any_case(
+        E::Password,
+        &["mot de passe", "contraseña", "hasło", "lösenord"],
+        password::labelled_phrase,
     ),
     exact(E::Password, &[" / "], password::login_with),
     exact(E::Password, &["-p"], password::mysql_p),
@@ -201,8 +196,71 @@ struct Anchor {
     any_case: bool,
     /// Offset of the key pair (the rarest) within `pattern`.
     key: usize,
+    /// The first four bytes of `pattern`, compared in one load before any byte loop.
+    prefix: Prefix,
     entity: EntityType,
     validate: Validator,
+}
+
+impl Anchor {
+    /// Whether the anchor is written at `start` (in any ASCII case when `any_case`). Most key
+    /// hits are other words (`pa` of `part`), and one 32-bit comparison rejects them.
+    fn is_at(&self, bytes: &[u8], start: usize) -> bool {
+        let pattern = self.pattern.as_bytes();
+        if let Some(word) = bytes.get(start..).and_then(|rest| rest.first_chunk::<4>()) {
+            if !self.prefix.matches(u32::from_le_bytes(*word)) {
+                return false;
+            }
+            if pattern.len() <= 4 {
+                return true;
+            }
+        }
+        let Some(window) = bytes.get(start..start + pattern.len()) else {
+            return false;
+        };
+        if self.any_case {
+            window.eq_ignore_ascii_case(pattern)
+        } else {
+            window == pattern
+        }
+    }
+}
+
+/// Up to four leading bytes of an anchor as a little-endian word: `value` holds them
+/// (letters lower-cased when the anchor matches any case), `mask` covers the bytes the anchor
+/// has, and `fold` sets the lower-case bit (0x20) in the lanes of letters that match any case.
+/// OR-ing 0x20 into a text byte gives a lower-case letter only for that letter's two cases,
+/// so the word test agrees with `eq_ignore_ascii_case` on those bytes.
+#[derive(Debug, Clone, Copy)]
+struct Prefix {
+    value: u32,
+    mask: u32,
+    fold: u32,
+}
+
+impl Prefix {
+    fn of(pattern: &[u8], any_case: bool) -> Prefix {
+        let (mut value, mut mask, mut fold) = ([0u8; 4], [0u8; 4], [0u8; 4]);
+        for (j, &b) in pattern.iter().take(4).enumerate() {
+            let letter = any_case && b.is_ascii_alphabetic();
+            let lanes = (value.get_mut(j), mask.get_mut(j), fold.get_mut(j));
+            if let (Some(v), Some(m), Some(f)) = lanes {
+                *v = if letter { b.to_ascii_lowercase() } else { b };
+                *m = 0xFF;
+                *f = if letter { 0x20 } else { 0 };
+            }
+        }
+        Prefix {
+            value: u32::from_le_bytes(value),
+            mask: u32::from_le_bytes(mask),
+            fold: u32::from_le_bytes(fold),
+        }
+    }
+
+    #[inline(always)]
+    fn matches(self, word: u32) -> bool {
+        (word | self.fold) & self.mask == self.value
+    }
 }
 
 /// A trigger-table entry: the low bits name the pair's anchor group (0: none), so a hit
@@ -237,43 +295,114 @@ fn pair_flags(triggers: &PairTable, bytes: &[u8], i: usize) -> u8 {
     pair(triggers, first, second)
 }
 
-/// The first offset `>= from` where a trigger pair starts (the last byte pairs with 0).
-/// Eight pairs per step, their table lookups OR-ed without a branch per byte: on prose almost
-/// every step finds nothing, and this loop is most of the scan's cost.
-fn next_trigger(triggers: &PairTable, bytes: &[u8], from: usize) -> Option<usize> {
-    let t = |a: u8, b: u8| pair(triggers, a, b);
-    let mut k = from;
-    while let Some(w) = bytes.get(k..k + 9) {
-        let w: [u8; 9] = w.try_into().ok()?;
-        let any = t(w[0], w[1])
-            | t(w[1], w[2])
-            | t(w[2], w[3])
-            | t(w[3], w[4])
-            | t(w[4], w[5])
-            | t(w[5], w[6])
-            | t(w[6], w[7])
-            | t(w[7], w[8]);
-        if any != 0 {
-            break;
+/// The flags of the pair at `j` of a nine-byte window, the pair read as one 16-bit load.
+#[inline(always)]
+fn window_pair(triggers: &PairTable, w: &[u8; 9], j: usize) -> u8 {
+    w.get(j..j + 2)
+        .and_then(|p| <[u8; 2]>::try_from(p).ok())
+        .map_or(0, |p| pair_flags_of(triggers, u16::from_le_bytes(p)))
+}
+
+/// The flags of the pair whose two bytes, read as a little-endian `u16`, make `index`.
+#[inline(always)]
+fn pair_flags_of(triggers: &PairTable, index: u16) -> u8 {
+    triggers.get(usize::from(index)).copied().unwrap_or(0)
+}
+
+/// The first trigger pair of a window known to hold one. Kept out of line: inlined, the
+/// compiler keeps all eight flags of every window alive for it and slows the fast loop.
+#[inline(never)]
+fn first_in_window(triggers: &PairTable, w: &[u8; 9]) -> Option<(usize, u8)> {
+    (0..8).find_map(|j| {
+        let flags = window_pair(triggers, w, j);
+        (flags != 0).then_some((j, flags))
+    })
+}
+
+/// The first offset `>= from` where a trigger pair starts (the last byte pairs with 0), and
+/// that pair's flags. Eight pairs per step, their table lookups OR-ed without a branch per
+/// byte: on prose almost every step finds nothing, and this loop is most of the scan's cost.
+fn next_trigger(triggers: &PairTable, bytes: &[u8], from: usize) -> Option<(usize, u8)> {
+    let mut rest = bytes.get(from..)?;
+    while let Some(w) = rest.first_chunk::<9>() {
+        let t = |j| window_pair(triggers, w, j);
+        if t(0) | t(1) | t(2) | t(3) | t(4) | t(5) | t(6) | t(7) != 0 {
+            let k = bytes.len() - rest.len();
+            return first_in_window(triggers, w).map(|(j, flags)| (k + j, flags));
         }
-        k += 8;
+        rest = rest.get(8..)?;
     }
-    let rest = bytes.get(k..)?;
-    match rest
-        .windows(2)
-        .position(|w| matches!(w, [a, b] if t(*a, *b) != 0))
-    {
-        Some(p) => Some(k + p),
-        None => {
-            let last = bytes.len().checked_sub(1)?;
-            (last >= k && pair_flags(triggers, bytes, last) != 0).then_some(last)
+    let k = bytes.len() - rest.len();
+    (k..bytes.len()).find_map(|i| {
+        let flags = pair_flags(triggers, bytes, i);
+        (flags != 0).then_some((i, flags))
+    })
+}
+
+/// The pairs common in English prose, most common first: lower-case letter pairs and a letter
+/// before a space, each above 0.1 ‰ of the byte pairs of the injection corpus' dev split
+/// (`../shared/eval/injection/dev.jsonl`, prompts, case folded). A byte ranking alone keys
+/// `kennwort` on `ke` (token, like, make) and `wachtwoord` on `ch` (which, each); these keys
+/// stop the pass every few hundred bytes of prose, `nw` and `tw` almost never.
+const PROSE_PAIRS: &str = concat!(
+    "e |s |th|in|t |re|an|on|er|he|n |d |te|es|or|at|r |st|en|ti|se|ou|y |is|al|it|nt|o |nd|le|",
+    "ng|to|ar|co|de|a |ra|ed|l |io|ha|ne|ns|as|ve|ll|g |ri|ic|li|me|ac|ma|ro|f |ch|fo|ta|et|ct|",
+    "tr|ca|hi|il|yo|om|ur|us|pr|ho|ea|wi|po|el|ul|ai|ec|of|h |na|ce|no|lo|da|si|fi|do|em|ge|un|",
+    "ot|ut|be|m |ss|u |pl|im|nc|di|ow|pe|la|mp|ly|am|mo|so|ev|rs|ex|ol|sp|ue|ad|ie|id|pt|eg|ry|",
+    "od|gi|pa|ni|i |bl|ay|ts|ab|vi|su|rt|sh|if|wh|ke|ld|qu|ci|wa|ny|os|iv|mi|we|ee|ir|ru|ck|rm|",
+    "w |op|rd|tu|sa|sc|cr|ty|ip|ig|av|ys|ag|ep|wo|pu|ia|oc|va|cl|k |fr|ga|um|lu|rn|tt|fu|cu|p |",
+    "bo|uc|ls|nf|fe|ba|ov|lt|rr|ef|rc|ap|bu|ff|ib|cc|bi|og|gr|sw|ak|ds|ei|up|ud|du|nn|c |mb|pi|",
+    "oi|mu|xt|ht|gp|gu|ki|ua|pp|tp|yt|oo|by|dd|go|mm|rg|eq|br|sy|fa|wr|my|ui|au|gh|nu|py|xp|nl|",
+    "ph|cy|iz|sk|ey|tg|yp|dr|rv|ob|lw|ik|af|rk|ew|rl|rp|tl|gn|ub|ps|tw|ze|nv|dm|xa|oe|hu|x |ks|",
+    "td|hy|lf|ms|gs|eb|ix|ok|ju|hr|eo|je|ug|kn|uf|oa|ye|ft|ax|nk|ww|gl|ka|np|vo|wn|sm|sl|ja|aw|",
+    "sf|pd|oh|dl|tc|za|jo|lp|fl|yi|sn|xi|bj|cs|kl|b |bs|ws|eh|xe|fy|dy|gg|oy|tm|df|hn|nh|xc|dn|",
+    "sr|lc|dv|lm|dg|gt",
+);
+
+/// Key scores of the pairs in `PROSE_PAIRS` start here, above any score `commonness` gives a
+/// pair, so that an anchor is keyed on a prose pair only when it has nothing else.
+const PROSE_RANKED: u32 = 1000;
+
+/// The rank of every pair in `PROSE_PAIRS`, for the pairs of lower-case letters and of a letter
+/// and a space: 0 absent, else the distance from the end of the list plus one (the most common
+/// pair ranks highest). Built once per scanner.
+struct ProseRanks([u16; 26 * 27]);
+
+impl ProseRanks {
+    fn slot(a: u8, b: u8) -> Option<usize> {
+        let first = usize::from(a.checked_sub(b'a').filter(|&x| x < 26)?);
+        let second = match b {
+            b' ' => 26,
+            b'a'..=b'z' => usize::from(b - b'a'),
+            _ => return None,
+        };
+        Some(first * 27 + second)
+    }
+
+    fn new() -> ProseRanks {
+        let mut ranks = [0u16; 26 * 27];
+        let pairs: Vec<&[u8]> = PROSE_PAIRS.as_bytes().split(|&b| b == b'|').collect();
+        for (from_end, pair) in pairs.iter().rev().enumerate() {
+            let rank = u16::try_from(from_end + 1).unwrap_or(u16::MAX);
+            if let [a, b] = **pair {
+                if let Some(r) = Self::slot(a, b).and_then(|i| ranks.get_mut(i)) {
+                    *r = rank;
+                }
+            }
         }
+        ProseRanks(ranks)
+    }
+
+    /// The rank of the pair `a`, `b`, if it is a prose pair.
+    fn get(&self, a: u8, b: u8) -> Option<u32> {
+        let rank = *self.0.get(Self::slot(a, b)?)?;
+        (rank != 0).then_some(u32::from(rank))
     }
 }
 
-/// How common a byte is in text (lower = rarer): the anchor's key is its rarest byte, so the
-/// pass compares anchors as seldom as possible. Digits never key an anchor (digit runs are
-/// skipped whole by the structured pass).
+/// How common a byte is in text (lower = rarer): the anchor's key is its rarest pair by this
+/// ranking, outside `PROSE_PAIRS`, so the pass compares anchors as seldom as possible. Digits
+/// never key an anchor (digit runs are skipped whole by the structured pass).
 fn commonness(b: u8) -> u32 {
     const LOWER_BY_FREQUENCY: &[u8] = b"zqxjkvbpygwfmculdrhsnioate";
     match b {
@@ -356,6 +485,7 @@ impl EntityScanner {
                     .iter()
                     .map(|d| (d.entity, d.anchors, false, d.validate)),
             );
+        let prose = ProseRanks::new();
         let mut anchors = Vec::new();
         // The anchors keyed on each pair, then numbered as groups (pairs with the same anchors,
         // such as `@` before any letter, share one).
@@ -370,8 +500,11 @@ impl EntityScanner {
                 // The key pair: the rarest two adjacent bytes (the second may be a space).
                 let score = |k: usize| {
                     let first = bytes.get(k).map_or(u32::MAX, |&b| commonness(fold(b)));
-                    let second = bytes.get(k + 1).map_or(0, |&b| commonness(fold(b)).min(80));
-                    first.saturating_add(second)
+                    let second = bytes.get(k + 1).map(|&b| fold(b));
+                    match second.and_then(|b| prose.get(bytes.get(k).map(|&a| fold(a))?, b)) {
+                        Some(rank) => PROSE_RANKED.saturating_add(rank),
+                        None => first.saturating_add(second.map_or(0, |b| commonness(b).min(80))),
+                    }
                 };
                 let key = (0..bytes.len().saturating_sub(1).max(1))
                     .min_by_key(|&k| score(k))
@@ -384,6 +517,7 @@ impl EntityScanner {
                     pattern,
                     any_case,
                     key,
+                    prefix: Prefix::of(bytes, any_case),
                     entity,
                     validate,
                 });
@@ -518,18 +652,10 @@ impl EntityScanner {
             let Some(start) = i.checked_sub(anchor.key) else {
                 continue;
             };
-            let end = start + anchor.pattern.len();
-            let Some(window) = bytes.get(start..end) else {
-                continue;
-            };
-            let hit = if anchor.any_case {
-                window.eq_ignore_ascii_case(anchor.pattern.as_bytes())
-            } else {
-                window == anchor.pattern.as_bytes()
-            };
-            if !hit {
+            if !anchor.is_at(bytes, start) {
                 continue;
             }
+            let end = start + anchor.pattern.len();
             if let Some(span) = (anchor.validate)(text, start, end) {
                 if text.is_char_boundary(span.start) && text.is_char_boundary(span.end) {
                     out.push(Finding {
@@ -550,10 +676,9 @@ impl EntityScanner {
         // End of the last colon region: IPv6/MAC regions are read once.
         let mut colon_done = 0;
         // Skip to the next byte pair that can start a candidate (one table lookup per byte).
-        while let Some(next) = next_trigger(triggers, bytes, i) {
+        while let Some((next, flags)) = next_trigger(triggers, bytes, i) {
             i = next;
             let Some(&b) = bytes.get(i) else { break };
-            let flags = pair_flags(triggers, bytes, i);
             if flags & ANCHOR_GROUP != 0 {
                 self.at_key(text, i, flags & ANCHOR_GROUP, out);
             }
@@ -568,10 +693,11 @@ impl EntityScanner {
             };
             match b {
                 b'0'..=b'9' => {
+                    let run = util::digit_run_len(text, i);
                     if d.digits() {
-                        self.at_digit_run(text, i, &mut push);
+                        self.at_digit_run(text, i, run, &mut push);
                     }
-                    i += util::run_len(text, i, |b| b.is_ascii_digit()).max(1);
+                    i += run.max(1);
                     continue;
                 }
                 b':' if i >= colon_done && (d.ipv6 || d.mac) => {
@@ -592,22 +718,34 @@ impl EntityScanner {
         }
     }
 
-    /// Every numeric detector at the digit run starting at `i`.
+    /// Every numeric detector at the digit run of `run` bytes starting at `i`.
     fn at_digit_run(
         &self,
         text: &str,
         i: usize,
+        run: usize,
         push: &mut impl FnMut(EntityType, Option<Range<usize>>),
     ) {
         let d = self.bytes;
         // Cheap gates first: what follows the run and how long it is decide which numeric
-        // shapes are possible at all (`2024 was` rules out everything at once).
-        let len = util::run_len_max(text, i, 25, |b| b.is_ascii_digit());
+        // shapes are possible at all (`2024 was` rules out everything at once). Runs are
+        // measured up to 25 digits: no shape is longer.
+        let len = run.min(25);
         let next = util::byte_at(text, i + len);
         let after = util::byte_at(text, i + len + 1);
         let prev = util::byte_before(text, i);
         let grouped = matches!(next, Some(b' ' | b'-' | b'.' | b')' | 0xC2))
             && after.is_some_and(|b| b.is_ascii_digit() || b == b'(' || b == 0xA0 || b == b' ');
+        // A lone short number (`in 2024 we`) fails every gate below: no second group, too
+        // short for a card or an SSN, no `.` (IPv4) or `)` (phone) after it, no `+`, `(` or
+        // country code before it.
+        if !grouped
+            && len < 9
+            && !matches!(next, Some(b'.' | b')'))
+            && !matches!(prev, Some(b'+' | b'(' | b'A'..=b'Z'))
+        {
+            return;
+        }
         // Length of the second digit group (after one separator byte, or two for U+00A0 / `) `).
         let len2 = if grouped {
             let skip = match (next, after) {

@@ -5,8 +5,8 @@
 //! passwords.
 
 use super::util::{
-    byte_at, byte_before, contains_ci, ends_with_ci, line_before, run_len_back, run_len_max,
-    starts_with_ci,
+    byte_at, byte_before, contains_ci, ends_with_ci, letters_and_spaces, line_before, run_len_back,
+    run_len_max, starts_with_ci,
 };
 use std::ops::Range;
 
@@ -104,44 +104,48 @@ fn looks_like_password(value: &[u8]) -> bool {
 }
 
 /// Where a key's label sits: the whole key, and whether it is a recognised password label.
+/// The label runs from the anchor to the end of the key, so the end is found first and most
+/// anchors (`passing`, `passport`) are rejected before the key is read backwards.
 fn key_bounds(text: &str, start: usize, anchor_end: usize) -> Option<(usize, usize)> {
-    let key_start = start - run_len_back(text, start, 64, is_key_byte);
     let key_end = anchor_end + run_len_max(text, anchor_end, 64, is_key_byte);
+    let label = text.as_bytes().get(start..key_end)?;
+    let is = |l: &&[u8]| label.eq_ignore_ascii_case(l);
+    let long = LONG_LABELS.iter().any(is);
+    if !long && !SHORT_LABELS.iter().any(is) {
+        return None;
+    }
+    let key_start = start - run_len_back(text, start, 64, is_key_byte);
+    if long || key_start == start {
+        return Some((key_start, key_end));
+    }
+    // A boundary before a short label: `db_pass`, `smtp-pwd`, `dbPass`.
     let key = text.as_bytes().get(key_start..key_end)?;
-    let label_ok = |label: &[u8], long: bool| -> bool {
-        // The label must end the key where the anchor started: an integer test that rules
-        // out most labels before any bytes are compared.
-        if key_end.checked_sub(label.len()) != Some(start) || !ends_with_ci(key, label) {
-            return false;
-        }
-        if long || key.len() == label.len() {
-            return true;
-        }
-        // A boundary before a short label: `db_pass`, `smtp-pwd`, `dbPass`.
-        let before = key.get(key.len() - label.len() - 1).copied();
-        let first = key.get(key.len() - label.len()).copied();
-        matches!(before, Some(b'_' | b'-'))
-            || (before.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-                && first.is_some_and(|b| b.is_ascii_uppercase()))
-            || key.iter().all(|b| !b.is_ascii_lowercase())
-    };
-    let ok = LONG_LABELS.iter().any(|l| label_ok(l, true))
-        || SHORT_LABELS.iter().any(|l| label_ok(l, false));
+    let before = byte_before(text, start);
+    let first = label.first().copied();
+    let ok = matches!(before, Some(b'_' | b'-'))
+        || (before.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && first.is_some_and(|b| b.is_ascii_uppercase()))
+        || key.iter().all(|b| !b.is_ascii_lowercase());
     ok.then_some((key_start, key_end))
 }
 
-/// A password label anchored at `start..anchor_end` (`pass`, `pwd`, `pw`, `kennwort`, …).
+/// A password label anchored at `start..anchor_end` (`pass`, `pwd`, `pw`, `kennwort`,
+/// `wachtwoord`): the end of a key such as `db_pass` or `PGPASSWORD`.
 pub fn labelled(text: &str, start: usize, anchor_end: usize) -> Option<Range<usize>> {
-    let anchor = text.as_bytes().get(start..anchor_end)?;
-    let (key_start, key_end) = if anchor.is_ascii() && !anchor.contains(&b' ') {
-        key_bounds(text, start, anchor_end)?
-    } else {
-        // Multi-word or non-ASCII labels (`mot de passe`, `contraseña`) stand as written.
-        if byte_before(text, start).is_some_and(|b| b.is_ascii_alphanumeric()) {
-            return None;
-        }
-        (start, anchor_end)
-    };
+    let (key_start, key_end) = key_bounds(text, start, anchor_end)?;
+    after_label(text, key_start, key_end)
+}
+
+/// A multi-word or non-ASCII label (`mot de passe`, `contraseña`): it stands as written.
+pub fn labelled_phrase(text: &str, start: usize, anchor_end: usize) -> Option<Range<usize>> {
+    if byte_before(text, start).is_some_and(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    after_label(text, start, anchor_end)
+}
+
+/// The value after a password label that spans `key_start..key_end`.
+fn after_label(text: &str, key_start: usize, key_end: usize) -> Option<Range<usize>> {
     // `<password>value</password>`
     if byte_before(text, key_start) == Some(b'<') && byte_at(text, key_end) == Some(b'>') {
         let from = key_end + 1;
@@ -233,14 +237,9 @@ fn prose(text: &str, key_start: usize, mut i: usize) -> Option<Range<usize>> {
     // spaces, so the first other byte decides (one short read, stopping at the first digit or
     // punctuation, instead of 40 bytes and a second pass).
     let line = text.as_bytes().get(i..)?;
-    let words = line
-        .iter()
-        .take(40)
-        .position(|&b| !(b.is_ascii_alphabetic() || b == b' '));
-    if let Some(p) = words {
-        if line.get(p) == Some(&b':') && line.get(p + 1) == Some(&b' ') {
-            return value_at(text, i + p + 2, false, true);
-        }
+    let p = letters_and_spaces(line, 40);
+    if p < 40 && line.get(p) == Some(&b':') && line.get(p + 1) == Some(&b' ') {
+        return value_at(text, i + p + 2, false, true);
     }
     // "temp password X", "new password X": a direct value after a qualifying word. The
     // qualifiers hold no line break, so matching the bytes right before the key is matching

@@ -263,3 +263,125 @@ fn adversarial_inputs_stay_linear() {
         assert!(out.len() <= text.len(), "{name}: more findings than bytes");
     }
 }
+
+/// The pass stops wherever an anchor's key pair occurs, so a key common in prose costs every
+/// prompt a stop every few hundred bytes: keys avoid the prose pairs when the anchor has other
+/// pairs, and take the rarest prose pair when it has none.
+#[test]
+fn anchors_are_keyed_off_common_prose_pairs() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("german label avoids ke", "kennwort", "nw"),
+        ("dutch label avoids ch", "wachtwoord", "tw"),
+        ("slack prefix avoids xp", "xoxp-", "p-"),
+        ("shopify prefix avoids pp", "shppa_", "a_"),
+        ("gitlab prefix avoids gl and lp", "glpat-", "t-"),
+        ("github prefix keeps its underscore", "ghp_", "p_"),
+        ("capitals are not prose pairs", "AKIA", "KI"),
+        ("all-prose label takes its rarest pair", "pass", "pa"),
+    ];
+    let scanner = EntityScanner::new(EntityType::ALL).unwrap();
+    for (name, pattern, want) in cases {
+        let anchor = scanner.anchors.iter().find(|a| a.pattern == *pattern);
+        let key = anchor.map(|a| &a.pattern[a.key..(a.key + 2).min(a.pattern.len())]);
+        assert_eq!(key, Some(*want), "{name}: key of {pattern:?}");
+    }
+}
+
+/// `Anchor::is_at` compares the first four bytes as one word before any byte loop; it must
+/// agree with a plain comparison (`eq_ignore_ascii_case` for any-case anchors) everywhere,
+/// including near the end of the text where no word can be loaded.
+#[test]
+fn anchor_word_comparison_agrees_with_byte_comparison() {
+    fn never(_: &str, _: usize, _: usize) -> Option<Range<usize>> {
+        None
+    }
+    let cases: &[(&str, &str, bool, &str, bool)] = &[
+        ("label in capitals", "pass", true, "x PASSWORD", true),
+        ("label in mixed case", "pass", true, "x pAsS", true),
+        (
+            "exact prefix in other case",
+            "ghp_",
+            false,
+            "x GHP_abc",
+            false,
+        ),
+        ("exact prefix", "ghp_", false, "x ghp_abc", true),
+        (
+            "backtick is not an any-case at sign",
+            "@a",
+            true,
+            "x `a",
+            false,
+        ),
+        (
+            "at sign is not an any-case backtick",
+            "`a",
+            true,
+            "x @a",
+            false,
+        ),
+        (
+            "bracket is not an any-case brace",
+            "{a",
+            true,
+            "x [a",
+            false,
+        ),
+        ("short anchor at the very end", "pw", true, "x PW", true),
+        (
+            "short anchor cut off by the end",
+            "pwd",
+            true,
+            "x pw",
+            false,
+        ),
+        (
+            "long anchor differs after four bytes",
+            "secret_key",
+            true,
+            "x SECRET-KEY",
+            false,
+        ),
+        (
+            "long anchor in any case",
+            "secret_key",
+            true,
+            "x Secret_Key=",
+            true,
+        ),
+        ("non-ASCII label", "lösenord", true, "x LöSENORD", true),
+        (
+            "non-ASCII byte compared exactly",
+            "lösenord",
+            true,
+            "x lÖsenord",
+            false,
+        ),
+        ("one-byte anchor", "@", false, "x @", true),
+    ];
+    for (name, pattern, any_case, text, want) in cases {
+        let anchor = Anchor {
+            pattern,
+            any_case: *any_case,
+            key: 0,
+            prefix: Prefix::of(pattern.as_bytes(), *any_case),
+            entity: EntityType::Password,
+            validate: never,
+        };
+        let bytes = text.as_bytes();
+        let window = bytes.get(2..2 + pattern.len());
+        let plain = window.is_some_and(|w| {
+            if *any_case {
+                w.eq_ignore_ascii_case(pattern.as_bytes())
+            } else {
+                w == pattern.as_bytes()
+            }
+        });
+        assert_eq!(plain, *want, "{name}: the case itself");
+        assert_eq!(
+            anchor.is_at(bytes, 2),
+            *want,
+            "{name}: {pattern:?} in {text:?}"
+        );
+    }
+}

@@ -39,6 +39,30 @@ pub fn run_len_max(text: &str, from: usize, max: usize, pred: impl Fn(u8) -> boo
         .map_or(0, |b| b.iter().take(max).take_while(|&&c| pred(c)).count())
 }
 
+/// Length of the run of ASCII digits from `from` (at most `MAX_RUN`), eight bytes per step as
+/// one `u64`: the pass measures every digit run it meets, and logs are full of them.
+pub fn digit_run_len(text: &str, from: usize) -> usize {
+    leading_digits(text.as_bytes().get(from..).unwrap_or(&[]))
+}
+
+/// Length of the run of ASCII digits at the start of `bytes` (at most `MAX_RUN`).
+fn leading_digits(bytes: &[u8]) -> usize {
+    let limit = bytes.len().min(MAX_RUN);
+    let mut n = 0;
+    while let Some(chunk) = bytes.get(n..limit).and_then(|rest| rest.first_chunk::<8>()) {
+        // A digit lane is 0x30..=0x39, so 0..=9 once XOR-ed with 0x30; adding 0x76 to the
+        // low seven bits reaches the high bit exactly from 10 on, with no carry across lanes.
+        let v = u64::from_le_bytes(*chunk) ^ lanes(0x30);
+        let other = ((v & LOW7).wrapping_add(lanes(0x76)) | v) & HIGH;
+        if other != 0 {
+            return n + (other.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    let rest = bytes.get(n..limit).unwrap_or(&[]);
+    n + rest.iter().take_while(|b| b.is_ascii_digit()).count()
+}
+
 /// Length of the run of bytes that end at `to` (exclusive) and satisfy `pred`, looking back at
 /// most `limit` bytes.
 pub fn run_len_back(text: &str, to: usize, limit: usize, pred: impl Fn(u8) -> bool) -> usize {
@@ -116,6 +140,44 @@ pub fn line_after(text: &str, at: usize, limit: usize) -> &str {
     }
 }
 
+/// The high bit of every byte lane of a `u64`.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+/// The low seven bits of every byte lane of a `u64`.
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+
+/// `b` in every byte lane of a `u64`.
+const fn lanes(b: u8) -> u64 {
+    u64::from_le_bytes([b; 8])
+}
+
+/// Length of the run of ASCII letters and spaces at the start of `bytes`, at most `max`. Eight
+/// bytes per step as one `u64`: prose is long runs of exactly these bytes.
+pub fn letters_and_spaces(bytes: &[u8], max: usize) -> usize {
+    let limit = bytes.len().min(max);
+    let mut n = 0;
+    while let Some(chunk) = bytes.get(n..limit).and_then(|rest| rest.first_chunk::<8>()) {
+        let x = u64::from_le_bytes(*chunk);
+        // Lane by lane, with no carry or borrow crossing lanes (every operand lane is < 0x80):
+        // a letter is 0x61..=0x7A once its 0x20 bit is set; a space is a lane equal to 0x20.
+        let folded = (x | lanes(0x20)) & LOW7;
+        let letter =
+            folded.wrapping_add(lanes(0x80 - 0x61)) & lanes(0x80 + 0x7A).wrapping_sub(folded);
+        let t = x ^ lanes(0x20);
+        let space = !(((t & LOW7).wrapping_add(LOW7)) | t);
+        let member = ((letter & !x) | space) & HIGH;
+        let other = !member & HIGH;
+        if other != 0 {
+            return n + (other.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    let rest = bytes.get(n..limit).unwrap_or(&[]);
+    n + rest
+        .iter()
+        .take_while(|b| b.is_ascii_alphabetic() || **b == b' ')
+        .count()
+}
+
 /// ASCII case-insensitive substring search (haystacks here are short context windows).
 pub fn contains_ci(haystack: &str, needle: &str) -> bool {
     let (h, n) = (haystack.as_bytes(), needle.as_bytes());
@@ -125,11 +187,15 @@ pub fn contains_ci(haystack: &str, needle: &str) -> bool {
     h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
+/// Whether `haystack` ends with `needle` in any ASCII case, compared from the last byte: the
+/// callers test several words against the end of a text, and the last letters differ soonest.
 pub fn ends_with_ci(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.len() >= needle.len()
         && haystack
-            .get(haystack.len() - needle.len()..)
-            .is_some_and(|t| t.eq_ignore_ascii_case(needle))
+            .iter()
+            .rev()
+            .zip(needle.iter().rev())
+            .all(|(a, b)| a.eq_ignore_ascii_case(b))
 }
 
 pub fn starts_with_ci(haystack: &[u8], needle: &[u8]) -> bool {
@@ -158,4 +224,107 @@ pub fn contains_any_ci(haystack: &str, needles: &[&str]) -> bool {
                         .is_some_and(|w| w.eq_ignore_ascii_case(n.as_bytes()))
             })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn letters_and_spaces_bytewise(bytes: &[u8], max: usize) -> usize {
+        bytes
+            .iter()
+            .take(max)
+            .take_while(|b| b.is_ascii_alphabetic() || **b == b' ')
+            .count()
+    }
+
+    #[test]
+    fn letters_and_spaces_cases() {
+        let cases: &[(&str, &str, usize, usize)] = &[
+            ("empty", "", 40, 0),
+            ("words to a colon", "for the shared mailbox: x", 40, 22),
+            ("capitals count", "The WiFi Pass: x", 40, 13),
+            ("digit stops", "for 2 boxes: x", 40, 4),
+            ("cut at max", "abcdefghijklmnopqrstuvwxyz", 10, 10),
+            ("shorter than a word", "abc", 40, 3),
+            ("at sign and backtick are not letters", "abcdefg@h", 40, 7),
+            ("brackets are not letters", "abcdefghij[k", 40, 10),
+            ("tab is not a space", "abcdefghijk\tl", 40, 11),
+            ("non-ASCII stops", "abcdefghé", 40, 8),
+        ];
+        for (name, text, max, want) in cases {
+            assert_eq!(letters_and_spaces(text.as_bytes(), *max), *want, "{name}");
+        }
+    }
+
+    /// Calls `check` with `filler` changed to hold `b` at `at`, for every byte value `b` and
+    /// every offset `at`: each value in every lane of a word loop and in its byte-loop tail.
+    fn every_byte_everywhere(filler: &[u8], mut check: impl FnMut(&[u8], u8, usize)) {
+        for b in 0..=255u8 {
+            for at in 0..filler.len() {
+                let mut text = filler.to_vec();
+                if let Some(slot) = text.get_mut(at) {
+                    *slot = b;
+                }
+                check(&text, b, at);
+            }
+        }
+    }
+
+    #[test]
+    fn letters_and_spaces_agrees_with_the_byte_loop() {
+        every_byte_everywhere(b"Ab cdEFg hIjk LmnOp qrS", |text, b, at| {
+            for max in [0, 3, 8, 9, 16, 17, 40] {
+                assert_eq!(
+                    letters_and_spaces(text, max),
+                    letters_and_spaces_bytewise(text, max),
+                    "byte {b:#04x} at {at}, max {max}"
+                );
+            }
+        });
+    }
+
+    #[test]
+    fn digit_run_len_agrees_with_the_byte_loop() {
+        every_byte_everywhere(b"01234567890123456789012", |text, b, at| {
+            for from in [0, 1, 7, 8, 15, 22, 23, 30] {
+                let rest = text.get(from..).unwrap_or(&[]);
+                let want = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+                assert_eq!(
+                    leading_digits(rest),
+                    want,
+                    "byte {b:#04x} at {at}, from {from}"
+                );
+            }
+        });
+        assert_eq!(digit_run_len("ab 2024 x", 3), 4, "from an offset");
+        assert_eq!(digit_run_len("2024", 9), 0, "from past the end");
+        let long = "7".repeat(MAX_RUN + 100);
+        assert_eq!(digit_run_len(&long, 0), MAX_RUN, "runs are capped");
+        assert_eq!(
+            digit_run_len(&long, 50),
+            MAX_RUN,
+            "runs are capped from any start"
+        );
+    }
+
+    #[test]
+    fn ends_with_ci_cases() {
+        let cases: &[(&str, &str, &str, bool)] = &[
+            ("same case", "a temp ", "temp ", true),
+            ("other case", "A TEMP ", "temp ", true),
+            ("whole haystack", "temp ", "temp ", true),
+            ("longer needle", "emp ", "temp ", false),
+            ("last byte differs", "a temp", "temp ", false),
+            ("first byte differs", "a xemp ", "temp ", false),
+            ("empty needle", "abc", "", true),
+        ];
+        for (name, haystack, needle, want) in cases {
+            assert_eq!(
+                ends_with_ci(haystack.as_bytes(), needle.as_bytes()),
+                *want,
+                "{name}"
+            );
+        }
+    }
 }
