@@ -53,12 +53,14 @@
 //!   (`[DONE]`, `message_stop`, `response.completed`, `finishReason`, `done: true`), and that
 //!   event already carries the flushed text, so only truncated streams lose their tail.
 
+mod bytes;
 pub mod dialect;
 pub mod ndjson;
 pub mod redactor;
 pub mod sse;
 
 use crate::json::{self, Edit};
+use bytes::find_string_stop;
 use dialect::{Framing, Key, KeyKind, NewEvent, StreamDialect, SynthContext, WholeArgs};
 use redactor::{redact_whole, Detector, FindingAction, Hit, Redactor, RedactorOptions, Sink};
 use sse::{DecodeError, LineEnding};
@@ -267,12 +269,13 @@ impl Output {
     }
 }
 
-enum Frame {
-    Sse(sse::Block),
-    Line(ndjson::Line),
+/// One decoded event, borrowed from the chunk `'c` it arrived in (see `sse`).
+enum Frame<'c> {
+    Sse(sse::Block<'c>),
+    Line(ndjson::Line<'c>),
 }
 
-impl Frame {
+impl Frame<'_> {
     fn raw(&self) -> &[u8] {
         match self {
             Frame::Sse(block) => block.raw(),
@@ -283,14 +286,14 @@ impl Frame {
     fn data(&self) -> Option<&str> {
         match self {
             Frame::Sse(block) => block.data.as_deref(),
-            Frame::Line(line) => (!line.is_blank()).then_some(line.text.as_str()),
+            Frame::Line(line) => (!line.is_blank()).then_some(&line.text),
         }
     }
 
     fn take_data(self) -> Option<String> {
         match self {
-            Frame::Sse(block) => block.data,
-            Frame::Line(line) => Some(line.text),
+            Frame::Sse(block) => block.data.map(Cow::into_owned),
+            Frame::Line(line) => Some(line.text.into_owned()),
         }
     }
 }
@@ -306,9 +309,9 @@ struct KeyState {
     /// Its arguments were checked whole, from an event that repeated them before any delta
     /// came: the (empty) streamed text is not checked again.
     checked: bool,
-    /// This chunk's delta slots of the key not yet given their text: (event, slot) indices
-    /// into the batch.
-    pending: Vec<(usize, usize)>,
+    /// This chunk's delta slots of the key not yet given their text (indices into the
+    /// batch's slots).
+    pending: Vec<usize>,
 }
 
 /// Longest Responses `item_id` kept for synthesized events.
@@ -334,22 +337,26 @@ struct Slot {
 }
 
 /// An upstream event waiting for the end of its chunk, when its deltas' released text is known.
-struct Pending {
-    frame: Frame,
+struct Pending<'c> {
+    frame: Frame<'c>,
     /// Synthesized events that go before it (flushes of streams it closes).
     pre: Vec<u8>,
     /// Edits already decided (whole texts, sequence numbers).
     edits: Vec<Edit>,
-    slots: Vec<Slot>,
+    /// Its delta slots: a range of the batch's `slots`.
+    slots: std::ops::Range<usize>,
 }
 
 /// The events of one `push`: their deltas are appended to the redactors as they are read, and
 /// each redactor releases once per chunk (or when an event closes its stream). Why: a chunk of
 /// a fast stream carries dozens of small deltas, and releasing per delta would rescan the held
 /// window for each one. Nothing waits longer than before: the chunk's bytes leave together.
+/// The slots of all events are kept in one vector (an event's are a range of it), so an event
+/// costs no allocation of its own.
 #[derive(Default)]
-struct Batch {
-    events: Vec<Pending>,
+struct Batch<'c> {
+    events: Vec<Pending<'c>>,
+    slots: Vec<Slot>,
     /// The batched event that last carried a delta (the template for synthesized events).
     template: Option<usize>,
 }
@@ -529,17 +536,18 @@ fn literal_end(bytes: &[u8], start: usize) -> Option<(usize, bool)> {
     let mut plain = true;
     let mut i = start + 1;
     loop {
+        i += find_string_stop(bytes.get(i..)?)?;
         match *bytes.get(i)? {
             b'\\' => {
                 plain = false;
                 i += 2;
             }
             b'"' => return Some((i + 1, plain)),
-            b if b < 0x20 => {
+            // A control character.
+            _ => {
                 plain = false;
                 i += 1;
             }
-            _ => i += 1,
         }
     }
 }
@@ -562,10 +570,6 @@ pub struct StreamRewriter {
     seq_shift: u64,
     last_seq: Option<u64>,
     stopped: Option<StreamError>,
-    /// Empty vectors kept for the next chunk (see `run`).
-    blocks: Vec<sse::Block>,
-    lines: Vec<ndjson::Line>,
-    events: Vec<Pending>,
 }
 
 impl StreamRewriter {
@@ -586,9 +590,6 @@ impl StreamRewriter {
             seq_shift: 0,
             last_seq: None,
             stopped: None,
-            blocks: Vec::new(),
-            lines: Vec::new(),
-            events: Vec::new(),
         }
     }
 
@@ -652,26 +653,23 @@ impl StreamRewriter {
         }
         // Most of a chunk goes out as it came, plus a little held text and framing.
         out.bytes.reserve(chunk.len() + chunk.len() / 8);
-        // The decoders' output vectors and the batch's are kept from chunk to chunk: a chunk
-        // brings about as many events as the last, and each of them is large enough that
-        // growing a fresh vector per chunk showed in profiles (reallocation and copying).
-        let mut blocks = std::mem::take(&mut self.blocks);
-        let mut lines = std::mem::take(&mut self.lines);
+        // The events borrow from `chunk` (see `sse`): nothing of them is copied until it is
+        // written out.
+        let mut blocks = Vec::new();
+        let mut lines = Vec::new();
         let decoded = match (self.framing, fin) {
             (Framing::Sse, true) => self.sse.finish(&mut blocks),
             (Framing::Sse, false) => self.sse.push(chunk, &mut blocks),
             (Framing::Ndjson, true) => self.ndjson.finish(&mut lines),
             (Framing::Ndjson, false) => self.ndjson.push(chunk, &mut lines),
         };
-        let mut batch = Batch {
-            events: std::mem::take(&mut self.events),
-            template: None,
-        };
+        let mut batch = Batch::default();
         batch.events.reserve(blocks.len() + lines.len());
+        batch.slots.reserve(blocks.len() + lines.len());
         let frames = blocks
-            .drain(..)
+            .into_iter()
             .map(Frame::Sse)
-            .chain(lines.drain(..).map(Frame::Line));
+            .chain(lines.into_iter().map(Frame::Line));
         for frame in frames {
             if let Err(e) = self.frame(frame, &mut batch, &mut out) {
                 // What came before the failing event is still sent, as it would have been
@@ -682,8 +680,6 @@ impl StreamRewriter {
                 return self.stop(out, e);
             }
         }
-        self.blocks = blocks;
-        self.lines = lines;
         let settled = if fin {
             self.finish_all(&mut batch, &mut out)
         } else {
@@ -716,10 +712,10 @@ impl StreamRewriter {
 
     /// Reads one event into the batch: its deltas go to their redactors, the streams it closes
     /// are released whole, its other strings are redacted.
-    fn frame(
+    fn frame<'c>(
         &mut self,
-        frame: Frame,
-        batch: &mut Batch,
+        frame: Frame<'c>,
+        batch: &mut Batch<'c>,
         out: &mut Output,
     ) -> Result<(), StreamError> {
         if let Frame::Sse(block) = &frame {
@@ -731,25 +727,26 @@ impl StreamRewriter {
             Frame::Sse(block) => block.event_type.as_deref(),
             Frame::Line(_) => None,
         };
+        let first_slot = batch.slots.len();
         let Some(data) = frame.data() else {
             batch.events.push(Pending {
                 frame,
                 pre: Vec::new(),
                 edits: Vec::new(),
-                slots: Vec::new(),
+                slots: first_slot..first_slot,
             });
             return Ok(());
         };
         if let Some((key, span, text)) = self.envelope.as_ref().and_then(|e| e.matches(event, data))
         {
             let index = batch.events.len();
-            let mut slots = Vec::with_capacity(1);
-            self.add_delta(key, span, &text, None, index, &mut slots, out)?;
+            self.add_delta(key, span, &text, None, batch, out)?;
+            drop(text);
             batch.events.push(Pending {
                 frame,
                 pre: Vec::new(),
                 edits: Vec::new(),
-                slots,
+                slots: first_slot..batch.slots.len(),
             });
             batch.template = Some(index);
             return Ok(());
@@ -771,18 +768,9 @@ impl StreamRewriter {
         }
         self.tool_arguments(&an.tool_keys, &an.tool_args, data, out)?;
         let index = batch.events.len();
-        let mut slots = Vec::with_capacity(an.deltas.len());
         for (key, s) in &an.deltas {
             let item_id = an.item_id.filter(|id| id.len() <= MAX_ITEM_ID);
-            self.add_delta(
-                *key,
-                s.span.clone(),
-                &s.text,
-                item_id,
-                index,
-                &mut slots,
-                out,
-            )?;
+            self.add_delta(*key, s.span.clone(), &s.text, item_id, batch, out)?;
         }
         let mut pre = Vec::new();
         let mut edits = Vec::new();
@@ -794,7 +782,7 @@ impl StreamRewriter {
                 i += 1;
                 continue;
             }
-            let tail = self.settle(i, true, batch, &mut slots, out)?;
+            let tail = self.settle(i, true, batch, out)?;
             if !tail.is_empty() {
                 self.synthesize(i, &tail, batch, &mut pre);
             }
@@ -851,7 +839,7 @@ impl StreamRewriter {
             frame,
             pre,
             edits,
-            slots,
+            slots: first_slot..batch.slots.len(),
         });
         if is_template {
             batch.template = Some(index);
@@ -859,16 +847,15 @@ impl StreamRewriter {
         Ok(())
     }
 
-    /// Appends one delta to its stream's redactor and records its slot in event `index`.
-    #[allow(clippy::too_many_arguments)] // one delta's parts; a struct would only rename them
+    /// Appends one delta to its stream's redactor and records its slot in the batch (for the
+    /// event read now).
     fn add_delta(
         &mut self,
         key: Key,
         span: std::ops::Range<usize>,
         text: &str,
         item_id: Option<&str>,
-        index: usize,
-        slots: &mut Vec<Slot>,
+        batch: &mut Batch<'_>,
         out: &mut Output,
     ) -> Result<(), StreamError> {
         let hold = self.holds_arguments();
@@ -883,8 +870,8 @@ impl StreamRewriter {
         }
         let a = state.redactor.input_offset();
         state.redactor.append(text);
-        state.pending.push((index, slots.len()));
-        slots.push(Slot {
+        state.pending.push(batch.slots.len());
+        batch.slots.push(Slot {
             span,
             a,
             b: state.redactor.input_offset(),
@@ -988,7 +975,7 @@ impl StreamRewriter {
     fn settle_all(&mut self, batch: &mut Batch, out: &mut Output) -> Result<(), StreamError> {
         for i in 0..self.keys.len() {
             if self.keys.get(i).is_some_and(|k| !k.pending.is_empty()) {
-                self.settle(i, false, batch, &mut [], out)?;
+                self.settle(i, false, batch, out)?;
             }
         }
         Ok(())
@@ -999,7 +986,7 @@ impl StreamRewriter {
     fn finish_all(&mut self, batch: &mut Batch, out: &mut Output) -> Result<Vec<u8>, StreamError> {
         let mut written = Vec::new();
         for i in 0..self.keys.len() {
-            let tail = self.settle(i, true, batch, &mut [], out)?;
+            let tail = self.settle(i, true, batch, out)?;
             if !tail.is_empty() {
                 self.synthesize(i, &tail, batch, &mut written);
             }
@@ -1007,15 +994,14 @@ impl StreamRewriter {
         Ok(written)
     }
 
-    /// Releases key `i` (everything with `finish`) and hands the text to its pending slots, in
-    /// the batch or in `current` (the slots of the event being read, not batched yet). Returns
-    /// text that found no slot.
+    /// Releases key `i` (everything with `finish`) and hands the text to its pending slots in
+    /// the batch (the event being read has its slots there already). Returns text that found
+    /// no slot.
     fn settle(
         &mut self,
         i: usize,
         finish: bool,
         batch: &mut Batch,
-        current: &mut [Slot],
         out: &mut Output,
     ) -> Result<String, StreamError> {
         if let Some(state) = self.keys.get_mut(i).filter(|s| s.hold) {
@@ -1044,20 +1030,14 @@ impl StreamRewriter {
             state.redactor.release_ready(det, &mut sink);
         }
         let r1 = state.redactor.released_offset();
-        let pending = std::mem::take(&mut state.pending);
+        let mut pending = std::mem::take(&mut state.pending);
         let mut text = std::mem::take(&mut sink.text);
         let mut map = OutputMap::new(&sink, r0, r1, text.len());
         let count = pending.len();
-        for (n, &(event, slot)) in pending.iter().enumerate() {
-            let slot = if event == batch.events.len() {
-                current.get_mut(slot)
-            } else {
-                batch
-                    .events
-                    .get_mut(event)
-                    .and_then(|p| p.slots.get_mut(slot))
+        for (n, &slot) in pending.iter().enumerate() {
+            let Some(slot) = batch.slots.get_mut(slot) else {
+                continue;
             };
-            let Some(slot) = slot else { continue };
             let last = n + 1 == count;
             slot.text = match &mut map {
                 // Each slot takes what stands for the input bytes it brought (the first also
@@ -1080,6 +1060,9 @@ impl StreamRewriter {
                 None => SlotText::New(String::new()),
             };
         }
+        // The vector goes back, empty, for the next chunk's slots.
+        pending.clear();
+        state.pending = pending;
         collect(&mut sink, out)?;
         if count > 0 {
             text.clear();
@@ -1111,19 +1094,23 @@ impl StreamRewriter {
     }
 
     /// Writes the batched events: byte for byte when nothing in them changed.
-    fn write_batch(&mut self, mut batch: Batch, out: &mut Output) {
-        let template = batch.template;
-        for (index, event) in batch.events.drain(..).enumerate() {
+    fn write_batch(&mut self, batch: Batch, out: &mut Output) {
+        let Batch {
+            events,
+            mut slots,
+            template,
+        } = batch;
+        for (index, event) in events.into_iter().enumerate() {
             out.bytes.extend_from_slice(&event.pre);
             let mut edits = event.edits;
-            for slot in event.slots {
-                let replacement = match slot.text {
+            for slot in slots.get_mut(event.slots).unwrap_or_default() {
+                let replacement = match std::mem::replace(&mut slot.text, SlotText::Same) {
                     SlotText::Same => continue,
                     SlotText::Pending => String::from("\"\""),
                     SlotText::New(t) => literal(&t),
                 };
                 edits.push(Edit {
-                    span: slot.span,
+                    span: slot.span.clone(),
                     replacement,
                 });
             }
@@ -1141,7 +1128,6 @@ impl StreamRewriter {
                 self.template = event.frame.take_data();
             }
         }
-        self.events = batch.events;
     }
 }
 
@@ -1150,7 +1136,7 @@ impl StreamRewriter {
 /// quotes; checking bytes is far cheaper than `write_string`'s walk over chars.
 pub(crate) fn literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
-    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if find_string_stop(text.as_bytes()).is_none() {
         out.push('"');
         out.push_str(text);
         out.push('"');

@@ -6,7 +6,7 @@ use crate::stream::sse::{Block, Decoder, LineEnding};
 /// (event, data, id) of a dispatched block.
 type Want = (Option<&'static str>, &'static str, Option<&'static str>);
 
-fn decode(chunks: &[&[u8]]) -> Vec<Block> {
+fn decode<'c>(chunks: &[&'c [u8]]) -> Vec<Block<'c>> {
     let mut d = Decoder::new(1 << 20);
     let mut out = Vec::new();
     for c in chunks {
@@ -22,9 +22,13 @@ fn events(blocks: &[Block]) -> Vec<(Option<String>, String, Option<String>)> {
         .filter_map(|b| {
             b.data
                 .as_ref()
-                .map(|d| (b.event_type.clone(), d.clone(), b.id.clone()))
+                .map(|d| (str(&b.event_type), d.to_string(), str(&b.id)))
         })
         .collect()
+}
+
+fn str(field: &Option<std::borrow::Cow<'_, str>>) -> Option<String> {
+    field.as_deref().map(String::from)
 }
 
 /// Every way of cutting `input` in two, and byte by byte.
@@ -244,7 +248,7 @@ fn ndjson_lines_under_every_split() {
             d.push(c, &mut out).unwrap();
         }
         d.finish(&mut out).unwrap();
-        let texts: Vec<&str> = out.iter().map(|l| l.text.as_str()).collect();
+        let texts: Vec<&str> = out.iter().map(|l| &*l.text).collect();
         assert_eq!(
             texts,
             ["{\"a\":1}", "", "{\"b\":\"é\"}", "{\"c\":3}"],
@@ -259,7 +263,7 @@ fn ndjson_lines_under_every_split() {
 
 #[test]
 fn terminator_search_agrees_with_a_byte_walk() {
-    use crate::stream::sse::find_either;
+    use crate::stream::bytes::find_either;
     // Bytes next to the ones looked for (and ones whose low bits match) around every offset of
     // a word, so a borrow between bytes or a missed lane would show.
     let fillers: &[u8] = &[b'a', 0x00, 0x0b, 0x0c, 0x09, 0x8a, 0x8d, 0xff, 0x0e, 0x1a];
@@ -300,4 +304,77 @@ fn invalid_utf8_in_data_is_replaced_as_before() {
         got,
         vec![(Some("a\u{fffd}b".into()), "x\u{fffd}(y".into(), None)]
     );
+}
+
+/// Whether `part` lies inside `whole` (the same memory, not a copy of it).
+fn within(part: &[u8], whole: &[u8]) -> bool {
+    let w = whole.as_ptr_range();
+    let p = part.as_ptr_range();
+    w.start <= p.start && p.end <= w.end
+}
+
+#[test]
+fn events_inside_a_chunk_are_read_in_place() {
+    // (case, first chunk, second chunk, events of the first chunk read in place)
+    let cases: &[(&str, &str, &str, usize)] = &[
+        ("two whole events", "data: a\n\ndata: b\n\n", "", 2),
+        ("one whole, one cut", "data: a\n\ndata: b", "\n\n", 1),
+        ("cut in the terminator", "data: a\r", "\n\r\n", 0),
+    ];
+    for (name, first, second, in_place) in cases {
+        let mut d = Decoder::new(1 << 20);
+        let mut out = Vec::new();
+        d.push(first.as_bytes(), &mut out).unwrap();
+        let borrowed = out
+            .iter()
+            .filter(|b| within(b.raw(), first.as_bytes()))
+            .filter(|b| {
+                b.data
+                    .as_deref()
+                    .is_some_and(|t| within(t.as_bytes(), first.as_bytes()))
+            })
+            .count();
+        assert_eq!(borrowed, *in_place, "case {name}");
+        let before = out.len();
+        d.push(second.as_bytes(), &mut out).unwrap();
+        d.finish(&mut out).unwrap();
+        let raw: Vec<u8> = out.iter().flat_map(|b| b.raw().to_vec()).collect();
+        assert_eq!(raw, format!("{first}{second}").as_bytes(), "case {name}");
+        assert!(out.len() > before || second.is_empty(), "case {name}");
+    }
+    let input = b"{\"a\":1}\n{\"b\":2}\n{\"c\"";
+    let mut d = ndjson::Decoder::new(1 << 20);
+    let mut out = Vec::new();
+    d.push(input, &mut out).unwrap();
+    assert_eq!(out.len(), 2);
+    assert!(out
+        .iter()
+        .all(|l| within(l.raw(), input) && within(l.text.as_bytes(), input)));
+}
+
+#[test]
+fn string_stop_search_agrees_with_a_byte_walk() {
+    use crate::stream::bytes::find_string_stop;
+    let naive = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+    // Plain bytes next to the stops (0x20 just above the control range, 0x80+ with the same
+    // low bits as a stop) at every offset of a word.
+    let fillers: &[u8] = &[b'a', 0x20, 0x21, 0x5b, 0x5d, 0xa2, 0xdc, 0xff, 0x7f];
+    let stops: &[u8] = &[b'"', b'\\', 0x00, 0x0a, 0x1f];
+    for len in 0..40 {
+        for filler in fillers {
+            let mut bytes = vec![*filler; len];
+            assert_eq!(find_string_stop(&bytes), naive(&bytes), "len {len}");
+            for at in 0..len {
+                for stop in stops {
+                    bytes[at] = *stop;
+                    assert_eq!(
+                        find_string_stop(&bytes),
+                        Some(at),
+                        "len {len} filler {filler:#x} stop {stop:#x} at {at}"
+                    );
+                    bytes[at] = *filler;
+                }
+            }
+        }
+    }
 }
