@@ -60,7 +60,7 @@ pub mod redactor;
 pub mod sse;
 
 use crate::json::{self, Edit};
-use bytes::find_string_stop;
+use bytes::{find_string_stop, same};
 use dialect::{Framing, Key, KeyKind, NewEvent, StreamDialect, SynthContext, WholeArgs};
 use redactor::{redact_whole, Detector, FindingAction, Hit, Redactor, RedactorOptions, Sink};
 use sse::{DecodeError, LineEnding};
@@ -500,9 +500,10 @@ impl Envelope {
         let start = self.span.start;
         let prefix = self.data.get(..start)?;
         let suffix = self.data.get(self.span.end..)?;
-        if data.len() < start + 2 + suffix.len()
-            || !data.starts_with(prefix)
-            || !data.ends_with(suffix)
+        let tail = data.len().checked_sub(suffix.len())?;
+        if tail < start + 2
+            || !same(data.as_bytes().get(..start)?, prefix.as_bytes())
+            || !same(data.as_bytes().get(tail..)?, suffix.as_bytes())
         {
             return None;
         }

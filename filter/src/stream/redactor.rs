@@ -443,7 +443,14 @@ impl Redactor {
                         }
                     }
                     Some(Begin::Skip(from)) => self.pem_from = from,
-                    None => break,
+                    None => {
+                        // No header starts before the last few bytes (a partial one there is
+                        // held above): the next search starts there, not at the held text's
+                        // start again.
+                        let tail = len.saturating_sub(BEGIN.len() - 1);
+                        self.pem_from = floor_boundary(&self.buf, tail).max(self.pem_from);
+                        break;
+                    }
                 },
                 Pem::Drop => break,
             }

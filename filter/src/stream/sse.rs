@@ -17,7 +17,7 @@
 //! `\r` at the end of a chunk waits for the next byte to learn whether a `\n` belongs to it.
 //! Everything it buffers is bounded by `max_event_bytes`.
 
-use super::bytes::{find_either, utf8};
+use super::bytes::{find_line_end, utf8};
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
@@ -82,7 +82,7 @@ fn field(content: &[u8]) -> (FieldKind, &[u8]) {
 /// ends (the same when the line is unterminated), and how it ended.
 fn line_at(raw: &[u8], start: usize) -> (usize, usize, Option<LineEnding>) {
     let rest = raw.get(start..).unwrap_or_default();
-    match find_either(rest, b'\n', b'\r') {
+    match find_line_end(rest) {
         Some(i) => {
             let end = start + i;
             match (rest.get(i), rest.get(i + 1)) {
@@ -421,7 +421,7 @@ impl Decoder {
         }
         while pos < chunk.len() {
             let rest = chunk.get(pos..).unwrap_or_default();
-            let found = find_either(rest, b'\n', b'\r');
+            let found = find_line_end(rest);
             let take = found.unwrap_or(rest.len());
             let so_far = match start {
                 Some(s) => pos - s,

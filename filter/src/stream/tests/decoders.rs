@@ -263,35 +263,55 @@ fn ndjson_lines_under_every_split() {
 
 #[test]
 fn terminator_search_agrees_with_a_byte_walk() {
-    use crate::stream::bytes::find_either;
-    // Bytes next to the ones looked for (and ones whose low bits match) around every offset of
-    // a word, so a borrow between bytes or a missed lane would show.
+    use crate::stream::bytes::{find_either, find_line_end};
+    type Search = fn(&[u8]) -> Option<usize>;
+    let searches: [(&str, Search); 2] = [
+        ("find_either", |b| find_either(b, b'\n', b'\r')),
+        ("find_line_end", find_line_end),
+    ];
+    // Bytes next to the ones looked for (and ones whose low bits match, or that sit below
+    // `\r` like tab and NUL) around every offset of a word, so a borrow between bytes or a
+    // missed lane would show.
     let fillers: &[u8] = &[b'a', 0x00, 0x0b, 0x0c, 0x09, 0x8a, 0x8d, 0xff, 0x0e, 0x1a];
-    for len in 0..40 {
-        for filler in fillers {
-            let mut bytes = vec![*filler; len];
-            let naive = |b: &[u8]| b.iter().position(|&c| c == b'\n' || c == b'\r');
-            assert_eq!(
-                find_either(&bytes, b'\n', b'\r'),
-                naive(&bytes),
-                "len {len}"
-            );
-            for at in 0..len {
-                for t in [b'\n', b'\r'] {
-                    bytes[at] = t;
-                    assert_eq!(
-                        find_either(&bytes, b'\n', b'\r'),
-                        Some(at),
-                        "len {len} filler {filler:#x} at {at}"
-                    );
-                    if at + 3 < len {
-                        bytes[at + 3] = b'\n';
-                        assert_eq!(find_either(&bytes, b'\n', b'\r'), Some(at));
-                        bytes[at + 3] = *filler;
+    let naive = |b: &[u8]| b.iter().position(|&c| c == b'\n' || c == b'\r');
+    for (name, search) in searches {
+        for len in 0..40 {
+            for filler in fillers {
+                let mut bytes = vec![*filler; len];
+                assert_eq!(search(&bytes), naive(&bytes), "{name} len {len}");
+                for at in 0..len {
+                    for t in [b'\n', b'\r'] {
+                        bytes[at] = t;
+                        assert_eq!(
+                            search(&bytes),
+                            Some(at),
+                            "{name} len {len} filler {filler:#x} at {at}"
+                        );
+                        if at + 3 < len {
+                            bytes[at + 3] = b'\n';
+                            assert_eq!(search(&bytes), Some(at), "{name}");
+                            bytes[at + 3] = *filler;
+                        }
+                        bytes[at] = *filler;
                     }
-                    bytes[at] = *filler;
                 }
             }
+        }
+    }
+}
+
+#[test]
+fn word_wise_equality_agrees_with_slice_equality() {
+    use crate::stream::bytes::same;
+    let base: Vec<u8> = (0u8..40).map(|i| i.wrapping_mul(37)).collect();
+    for len in 0..base.len() {
+        let a = &base[..len];
+        assert!(same(a, a), "len {len}");
+        assert!(!same(a, &base[..len + 1]), "len {len}: longer");
+        for at in 0..len {
+            let mut b = a.to_vec();
+            b[at] ^= 0x80;
+            assert!(!same(a, &b), "len {len}: byte {at} differs");
         }
     }
 }
