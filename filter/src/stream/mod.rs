@@ -283,16 +283,24 @@ impl Frame<'_> {
         }
     }
 
-    fn data(&self) -> Option<&str> {
+    fn data(&self) -> Option<Cow<'_, str>> {
         match self {
-            Frame::Sse(block) => block.data.as_deref(),
-            Frame::Line(line) => (!line.is_blank()).then_some(&line.text),
+            Frame::Sse(block) => block.data(),
+            Frame::Line(line) => (!line.is_blank()).then(|| Cow::Borrowed(&*line.text)),
+        }
+    }
+
+    /// The data's bytes (see `sse::Block::data_bytes`); `None` exactly when `data` is.
+    fn data_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Frame::Sse(block) => block.data_bytes(),
+            Frame::Line(line) => (!line.is_blank()).then(|| line.text.as_bytes()),
         }
     }
 
     fn take_data(self) -> Option<String> {
         match self {
-            Frame::Sse(block) => block.data.map(Cow::into_owned),
+            Frame::Sse(block) => block.into_data(),
             Frame::Line(line) => Some(line.text.into_owned()),
         }
     }
@@ -488,39 +496,40 @@ impl Envelope {
     }
 
     /// The delta of `data` when it is this envelope around another string literal: its key,
-    /// the literal's span and its decoded text.
+    /// the literal's span and its decoded text. `data` is the event data's bytes, not yet
+    /// checked as UTF-8: what matches the envelope is valid (the envelope is), and only the
+    /// literal is checked here. Data that is not UTF-8 is left to the general path.
     fn matches<'d>(
         &self,
         event: Option<&str>,
-        data: &'d str,
+        data: &'d [u8],
     ) -> Option<(Key, std::ops::Range<usize>, Cow<'d, str>)> {
         if self.event.as_deref() != event {
             return None;
         }
         let start = self.span.start;
-        let prefix = self.data.get(..start)?;
-        let suffix = self.data.get(self.span.end..)?;
+        let prefix = self.data.as_bytes().get(..start)?;
+        let suffix = self.data.as_bytes().get(self.span.end..)?;
         let tail = data.len().checked_sub(suffix.len())?;
-        if tail < start + 2
-            || !same(data.as_bytes().get(..start)?, prefix.as_bytes())
-            || !same(data.as_bytes().get(tail..)?, suffix.as_bytes())
+        if tail < start + 2 || !same(data.get(..start)?, prefix) || !same(data.get(tail..)?, suffix)
         {
             return None;
         }
-        let (end, plain) = literal_end(data.as_bytes(), start)?;
-        if end != data.len() - suffix.len() {
+        let (end, plain) = literal_end(data, start)?;
+        if end != tail {
             return None;
         }
+        let literal = std::str::from_utf8(data.get(start..end)?).ok()?;
         if plain {
             // No escapes and no control characters: the literal's text is its inside.
             return Some((
                 self.key,
                 start..end,
-                Cow::Borrowed(data.get(start + 1..end - 1)?),
+                Cow::Borrowed(literal.get(1..literal.len() - 1)?),
             ));
         }
         // Decoding validates it: escapes, no raw control characters.
-        match json::parse(data.get(start..end)?) {
+        match json::parse(literal) {
             Ok(json::Value::String(s)) => Some((self.key, start..end, Cow::Owned(s.text))),
             _ => None,
         }
@@ -729,7 +738,7 @@ impl StreamRewriter {
             Frame::Line(_) => None,
         };
         let first_slot = batch.slots.len();
-        let Some(data) = frame.data() else {
+        let Some(bytes) = frame.data_bytes() else {
             batch.events.push(Pending {
                 frame,
                 pre: Vec::new(),
@@ -738,7 +747,8 @@ impl StreamRewriter {
             });
             return Ok(());
         };
-        if let Some((key, span, text)) = self.envelope.as_ref().and_then(|e| e.matches(event, data))
+        if let Some((key, span, text)) =
+            self.envelope.as_ref().and_then(|e| e.matches(event, bytes))
         {
             let index = batch.events.len();
             self.add_delta(key, span, &text, None, batch, out)?;
@@ -752,6 +762,10 @@ impl StreamRewriter {
             batch.template = Some(index);
             return Ok(());
         }
+        let Some(data) = frame.data() else {
+            return Ok(()); // `data_bytes` was some: never here
+        };
+        let data: &str = &data;
         let doc = json::parse(data).ok();
         if doc.is_none() && self.opts.strict_json && !matches!(data.trim(), "" | "[DONE]") {
             return Err(StreamError::Malformed);
@@ -1078,11 +1092,11 @@ impl StreamRewriter {
         };
         let template = match batch.template.and_then(|t| batch.events.get(t)) {
             Some(event) => event.frame.data(),
-            None => self.template.as_deref(),
+            None => self.template.as_deref().map(Cow::Borrowed),
         };
         let seq = self.last_seq.map(|s| s.saturating_add(1));
         let cx = SynthContext {
-            template,
+            template: template.as_deref(),
             item_id: state.item_id.as_deref(),
             sequence_number: seq,
         };
@@ -1115,15 +1129,21 @@ impl StreamRewriter {
                     replacement,
                 });
             }
-            match (&event.frame, event.frame.data()) {
-                (_, Some(data)) if !edits.is_empty() => {
-                    let new = json::splice(data, edits);
+            // The data is read as text only for the few events that change.
+            let data = if edits.is_empty() {
+                None
+            } else {
+                event.frame.data()
+            };
+            match data {
+                Some(data) => {
+                    let new = json::splice(&data, edits);
                     match &event.frame {
                         Frame::Sse(block) => block.encode_with_data(&new, &mut out.bytes),
                         Frame::Line(line) => line.encode_with_text(&new, &mut out.bytes),
                     }
                 }
-                (frame, _) => out.bytes.extend_from_slice(frame.raw()),
+                None => out.bytes.extend_from_slice(event.frame.raw()),
             }
             if template == Some(index) {
                 self.template = event.frame.take_data();

@@ -106,7 +106,7 @@ pub struct Block<'c> {
     /// The last `event:` value.
     pub event_type: Option<Cow<'c, str>>,
     /// The `data:` values joined with `\n`; `None` when the block has no data line.
-    pub data: Option<Cow<'c, str>>,
+    data: Option<Data<'c>>,
     /// The last valid `id:` value.
     pub id: Option<Cow<'c, str>>,
     /// The last valid `retry:` value.
@@ -119,10 +119,46 @@ pub struct Block<'c> {
     pub terminated: bool,
 }
 
-impl Block<'_> {
+/// A block's data: one line still to be checked as UTF-8, or text.
+#[derive(Debug, Clone)]
+enum Data<'c> {
+    /// The value of the block's only data line, as it arrived. Why unchecked: the rewriter
+    /// compares most events' data with a known envelope byte for byte and then only needs the
+    /// delta string inside it as text, so checking the whole line first would be wasted.
+    Line(&'c [u8]),
+    Text(Cow<'c, str>),
+}
+
+impl<'c> Block<'c> {
     /// The bytes the block was decoded from.
     pub fn raw(&self) -> &[u8] {
         &self.raw
+    }
+
+    /// The `data:` values joined with `\n` (invalid UTF-8 replaced by U+FFFD); `None` when the
+    /// block has no data line. Checked as UTF-8 at each call for a block read in place.
+    pub fn data(&self) -> Option<Cow<'_, str>> {
+        match self.data.as_ref()? {
+            Data::Line(bytes) => Some(utf8(bytes)),
+            Data::Text(text) => Some(Cow::Borrowed(text)),
+        }
+    }
+
+    /// The data's bytes, not checked as UTF-8 when it is one line read in place: what the
+    /// rewriter compares with a known envelope before reading any of it as text.
+    pub fn data_bytes(&self) -> Option<&[u8]> {
+        match self.data.as_ref()? {
+            Data::Line(bytes) => Some(bytes),
+            Data::Text(text) => Some(text.as_bytes()),
+        }
+    }
+
+    /// The data as owned text (see [`Block::data`]).
+    pub fn into_data(self) -> Option<String> {
+        match self.data? {
+            Data::Line(bytes) => Some(utf8(bytes).into_owned()),
+            Data::Text(text) => Some(text.into_owned()),
+        }
     }
 
     /// Appends the block with its data replaced by `data`, in the block's own shape: non-data
@@ -287,16 +323,19 @@ impl Fields {
                 }
             }
         };
-        let data = match self.data.as_slice() {
-            [] => None,
-            [one] => Some(text(one)),
-            [first, rest @ ..] => {
+        let data = match (self.data.as_slice(), &raw) {
+            ([], _) => None,
+            ([one], Cow::Borrowed(bytes)) => {
+                Some(Data::Line((*bytes).get(one.clone()).unwrap_or_default()))
+            }
+            ([one], Cow::Owned(_)) => Some(Data::Text(text(one))),
+            ([first, rest @ ..], _) => {
                 let mut joined = text(first).into_owned();
                 for part in rest {
                     joined.push('\n');
                     joined.push_str(&text(part));
                 }
-                Some(Cow::Owned(joined))
+                Some(Data::Text(Cow::Owned(joined)))
             }
         };
         Block {

@@ -20,8 +20,7 @@ fn events(blocks: &[Block]) -> Vec<(Option<String>, String, Option<String>)> {
     blocks
         .iter()
         .filter_map(|b| {
-            b.data
-                .as_ref()
+            b.data()
                 .map(|d| (str(&b.event_type), d.to_string(), str(&b.id)))
         })
         .collect()
@@ -212,7 +211,7 @@ fn sse_encode_keeps_the_block_shape() {
     for (name, input, data, want) in cases {
         for chunks in splits(input.as_bytes()) {
             let blocks = decode(&chunks);
-            let block = blocks.iter().find(|b| b.data.is_some()).unwrap();
+            let block = blocks.iter().find(|b| b.data().is_some()).unwrap();
             let mut out = Vec::new();
             block.encode_with_data(data, &mut out);
             assert_eq!(
@@ -349,9 +348,9 @@ fn events_inside_a_chunk_are_read_in_place() {
             .iter()
             .filter(|b| within(b.raw(), first.as_bytes()))
             .filter(|b| {
-                b.data
-                    .as_deref()
-                    .is_some_and(|t| within(t.as_bytes(), first.as_bytes()))
+                b.data_bytes().is_some_and(|t| within(t, first.as_bytes()))
+                    && b.data()
+                        .is_some_and(|t| within(t.as_bytes(), first.as_bytes()))
             })
             .count();
         assert_eq!(borrowed, *in_place, "case {name}");
