@@ -8,14 +8,15 @@
 const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
 const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
 
-/// Whether a word has a zero byte (exact: a borrow can only pass a zero byte upwards).
-fn has_zero(v: u64) -> bool {
-    v.wrapping_sub(ONES) & !v & HIGHS != 0
+/// Nonzero when a word has a zero byte (exact: a borrow can only pass a zero byte upwards).
+/// Masks rather than booleans, so that several tests combine with `|` and one branch.
+fn zero_mask(v: u64) -> u64 {
+    v.wrapping_sub(ONES) & !v & HIGHS
 }
 
-/// Whether a word has a byte below `n` (exact for `n` up to `0x80`, like `has_zero`).
-fn has_below(v: u64, n: u64) -> bool {
-    v.wrapping_sub(ONES * n) & !v & HIGHS != 0
+/// Nonzero when a word has a byte below `n` (exact for `n` up to `0x80`, like `zero_mask`).
+fn below_mask(v: u64, n: u64) -> u64 {
+    v.wrapping_sub(ONES * n) & !v & HIGHS
 }
 
 /// The index of the first byte of `bytes` for which `lane` says yes, where `word` says whether
@@ -50,7 +51,7 @@ pub(crate) fn find_line_end(bytes: &[u8]) -> Option<usize> {
     loop {
         let i = find_by_word(
             bytes.get(at..)?,
-            |v| has_below(v, u64::from(b'\r') + 1),
+            |v| below_mask(v, u64::from(b'\r') + 1) != 0,
             |c| c <= b'\r',
         )?;
         at += i;
@@ -67,7 +68,7 @@ pub(crate) fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
     let xb = u64::from_ne_bytes([b; 8]);
     find_by_word(
         bytes,
-        |v| has_zero(v ^ xa) || has_zero(v ^ xb),
+        |v| zero_mask(v ^ xa) | zero_mask(v ^ xb) != 0,
         |c| c == a || c == b,
     )
 }
@@ -79,9 +80,25 @@ pub(crate) fn find_string_stop(bytes: &[u8]) -> Option<usize> {
     const BACKSLASH: u64 = u64::from_ne_bytes([b'\\'; 8]);
     find_by_word(
         bytes,
-        |v| has_zero(v ^ QUOTE) || has_zero(v ^ BACKSLASH) || has_below(v, 0x20),
+        |v| zero_mask(v ^ QUOTE) | zero_mask(v ^ BACKSLASH) | below_mask(v, 0x20) != 0,
         |c| c == b'"' || c == b'\\' || c < 0x20,
     )
+}
+
+/// The index of the first occurrence of `needle` (not empty) in `hay`. Why not `str::find`:
+/// its two-way searcher sets up per call and then steps through the text; the needles here
+/// (`-----BEGIN `, `-----END `) start with a byte that prose seldom holds, so finding that
+/// byte a word at a time and comparing there is cheaper.
+pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let (&first, _) = needle.split_first()?;
+    let mut at = 0;
+    loop {
+        at += find_either(hay.get(at..)?, first, first)?;
+        if hay.get(at..)?.starts_with(needle) {
+            return Some(at);
+        }
+        at += 1;
+    }
 }
 
 /// Whether `a` and `b` hold the same bytes. Why by hand: on wasm32 slice equality calls the

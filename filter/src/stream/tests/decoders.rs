@@ -397,3 +397,43 @@ fn string_stop_search_agrees_with_a_byte_walk() {
         }
     }
 }
+
+#[test]
+fn substring_search_finds_the_first_occurrence() {
+    use crate::stream::bytes::find;
+    let cases: &[(&str, &str, &str, Option<usize>)] = &[
+        ("absent", "plain prose, no dashes", "-----BEGIN ", None),
+        ("at the start", "-----BEGIN RSA", "-----BEGIN ", Some(0)),
+        (
+            "after near misses",
+            "- -- ----- -----BEGI -----BEGIN x",
+            "-----BEGIN ",
+            Some(21),
+        ),
+        ("cut at the end", "text -----BEGI", "-----BEGIN ", None),
+        (
+            "first of two",
+            "a-----END X----- b-----END Y",
+            "-----END ",
+            Some(1),
+        ),
+        (
+            "after multi-byte text",
+            "é😀-----END ",
+            "-----END ",
+            Some(6),
+        ),
+        ("empty needle", "abc", "", None),
+        ("empty haystack", "", "-", None),
+    ];
+    for (name, hay, needle, want) in cases {
+        assert_eq!(
+            find(hay.as_bytes(), needle.as_bytes()),
+            *want,
+            "case {name}"
+        );
+        if !needle.is_empty() {
+            assert_eq!(hay.find(needle), *want, "case {name}: the table itself");
+        }
+    }
+}
