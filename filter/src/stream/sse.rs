@@ -17,7 +17,7 @@
 //! `\r` at the end of a chunk waits for the next byte to learn whether a `\n` belongs to it.
 //! Everything it buffers is bounded by `max_event_bytes`.
 
-use super::bytes::{find_line_end, utf8};
+use super::bytes::{find_line_end, find_string_stop, same, utf8};
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
@@ -248,7 +248,7 @@ impl std::error::Error for DecodeError {}
 
 /// What the lines read so far say about the event in progress; positions are relative to its
 /// first byte, wherever its bytes are.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Fields {
     /// Bytes before the first line (a byte-order mark).
     body_start: usize,
@@ -352,12 +352,61 @@ impl Fields {
     }
 }
 
+/// The outline of the last block read line by line, when its data is one line, its last, and
+/// it differs from the block before it only inside one string literal of that line: its bytes
+/// up to and including that literal's opening `"` (`head`) and from its closing `"` on
+/// (`tail`). A block that is `head`, then bytes with no `"`, `\`, control character or line
+/// end, then `tail`, has the same lines and fields but for the data's length, so it is read
+/// without looking for its lines. Why: a provider repeats one envelope for every delta of a
+/// text, and finding the lines of an event costs more than the rest of its decoding. Nothing
+/// depends on which literal it is: a block that does not fit is read line by line.
+#[derive(Debug)]
+struct Shape {
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    /// The fields of the block it was taken from; the data range's end is set per block.
+    fields: Fields,
+    /// Bytes of `tail` that belong to the data (before the data line's terminator).
+    tail_data: usize,
+}
+
+impl Shape {
+    /// The length of the block `rest` starts with when it fits this outline.
+    fn fits(&self, rest: &[u8]) -> Option<usize> {
+        let h = self.head.len();
+        if !same(rest.get(..h)?, &self.head) {
+            return None;
+        }
+        let q = h + find_string_stop(rest.get(h..)?)?;
+        if rest.get(q) != Some(&b'"') {
+            return None;
+        }
+        let end = q + self.tail.len();
+        same(rest.get(q..end)?, &self.tail).then_some(end)
+    }
+}
+
+/// How many blocks in a row may be read line by line before outlines are sought only now and
+/// then: a stream whose events all differ in more than one place (a counter after the delta)
+/// then pays little for the search.
+const SHAPE_TRIES: u32 = 8;
+
 /// Incremental event-stream decoder.
 #[derive(Debug)]
 pub struct Decoder {
     /// The bytes so far of an event that began in an earlier chunk (empty when none did).
     carry: Vec<u8>,
     fields: Fields,
+    shape: Option<Shape>,
+    /// Whether outlines are used at all (tests compare with and without).
+    shapes: bool,
+    /// Blocks read line by line in a row since an outline last fit.
+    misses: u32,
+    /// The raw bytes of the last block read line by line (kept to find an outline).
+    last: Vec<u8>,
+    /// Blocks read by their outline (tests check that the path is taken).
+    #[cfg(test)]
+    pub(crate) fitted: usize,
     /// The last terminator seen was a `\r` at the end of a chunk: a leading `\n` in the next
     /// chunk belongs to it.
     pending_cr: bool,
@@ -378,6 +427,12 @@ impl Decoder {
         Decoder {
             carry: Vec::new(),
             fields: Fields::new(),
+            shape: None,
+            shapes: true,
+            misses: 0,
+            last: Vec::new(),
+            #[cfg(test)]
+            fitted: 0,
             pending_cr: false,
             pending_dispatch: false,
             ending_tentative: false,
@@ -386,6 +441,13 @@ impl Decoder {
             offset: 0,
             error: None,
         }
+    }
+
+    /// The same decoder without outlines: every block read line by line.
+    #[cfg(test)]
+    pub(crate) fn without_shapes(mut self) -> Decoder {
+        self.shapes = false;
+        self
     }
 
     /// Decodes `chunk`, appending every completed block to `out`: the blocks that lie wholly in
@@ -460,6 +522,16 @@ impl Decoder {
         }
         while pos < chunk.len() {
             let rest = chunk.get(pos..).unwrap_or_default();
+            if start == Some(pos) && self.fields.line_start == 0 {
+                if let Some(block) = self.shaped(rest) {
+                    let len = block.raw.len();
+                    out.push(block);
+                    self.offset += len as u64;
+                    pos += len;
+                    start = Some(pos);
+                    continue;
+                }
+            }
             let found = find_line_end(rest);
             let take = found.unwrap_or(rest.len());
             let so_far = match start {
@@ -515,6 +587,7 @@ impl Decoder {
             match start {
                 Some(s) => {
                     let raw = chunk.get(s..end).unwrap_or_default();
+                    self.learn(raw);
                     out.push(self.fields.block(Cow::Borrowed(raw), true));
                     self.fields.reset();
                 }
@@ -536,9 +609,95 @@ impl Decoder {
     /// several reallocations per event.
     fn dispatch_carry<'c>(&mut self, out: &mut Vec<Block<'c>>) {
         let raw = self.carry.to_vec();
+        self.learn(&raw);
         self.carry.clear();
         out.push(self.fields.block(Cow::Owned(raw), true));
         self.fields.reset();
+    }
+
+    /// The block `rest` (at an event's start, in the chunk) begins with, when it fits the
+    /// outline of the last block read line by line.
+    fn shaped<'c>(&mut self, rest: &'c [u8]) -> Option<Block<'c>> {
+        let shape = self.shape.as_mut()?;
+        let len = shape
+            .fits(rest)
+            .filter(|&len| len <= self.max_event_bytes)?;
+        self.misses = 0;
+        #[cfg(test)]
+        {
+            self.fitted += 1;
+        }
+        let raw = rest.get(..len)?;
+        let data = shape.fields.data.first_mut()?;
+        data.end = len - (shape.tail.len() - shape.tail_data);
+        Some(shape.fields.block(Cow::Borrowed(raw), true))
+    }
+
+    /// Takes the outline of the block just read line by line (`raw`, described by `fields`),
+    /// when it has one (see [`Shape`]): where it differs from the block read line by line
+    /// before it, widened to the string literal that holds the difference.
+    fn learn(&mut self, raw: &[u8]) {
+        self.misses = self.misses.saturating_add(1);
+        if !self.shapes || (self.misses > SHAPE_TRIES && self.misses % 64 != 0) {
+            return;
+        }
+        let outline = self.outline(raw);
+        self.last.clear();
+        self.last.extend_from_slice(raw);
+        let Some((head_end, tail_start)) = outline else {
+            self.shape = None;
+            return;
+        };
+        let shape = self.shape.get_or_insert_with(|| Shape {
+            head: Vec::new(),
+            tail: Vec::new(),
+            fields: Fields::new(),
+            tail_data: 0,
+        });
+        shape.head.clear();
+        shape
+            .head
+            .extend_from_slice(raw.get(..head_end).unwrap_or_default());
+        shape.tail.clear();
+        shape
+            .tail
+            .extend_from_slice(raw.get(tail_start..).unwrap_or_default());
+        shape.fields.clone_from(&self.fields);
+        shape.tail_data = self
+            .fields
+            .data
+            .first()
+            .map_or(0, |d| d.end.saturating_sub(tail_start));
+    }
+
+    /// Where the head of `raw`'s outline ends and its tail starts: `raw` must have one data
+    /// line, its last, and differ from the last block read line by line only inside one of
+    /// that line's string literals (between a `"` ending the head and one starting the tail).
+    fn outline(&self, raw: &[u8]) -> Option<(usize, usize)> {
+        let f = &self.fields;
+        let [data] = f.data.as_slice() else {
+            return None;
+        };
+        // Only the data line's terminator and the blank line may follow the data.
+        let after = raw.get(data.end..)?;
+        let last_line = after.len() <= 4 && after.iter().all(|&b| b == b'\n' || b == b'\r');
+        if f.body_start != 0 || !last_line || !raw.ends_with(b"\n") {
+            return None;
+        }
+        let prev: &[u8] = &self.last;
+        let shorter = prev.len().min(raw.len());
+        let prefix = prev.iter().zip(raw).position(|(a, b)| a != b)?;
+        let suffix = prev
+            .iter()
+            .rev()
+            .zip(raw.iter().rev())
+            .position(|(a, b)| a != b)
+            .unwrap_or(shorter)
+            .min(shorter - prefix);
+        let head_end = raw.get(..prefix)?.iter().rposition(|&b| b == b'"')? + 1;
+        let from = raw.len() - suffix;
+        let tail_start = from + raw.get(from..)?.iter().position(|&b| b == b'"')?;
+        (data.start < head_end && tail_start < data.end).then_some((head_end, tail_start))
     }
 
     fn check_room(&self, so_far: usize, more: usize) -> Result<(), DecodeError> {

@@ -437,3 +437,119 @@ fn substring_search_finds_the_first_occurrence() {
         }
     }
 }
+
+/// Everything a block says, for comparing two decodings.
+type Decoded = (
+    Vec<u8>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<u64>,
+    LineEnding,
+    bool,
+);
+
+/// The decoding of `chunks`, and how many blocks were read by their outline.
+fn decoded(d: Decoder, chunks: &[&[u8]]) -> (Vec<Decoded>, usize) {
+    let mut d = d;
+    let mut out = Vec::new();
+    for c in chunks {
+        d.push(c, &mut out).unwrap();
+    }
+    d.finish(&mut out).unwrap();
+    let blocks = out
+        .iter()
+        .map(|b| {
+            (
+                b.raw().to_vec(),
+                str(&b.event_type),
+                b.data().map(String::from),
+                str(&b.id),
+                b.retry,
+                b.ending,
+                b.terminated,
+            )
+        })
+        .collect();
+    (blocks, d.fitted)
+}
+
+/// Streams of events that repeat an envelope around changing strings (and some that break
+/// it: escapes, quotes, control characters and line ends inside the string, other lines
+/// around the data, other line endings) decode the same whether blocks are read by their
+/// outline or line by line, whole and under random splits.
+#[test]
+fn outlines_change_nothing_that_is_decoded() {
+    use super::support::{random_chunks, Rng};
+    let texts = [
+        "plain words",
+        "",
+        "é😀 mixed",
+        "a\\\"b",
+        "tab\\tx",
+        "c\"d",
+        "e\rf",
+        "g\nh",
+        "i\u{1}j",
+    ];
+    let mut rng = Rng(7);
+    let mut fitted = 0;
+    for case in 0..300 {
+        let mut input = String::new();
+        if rng.chance(10) {
+            input.push('\u{feff}');
+        }
+        let ending = ["\n", "\r\n", "\r"][rng.below(3)];
+        // One envelope per stream, broken now and then.
+        let named = rng.chance(30);
+        let index = rng.below(2);
+        for _ in 0..1 + rng.below(16) {
+            let text = match rng.chance(70) {
+                true => format!("words {}", rng.below(1000)),
+                false => texts[rng.below(texts.len())].to_owned(),
+            };
+            if named != rng.chance(5) {
+                input.push_str(&format!("event: delta{ending}"));
+            }
+            if rng.chance(5) {
+                input.push_str(&format!("id: {}{ending}", rng.below(3)));
+            }
+            let i = if rng.chance(5) { 2 } else { index };
+            input.push_str(&format!(
+                "data: {{\"i\":{i},\"delta\":{{\"text\":\"{text}\"}}}}{ending}"
+            ));
+            if rng.chance(5) {
+                input.push_str(&format!(": comment{ending}"));
+            }
+            input.push_str(ending);
+        }
+        if rng.chance(20) {
+            input.push_str("data: {\"tail\":\"cut");
+        }
+        let bytes = input.as_bytes();
+        for chunks in [vec![bytes], random_chunks(&mut rng, bytes)] {
+            let (plain, none) = decoded(Decoder::new(1 << 20).without_shapes(), &chunks);
+            let (shaped, n) = decoded(Decoder::new(1 << 20), &chunks);
+            assert_eq!(
+                shaped, plain,
+                "case {case}: input {input:?} chunks {chunks:?}"
+            );
+            assert_eq!(none, 0);
+            fitted += n;
+        }
+    }
+    // The outline path was taken (the whole inputs alone repeat envelopes hundreds of times).
+    assert!(fitted > 300, "only {fitted} blocks read by their outline");
+}
+
+#[test]
+fn an_outline_does_not_stretch_the_event_bound() {
+    let small = "data: {\"t\":\"ab\"}\n\n";
+    let large = format!("data: {{\"t\":\"{}\"}}\n\n", "x".repeat(100));
+    let mut d = Decoder::new(64);
+    let mut out = Vec::new();
+    d.push(small.as_bytes(), &mut out).unwrap();
+    let err = d.push(large.as_bytes(), &mut out).unwrap_err();
+    assert!(err.to_string().contains("64 bytes"), "{err}");
+    assert_eq!(out.len(), 1);
+}
