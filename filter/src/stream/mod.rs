@@ -566,6 +566,10 @@ fn literal_end(bytes: &[u8], start: usize) -> Option<(usize, bool)> {
 pub struct StreamRewriter {
     tools: Option<ToolCheck>,
     envelope: Option<Envelope>,
+    /// The decoder's outline (see `sse::Block::outline`) of a block that matched `envelope`
+    /// with its delta where the outline leaves its literal open: every block read by that
+    /// outline matches too, so it is not compared again.
+    envelope_outline: Option<u64>,
     dialect: &'static dyn StreamDialect,
     framing: Framing,
     opts: StreamOptions,
@@ -588,6 +592,7 @@ impl StreamRewriter {
         StreamRewriter {
             tools: None,
             envelope: None,
+            envelope_outline: None,
             dialect,
             framing: dialect.framing(),
             opts,
@@ -747,9 +752,29 @@ impl StreamRewriter {
             });
             return Ok(());
         };
-        if let Some((key, span, text)) =
-            self.envelope.as_ref().and_then(|e| e.matches(event, bytes))
-        {
+        let outline = match &frame {
+            Frame::Sse(block) => block.outline(),
+            Frame::Line(_) => None,
+        };
+        let matched = match (&self.envelope, &outline) {
+            // An outline that already matched the envelope: this block differs from that one
+            // only inside the literal, which the decoder found plain; only its text is read.
+            (Some(env), Some((number, span))) if self.envelope_outline == Some(*number) => bytes
+                .get(span.start + 1..span.end.saturating_sub(1))
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .map(|text| (env.key, span.clone(), Cow::Borrowed(text))),
+            _ => None,
+        };
+        let matched = matched.or_else(|| {
+            let found = self.envelope.as_ref()?.matches(event, bytes)?;
+            if let Some((number, span)) = &outline {
+                if *span == found.1 {
+                    self.envelope_outline = Some(*number);
+                }
+            }
+            Some(found)
+        });
+        if let Some((key, span, text)) = matched {
             let index = batch.events.len();
             self.add_delta(key, span, &text, None, batch, out)?;
             drop(text);
@@ -832,6 +857,7 @@ impl StreamRewriter {
             self.last_seq = Some(new);
         }
         let is_template = !an.deltas.is_empty() && doc.as_ref().is_some_and(json::Value::is_object);
+        self.envelope_outline = None;
         self.envelope = match an.deltas.as_slice() {
             [(key, s)]
                 if is_template

@@ -117,6 +117,8 @@ pub struct Block<'c> {
     data_space: bool,
     /// False for the trailing partial block handed out by [`Decoder::finish`].
     pub terminated: bool,
+    /// Set when the block was read by an outline: see [`Block::outline`].
+    outline: Option<(u64, Range<usize>)>,
 }
 
 /// A block's data: one line still to be checked as UTF-8, or text.
@@ -151,6 +153,14 @@ impl<'c> Block<'c> {
             Data::Line(bytes) => Some(bytes),
             Data::Text(text) => Some(text.as_bytes()),
         }
+    }
+
+    /// For a block read by an outline: which outline (a number the decoder gives each), and
+    /// the span in the data of the string literal that outline leaves open (quotes included;
+    /// its inside has no `"`, `\\` or control character). Blocks with the same outline have
+    /// the same data outside that span.
+    pub fn outline(&self) -> Option<(u64, Range<usize>)> {
+        self.outline.clone()
     }
 
     /// The data as owned text (see [`Block::data`]).
@@ -347,6 +357,7 @@ impl Fields {
             data_space: self.data_space,
             body_start: self.body_start,
             terminated,
+            outline: None,
             raw,
         }
     }
@@ -402,6 +413,8 @@ pub struct Decoder {
     shapes: bool,
     /// Blocks read line by line in a row since an outline last fit.
     misses: u32,
+    /// The number of the current outline (see [`Block::outline`]).
+    generation: u64,
     /// The raw bytes of the last block read line by line (kept to find an outline).
     last: Vec<u8>,
     /// Blocks read by their outline (tests check that the path is taken).
@@ -430,6 +443,7 @@ impl Decoder {
             shape: None,
             shapes: true,
             misses: 0,
+            generation: 0,
             last: Vec::new(),
             #[cfg(test)]
             fitted: 0,
@@ -630,7 +644,11 @@ impl Decoder {
         let raw = rest.get(..len)?;
         let data = shape.fields.data.first_mut()?;
         data.end = len - (shape.tail.len() - shape.tail_data);
-        Some(shape.fields.block(Cow::Borrowed(raw), true))
+        let open = shape.head.len() - 1 - data.start;
+        let close = len - shape.tail.len() - data.start;
+        let mut block = shape.fields.block(Cow::Borrowed(raw), true);
+        block.outline = Some((self.generation, open..close + 1));
+        Some(block)
     }
 
     /// Takes the outline of the block just read line by line (`raw`, described by `fields`),
@@ -648,6 +666,7 @@ impl Decoder {
             self.shape = None;
             return;
         };
+        self.generation += 1;
         let shape = self.shape.get_or_insert_with(|| Shape {
             head: Vec::new(),
             tail: Vec::new(),
