@@ -53,12 +53,14 @@
 //!   (`[DONE]`, `message_stop`, `response.completed`, `finishReason`, `done: true`), and that
 //!   event already carries the flushed text, so only truncated streams lose their tail.
 
+mod bytes;
 pub mod dialect;
 pub mod ndjson;
 pub mod redactor;
 pub mod sse;
 
 use crate::json::{self, Edit};
+use bytes::{find_string_stop, same};
 use dialect::{Framing, Key, KeyKind, NewEvent, StreamDialect, SynthContext, WholeArgs};
 use redactor::{redact_whole, Detector, FindingAction, Hit, Redactor, RedactorOptions, Sink};
 use sse::{DecodeError, LineEnding};
@@ -267,12 +269,13 @@ impl Output {
     }
 }
 
-enum Frame {
-    Sse(sse::Block),
-    Line(ndjson::Line),
+/// One decoded event, borrowed from the chunk `'c` it arrived in (see `sse`).
+enum Frame<'c> {
+    Sse(sse::Block<'c>),
+    Line(ndjson::Line<'c>),
 }
 
-impl Frame {
+impl Frame<'_> {
     fn raw(&self) -> &[u8] {
         match self {
             Frame::Sse(block) => block.raw(),
@@ -280,17 +283,25 @@ impl Frame {
         }
     }
 
-    fn data(&self) -> Option<&str> {
+    fn data(&self) -> Option<Cow<'_, str>> {
         match self {
-            Frame::Sse(block) => block.data.as_deref(),
-            Frame::Line(line) => (!line.is_blank()).then_some(line.text.as_str()),
+            Frame::Sse(block) => block.data(),
+            Frame::Line(line) => (!line.is_blank()).then(|| Cow::Borrowed(&*line.text)),
+        }
+    }
+
+    /// The data's bytes (see `sse::Block::data_bytes`); `None` exactly when `data` is.
+    fn data_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Frame::Sse(block) => block.data_bytes(),
+            Frame::Line(line) => (!line.is_blank()).then(|| line.text.as_bytes()),
         }
     }
 
     fn take_data(self) -> Option<String> {
         match self {
-            Frame::Sse(block) => block.data,
-            Frame::Line(line) => Some(line.text),
+            Frame::Sse(block) => block.into_data(),
+            Frame::Line(line) => Some(line.text.into_owned()),
         }
     }
 }
@@ -306,9 +317,9 @@ struct KeyState {
     /// Its arguments were checked whole, from an event that repeated them before any delta
     /// came: the (empty) streamed text is not checked again.
     checked: bool,
-    /// This chunk's delta slots of the key not yet given their text: (event, slot) indices
-    /// into the batch.
-    pending: Vec<(usize, usize)>,
+    /// This chunk's delta slots of the key not yet given their text (indices into the
+    /// batch's slots).
+    pending: Vec<usize>,
 }
 
 /// Longest Responses `item_id` kept for synthesized events.
@@ -334,22 +345,26 @@ struct Slot {
 }
 
 /// An upstream event waiting for the end of its chunk, when its deltas' released text is known.
-struct Pending {
-    frame: Frame,
+struct Pending<'c> {
+    frame: Frame<'c>,
     /// Synthesized events that go before it (flushes of streams it closes).
     pre: Vec<u8>,
     /// Edits already decided (whole texts, sequence numbers).
     edits: Vec<Edit>,
-    slots: Vec<Slot>,
+    /// Its delta slots: a range of the batch's `slots`.
+    slots: std::ops::Range<usize>,
 }
 
 /// The events of one `push`: their deltas are appended to the redactors as they are read, and
 /// each redactor releases once per chunk (or when an event closes its stream). Why: a chunk of
 /// a fast stream carries dozens of small deltas, and releasing per delta would rescan the held
 /// window for each one. Nothing waits longer than before: the chunk's bytes leave together.
+/// The slots of all events are kept in one vector (an event's are a range of it), so an event
+/// costs no allocation of its own.
 #[derive(Default)]
-struct Batch {
-    events: Vec<Pending>,
+struct Batch<'c> {
+    events: Vec<Pending<'c>>,
+    slots: Vec<Slot>,
     /// The batched event that last carried a delta (the template for synthesized events).
     template: Option<usize>,
 }
@@ -481,38 +496,40 @@ impl Envelope {
     }
 
     /// The delta of `data` when it is this envelope around another string literal: its key,
-    /// the literal's span and its decoded text.
+    /// the literal's span and its decoded text. `data` is the event data's bytes, not yet
+    /// checked as UTF-8: what matches the envelope is valid (the envelope is), and only the
+    /// literal is checked here. Data that is not UTF-8 is left to the general path.
     fn matches<'d>(
         &self,
         event: Option<&str>,
-        data: &'d str,
+        data: &'d [u8],
     ) -> Option<(Key, std::ops::Range<usize>, Cow<'d, str>)> {
         if self.event.as_deref() != event {
             return None;
         }
         let start = self.span.start;
-        let prefix = self.data.get(..start)?;
-        let suffix = self.data.get(self.span.end..)?;
-        if data.len() < start + 2 + suffix.len()
-            || !data.starts_with(prefix)
-            || !data.ends_with(suffix)
+        let prefix = self.data.as_bytes().get(..start)?;
+        let suffix = self.data.as_bytes().get(self.span.end..)?;
+        let tail = data.len().checked_sub(suffix.len())?;
+        if tail < start + 2 || !same(data.get(..start)?, prefix) || !same(data.get(tail..)?, suffix)
         {
             return None;
         }
-        let (end, plain) = literal_end(data.as_bytes(), start)?;
-        if end != data.len() - suffix.len() {
+        let (end, plain) = literal_end(data, start)?;
+        if end != tail {
             return None;
         }
+        let literal = std::str::from_utf8(data.get(start..end)?).ok()?;
         if plain {
             // No escapes and no control characters: the literal's text is its inside.
             return Some((
                 self.key,
                 start..end,
-                Cow::Borrowed(data.get(start + 1..end - 1)?),
+                Cow::Borrowed(literal.get(1..literal.len() - 1)?),
             ));
         }
         // Decoding validates it: escapes, no raw control characters.
-        match json::parse(data.get(start..end)?) {
+        match json::parse(literal) {
             Ok(json::Value::String(s)) => Some((self.key, start..end, Cow::Owned(s.text))),
             _ => None,
         }
@@ -529,17 +546,18 @@ fn literal_end(bytes: &[u8], start: usize) -> Option<(usize, bool)> {
     let mut plain = true;
     let mut i = start + 1;
     loop {
+        i += find_string_stop(bytes.get(i..)?)?;
         match *bytes.get(i)? {
             b'\\' => {
                 plain = false;
                 i += 2;
             }
             b'"' => return Some((i + 1, plain)),
-            b if b < 0x20 => {
+            // A control character.
+            _ => {
                 plain = false;
                 i += 1;
             }
-            _ => i += 1,
         }
     }
 }
@@ -548,6 +566,10 @@ fn literal_end(bytes: &[u8], start: usize) -> Option<(usize, bool)> {
 pub struct StreamRewriter {
     tools: Option<ToolCheck>,
     envelope: Option<Envelope>,
+    /// The decoder's outline (see `sse::Block::outline`) of a block that matched `envelope`
+    /// with its delta where the outline leaves its literal open: every block read by that
+    /// outline matches too, so it is not compared again.
+    envelope_outline: Option<u64>,
     dialect: &'static dyn StreamDialect,
     framing: Framing,
     opts: StreamOptions,
@@ -562,10 +584,6 @@ pub struct StreamRewriter {
     seq_shift: u64,
     last_seq: Option<u64>,
     stopped: Option<StreamError>,
-    /// Empty vectors kept for the next chunk (see `run`).
-    blocks: Vec<sse::Block>,
-    lines: Vec<ndjson::Line>,
-    events: Vec<Pending>,
 }
 
 impl StreamRewriter {
@@ -574,6 +592,7 @@ impl StreamRewriter {
         StreamRewriter {
             tools: None,
             envelope: None,
+            envelope_outline: None,
             dialect,
             framing: dialect.framing(),
             opts,
@@ -586,9 +605,6 @@ impl StreamRewriter {
             seq_shift: 0,
             last_seq: None,
             stopped: None,
-            blocks: Vec::new(),
-            lines: Vec::new(),
-            events: Vec::new(),
         }
     }
 
@@ -652,26 +668,23 @@ impl StreamRewriter {
         }
         // Most of a chunk goes out as it came, plus a little held text and framing.
         out.bytes.reserve(chunk.len() + chunk.len() / 8);
-        // The decoders' output vectors and the batch's are kept from chunk to chunk: a chunk
-        // brings about as many events as the last, and each of them is large enough that
-        // growing a fresh vector per chunk showed in profiles (reallocation and copying).
-        let mut blocks = std::mem::take(&mut self.blocks);
-        let mut lines = std::mem::take(&mut self.lines);
+        // The events borrow from `chunk` (see `sse`): nothing of them is copied until it is
+        // written out.
+        let mut blocks = Vec::new();
+        let mut lines = Vec::new();
         let decoded = match (self.framing, fin) {
             (Framing::Sse, true) => self.sse.finish(&mut blocks),
             (Framing::Sse, false) => self.sse.push(chunk, &mut blocks),
             (Framing::Ndjson, true) => self.ndjson.finish(&mut lines),
             (Framing::Ndjson, false) => self.ndjson.push(chunk, &mut lines),
         };
-        let mut batch = Batch {
-            events: std::mem::take(&mut self.events),
-            template: None,
-        };
+        let mut batch = Batch::default();
         batch.events.reserve(blocks.len() + lines.len());
+        batch.slots.reserve(blocks.len() + lines.len());
         let frames = blocks
-            .drain(..)
+            .into_iter()
             .map(Frame::Sse)
-            .chain(lines.drain(..).map(Frame::Line));
+            .chain(lines.into_iter().map(Frame::Line));
         for frame in frames {
             if let Err(e) = self.frame(frame, &mut batch, &mut out) {
                 // What came before the failing event is still sent, as it would have been
@@ -682,8 +695,6 @@ impl StreamRewriter {
                 return self.stop(out, e);
             }
         }
-        self.blocks = blocks;
-        self.lines = lines;
         let settled = if fin {
             self.finish_all(&mut batch, &mut out)
         } else {
@@ -716,10 +727,10 @@ impl StreamRewriter {
 
     /// Reads one event into the batch: its deltas go to their redactors, the streams it closes
     /// are released whole, its other strings are redacted.
-    fn frame(
+    fn frame<'c>(
         &mut self,
-        frame: Frame,
-        batch: &mut Batch,
+        frame: Frame<'c>,
+        batch: &mut Batch<'c>,
         out: &mut Output,
     ) -> Result<(), StreamError> {
         if let Frame::Sse(block) = &frame {
@@ -731,29 +742,55 @@ impl StreamRewriter {
             Frame::Sse(block) => block.event_type.as_deref(),
             Frame::Line(_) => None,
         };
-        let Some(data) = frame.data() else {
+        let first_slot = batch.slots.len();
+        let Some(bytes) = frame.data_bytes() else {
             batch.events.push(Pending {
                 frame,
                 pre: Vec::new(),
                 edits: Vec::new(),
-                slots: Vec::new(),
+                slots: first_slot..first_slot,
             });
             return Ok(());
         };
-        if let Some((key, span, text)) = self.envelope.as_ref().and_then(|e| e.matches(event, data))
-        {
+        let outline = match &frame {
+            Frame::Sse(block) => block.outline(),
+            Frame::Line(_) => None,
+        };
+        let matched = match (&self.envelope, &outline) {
+            // An outline that already matched the envelope: this block differs from that one
+            // only inside the literal, which the decoder found plain; only its text is read.
+            (Some(env), Some((number, span))) if self.envelope_outline == Some(*number) => bytes
+                .get(span.start + 1..span.end.saturating_sub(1))
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .map(|text| (env.key, span.clone(), Cow::Borrowed(text))),
+            _ => None,
+        };
+        let matched = matched.or_else(|| {
+            let found = self.envelope.as_ref()?.matches(event, bytes)?;
+            if let Some((number, span)) = &outline {
+                if *span == found.1 {
+                    self.envelope_outline = Some(*number);
+                }
+            }
+            Some(found)
+        });
+        if let Some((key, span, text)) = matched {
             let index = batch.events.len();
-            let mut slots = Vec::with_capacity(1);
-            self.add_delta(key, span, &text, None, index, &mut slots, out)?;
+            self.add_delta(key, span, &text, None, batch, out)?;
+            drop(text);
             batch.events.push(Pending {
                 frame,
                 pre: Vec::new(),
                 edits: Vec::new(),
-                slots,
+                slots: first_slot..batch.slots.len(),
             });
             batch.template = Some(index);
             return Ok(());
         }
+        let Some(data) = frame.data() else {
+            return Ok(()); // `data_bytes` was some: never here
+        };
+        let data: &str = &data;
         let doc = json::parse(data).ok();
         if doc.is_none() && self.opts.strict_json && !matches!(data.trim(), "" | "[DONE]") {
             return Err(StreamError::Malformed);
@@ -771,18 +808,9 @@ impl StreamRewriter {
         }
         self.tool_arguments(&an.tool_keys, &an.tool_args, data, out)?;
         let index = batch.events.len();
-        let mut slots = Vec::with_capacity(an.deltas.len());
         for (key, s) in &an.deltas {
             let item_id = an.item_id.filter(|id| id.len() <= MAX_ITEM_ID);
-            self.add_delta(
-                *key,
-                s.span.clone(),
-                &s.text,
-                item_id,
-                index,
-                &mut slots,
-                out,
-            )?;
+            self.add_delta(*key, s.span.clone(), &s.text, item_id, batch, out)?;
         }
         let mut pre = Vec::new();
         let mut edits = Vec::new();
@@ -794,7 +822,7 @@ impl StreamRewriter {
                 i += 1;
                 continue;
             }
-            let tail = self.settle(i, true, batch, &mut slots, out)?;
+            let tail = self.settle(i, true, batch, out)?;
             if !tail.is_empty() {
                 self.synthesize(i, &tail, batch, &mut pre);
             }
@@ -829,6 +857,7 @@ impl StreamRewriter {
             self.last_seq = Some(new);
         }
         let is_template = !an.deltas.is_empty() && doc.as_ref().is_some_and(json::Value::is_object);
+        self.envelope_outline = None;
         self.envelope = match an.deltas.as_slice() {
             [(key, s)]
                 if is_template
@@ -851,7 +880,7 @@ impl StreamRewriter {
             frame,
             pre,
             edits,
-            slots,
+            slots: first_slot..batch.slots.len(),
         });
         if is_template {
             batch.template = Some(index);
@@ -859,16 +888,15 @@ impl StreamRewriter {
         Ok(())
     }
 
-    /// Appends one delta to its stream's redactor and records its slot in event `index`.
-    #[allow(clippy::too_many_arguments)] // one delta's parts; a struct would only rename them
+    /// Appends one delta to its stream's redactor and records its slot in the batch (for the
+    /// event read now).
     fn add_delta(
         &mut self,
         key: Key,
         span: std::ops::Range<usize>,
         text: &str,
         item_id: Option<&str>,
-        index: usize,
-        slots: &mut Vec<Slot>,
+        batch: &mut Batch<'_>,
         out: &mut Output,
     ) -> Result<(), StreamError> {
         let hold = self.holds_arguments();
@@ -883,8 +911,8 @@ impl StreamRewriter {
         }
         let a = state.redactor.input_offset();
         state.redactor.append(text);
-        state.pending.push((index, slots.len()));
-        slots.push(Slot {
+        state.pending.push(batch.slots.len());
+        batch.slots.push(Slot {
             span,
             a,
             b: state.redactor.input_offset(),
@@ -988,7 +1016,7 @@ impl StreamRewriter {
     fn settle_all(&mut self, batch: &mut Batch, out: &mut Output) -> Result<(), StreamError> {
         for i in 0..self.keys.len() {
             if self.keys.get(i).is_some_and(|k| !k.pending.is_empty()) {
-                self.settle(i, false, batch, &mut [], out)?;
+                self.settle(i, false, batch, out)?;
             }
         }
         Ok(())
@@ -999,7 +1027,7 @@ impl StreamRewriter {
     fn finish_all(&mut self, batch: &mut Batch, out: &mut Output) -> Result<Vec<u8>, StreamError> {
         let mut written = Vec::new();
         for i in 0..self.keys.len() {
-            let tail = self.settle(i, true, batch, &mut [], out)?;
+            let tail = self.settle(i, true, batch, out)?;
             if !tail.is_empty() {
                 self.synthesize(i, &tail, batch, &mut written);
             }
@@ -1007,15 +1035,14 @@ impl StreamRewriter {
         Ok(written)
     }
 
-    /// Releases key `i` (everything with `finish`) and hands the text to its pending slots, in
-    /// the batch or in `current` (the slots of the event being read, not batched yet). Returns
-    /// text that found no slot.
+    /// Releases key `i` (everything with `finish`) and hands the text to its pending slots in
+    /// the batch (the event being read has its slots there already). Returns text that found
+    /// no slot.
     fn settle(
         &mut self,
         i: usize,
         finish: bool,
         batch: &mut Batch,
-        current: &mut [Slot],
         out: &mut Output,
     ) -> Result<String, StreamError> {
         if let Some(state) = self.keys.get_mut(i).filter(|s| s.hold) {
@@ -1044,20 +1071,14 @@ impl StreamRewriter {
             state.redactor.release_ready(det, &mut sink);
         }
         let r1 = state.redactor.released_offset();
-        let pending = std::mem::take(&mut state.pending);
+        let mut pending = std::mem::take(&mut state.pending);
         let mut text = std::mem::take(&mut sink.text);
         let mut map = OutputMap::new(&sink, r0, r1, text.len());
         let count = pending.len();
-        for (n, &(event, slot)) in pending.iter().enumerate() {
-            let slot = if event == batch.events.len() {
-                current.get_mut(slot)
-            } else {
-                batch
-                    .events
-                    .get_mut(event)
-                    .and_then(|p| p.slots.get_mut(slot))
+        for (n, &slot) in pending.iter().enumerate() {
+            let Some(slot) = batch.slots.get_mut(slot) else {
+                continue;
             };
-            let Some(slot) = slot else { continue };
             let last = n + 1 == count;
             slot.text = match &mut map {
                 // Each slot takes what stands for the input bytes it brought (the first also
@@ -1080,6 +1101,9 @@ impl StreamRewriter {
                 None => SlotText::New(String::new()),
             };
         }
+        // The vector goes back, empty, for the next chunk's slots.
+        pending.clear();
+        state.pending = pending;
         collect(&mut sink, out)?;
         if count > 0 {
             text.clear();
@@ -1094,11 +1118,11 @@ impl StreamRewriter {
         };
         let template = match batch.template.and_then(|t| batch.events.get(t)) {
             Some(event) => event.frame.data(),
-            None => self.template.as_deref(),
+            None => self.template.as_deref().map(Cow::Borrowed),
         };
         let seq = self.last_seq.map(|s| s.saturating_add(1));
         let cx = SynthContext {
-            template,
+            template: template.as_deref(),
             item_id: state.item_id.as_deref(),
             sequence_number: seq,
         };
@@ -1111,37 +1135,46 @@ impl StreamRewriter {
     }
 
     /// Writes the batched events: byte for byte when nothing in them changed.
-    fn write_batch(&mut self, mut batch: Batch, out: &mut Output) {
-        let template = batch.template;
-        for (index, event) in batch.events.drain(..).enumerate() {
+    fn write_batch(&mut self, batch: Batch, out: &mut Output) {
+        let Batch {
+            events,
+            mut slots,
+            template,
+        } = batch;
+        for (index, event) in events.into_iter().enumerate() {
             out.bytes.extend_from_slice(&event.pre);
             let mut edits = event.edits;
-            for slot in event.slots {
-                let replacement = match slot.text {
+            for slot in slots.get_mut(event.slots).unwrap_or_default() {
+                let replacement = match std::mem::replace(&mut slot.text, SlotText::Same) {
                     SlotText::Same => continue,
                     SlotText::Pending => String::from("\"\""),
                     SlotText::New(t) => literal(&t),
                 };
                 edits.push(Edit {
-                    span: slot.span,
+                    span: slot.span.clone(),
                     replacement,
                 });
             }
-            match (&event.frame, event.frame.data()) {
-                (_, Some(data)) if !edits.is_empty() => {
-                    let new = json::splice(data, edits);
+            // The data is read as text only for the few events that change.
+            let data = if edits.is_empty() {
+                None
+            } else {
+                event.frame.data()
+            };
+            match data {
+                Some(data) => {
+                    let new = json::splice(&data, edits);
                     match &event.frame {
                         Frame::Sse(block) => block.encode_with_data(&new, &mut out.bytes),
                         Frame::Line(line) => line.encode_with_text(&new, &mut out.bytes),
                     }
                 }
-                (frame, _) => out.bytes.extend_from_slice(frame.raw()),
+                None => out.bytes.extend_from_slice(event.frame.raw()),
             }
             if template == Some(index) {
                 self.template = event.frame.take_data();
             }
         }
-        self.events = batch.events;
     }
 }
 
@@ -1150,7 +1183,7 @@ impl StreamRewriter {
 /// quotes; checking bytes is far cheaper than `write_string`'s walk over chars.
 pub(crate) fn literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
-    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if find_string_stop(text.as_bytes()).is_none() {
         out.push('"');
         out.push_str(text);
         out.push('"');

@@ -3,21 +3,24 @@
 //!
 //! Lines end at `\n`; a `\r` before it belongs to the terminator. Splits anywhere in the byte
 //! stream are fine because a line is only interpreted once its `\n` has arrived (or the stream
-//! ended). Each line is bounded by `max_line_bytes`.
+//! ended). As with SSE, a line wholly inside the chunk being decoded borrows from it; only the
+//! line a chunk boundary cuts is carried over. Each line is bounded by `max_line_bytes`.
 
+use super::bytes::{find_either, utf8};
 use super::sse::{DecodeError, LineEnding};
+use std::borrow::Cow;
 
-/// One line of the stream.
+/// One line of the stream, read from chunk `'c` (owned when it spanned chunks).
 #[derive(Debug, Clone)]
-pub struct Line {
-    raw: Vec<u8>,
+pub struct Line<'c> {
+    raw: Cow<'c, [u8]>,
     /// The line without its terminator, decoded as UTF-8 (invalid bytes become U+FFFD).
-    pub text: String,
+    pub text: Cow<'c, str>,
     /// `None` for a last line the stream ended without terminating.
     pub ending: Option<LineEnding>,
 }
 
-impl Line {
+impl<'c> Line<'c> {
     pub fn raw(&self) -> &[u8] {
         &self.raw
     }
@@ -33,12 +36,30 @@ impl Line {
         out.extend_from_slice(text.as_bytes());
         out.extend_from_slice(self.ending.unwrap_or(LineEnding::Lf).as_bytes());
     }
+
+    fn new(raw: Cow<'c, [u8]>) -> Line<'c> {
+        let (len, ending) = if raw.ends_with(b"\r\n") {
+            (raw.len() - 2, Some(LineEnding::CrLf))
+        } else if raw.ends_with(b"\n") {
+            (raw.len() - 1, Some(LineEnding::Lf))
+        } else {
+            (raw.len(), None)
+        };
+        let text = match &raw {
+            Cow::Borrowed(bytes) => utf8((*bytes).get(..len).unwrap_or_default()),
+            Cow::Owned(bytes) => {
+                Cow::Owned(utf8(bytes.get(..len).unwrap_or_default()).into_owned())
+            }
+        };
+        Line { raw, text, ending }
+    }
 }
 
 /// Incremental NDJSON line splitter.
 #[derive(Debug)]
 pub struct Decoder {
-    cur: Vec<u8>,
+    /// The bytes so far of a line that began in an earlier chunk.
+    carry: Vec<u8>,
     max_line_bytes: usize,
     offset: u64,
     error: Option<DecodeError>,
@@ -47,61 +68,62 @@ pub struct Decoder {
 impl Decoder {
     pub fn new(max_line_bytes: usize) -> Decoder {
         Decoder {
-            cur: Vec::new(),
+            carry: Vec::new(),
             max_line_bytes,
             offset: 0,
             error: None,
         }
     }
 
-    /// Splits `chunk` into lines, appending each completed one to `out`.
-    pub fn push(&mut self, mut chunk: &[u8], out: &mut Vec<Line>) -> Result<(), DecodeError> {
+    /// Splits `chunk` into lines, appending each completed one to `out`: the lines that lie
+    /// wholly in `chunk` borrow from it.
+    pub fn push<'c>(
+        &mut self,
+        chunk: &'c [u8],
+        out: &mut Vec<Line<'c>>,
+    ) -> Result<(), DecodeError> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        while !chunk.is_empty() {
-            let pos = super::sse::find_either(chunk, b'\n', b'\n');
-            let take = pos.map_or(chunk.len(), |p| p + 1);
-            if self.cur.len().saturating_add(take) > self.max_line_bytes {
+        let mut pos = 0;
+        while pos < chunk.len() {
+            let rest = chunk.get(pos..).unwrap_or_default();
+            let found = find_either(rest, b'\n', b'\n');
+            let take = found.map_or(rest.len(), |p| p + 1);
+            if self.carry.len().saturating_add(take) > self.max_line_bytes {
                 let e = DecodeError::TooLarge {
                     limit: self.max_line_bytes,
                     offset: self.offset,
                 };
                 self.error = Some(e.clone());
-                self.cur = Vec::new();
+                self.carry = Vec::new();
                 return Err(e);
             }
-            self.cur
-                .extend_from_slice(chunk.get(..take).unwrap_or_default());
             self.offset += take as u64;
-            chunk = chunk.get(take..).unwrap_or_default();
-            if pos.is_some() {
-                out.push(Self::line(std::mem::take(&mut self.cur)));
+            let piece = rest.get(..take).unwrap_or_default();
+            pos += take;
+            if found.is_none() {
+                self.carry.extend_from_slice(piece);
+            } else if self.carry.is_empty() {
+                out.push(Line::new(Cow::Borrowed(piece)));
+            } else {
+                // The carry buffer keeps its capacity for the next cut line.
+                self.carry.extend_from_slice(piece);
+                out.push(Line::new(Cow::Owned(self.carry.to_vec())));
+                self.carry.clear();
             }
         }
         Ok(())
     }
 
     /// Ends the stream: an unterminated last line comes out as a line without ending.
-    pub fn finish(&mut self, out: &mut Vec<Line>) -> Result<(), DecodeError> {
+    pub fn finish<'c>(&mut self, out: &mut Vec<Line<'c>>) -> Result<(), DecodeError> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        if !self.cur.is_empty() {
-            out.push(Self::line(std::mem::take(&mut self.cur)));
+        if !self.carry.is_empty() {
+            out.push(Line::new(Cow::Owned(std::mem::take(&mut self.carry))));
         }
         Ok(())
-    }
-
-    fn line(raw: Vec<u8>) -> Line {
-        let (body, ending) = if let Some(b) = raw.strip_suffix(b"\r\n") {
-            (b, Some(LineEnding::CrLf))
-        } else if let Some(b) = raw.strip_suffix(b"\n") {
-            (b, Some(LineEnding::Lf))
-        } else {
-            (raw.as_slice(), None)
-        };
-        let text = super::sse::utf8(body).into_owned();
-        Line { raw, text, ending }
     }
 }

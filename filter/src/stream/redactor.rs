@@ -33,6 +33,7 @@
 //! truncated. That is the one place where the output can differ from a buffered scan (a huge
 //! or unterminated block the detectors would not have reported).
 
+use super::bytes::find;
 use crate::config::spec::Action;
 use crate::detect::entities::util::floor_boundary;
 use crate::detect::entities::EntityScanner;
@@ -443,7 +444,14 @@ impl Redactor {
                         }
                     }
                     Some(Begin::Skip(from)) => self.pem_from = from,
-                    None => break,
+                    None => {
+                        // No header starts before the last few bytes (a partial one there is
+                        // held above): the next search starts there, not at the held text's
+                        // start again.
+                        let tail = len.saturating_sub(BEGIN.len() - 1);
+                        self.pem_from = floor_boundary(&self.buf, tail).max(self.pem_from);
+                        break;
+                    }
                 },
                 Pem::Drop => break,
             }
@@ -666,7 +674,7 @@ fn push_label(out: &mut String, entity: EntityType) {
 }
 
 fn find_begin(buf: &str, from: usize) -> Option<Begin> {
-    let i = buf.get(from..)?.find(BEGIN)?;
+    let i = find(buf.as_bytes().get(from..)?, BEGIN.as_bytes())?;
     let start = from + i;
     let after = start + BEGIN.len();
     let head_end = (after + MAX_LABEL + DASHES.len()).min(buf.len());
@@ -710,7 +718,7 @@ fn partial_literal(buf: &str, literal: &str, from: usize) -> usize {
 fn find_end_line(buf: &str, from: usize) -> Option<usize> {
     let mut from = from;
     loop {
-        let i = buf.get(from..)?.find(END)?;
+        let i = find(buf.as_bytes().get(from..)?, END.as_bytes())?;
         let after = from + i + END.len();
         let head_end = (after + MAX_LABEL + DASHES.len()).min(buf.len());
         let head = buf.as_bytes().get(after..head_end)?;

@@ -6,7 +6,7 @@ use crate::stream::sse::{Block, Decoder, LineEnding};
 /// (event, data, id) of a dispatched block.
 type Want = (Option<&'static str>, &'static str, Option<&'static str>);
 
-fn decode(chunks: &[&[u8]]) -> Vec<Block> {
+fn decode<'c>(chunks: &[&'c [u8]]) -> Vec<Block<'c>> {
     let mut d = Decoder::new(1 << 20);
     let mut out = Vec::new();
     for c in chunks {
@@ -20,11 +20,14 @@ fn events(blocks: &[Block]) -> Vec<(Option<String>, String, Option<String>)> {
     blocks
         .iter()
         .filter_map(|b| {
-            b.data
-                .as_ref()
-                .map(|d| (b.event_type.clone(), d.clone(), b.id.clone()))
+            b.data()
+                .map(|d| (str(&b.event_type), d.to_string(), str(&b.id)))
         })
         .collect()
+}
+
+fn str(field: &Option<std::borrow::Cow<'_, str>>) -> Option<String> {
+    field.as_deref().map(String::from)
 }
 
 /// Every way of cutting `input` in two, and byte by byte.
@@ -208,7 +211,7 @@ fn sse_encode_keeps_the_block_shape() {
     for (name, input, data, want) in cases {
         for chunks in splits(input.as_bytes()) {
             let blocks = decode(&chunks);
-            let block = blocks.iter().find(|b| b.data.is_some()).unwrap();
+            let block = blocks.iter().find(|b| b.data().is_some()).unwrap();
             let mut out = Vec::new();
             block.encode_with_data(data, &mut out);
             assert_eq!(
@@ -244,7 +247,7 @@ fn ndjson_lines_under_every_split() {
             d.push(c, &mut out).unwrap();
         }
         d.finish(&mut out).unwrap();
-        let texts: Vec<&str> = out.iter().map(|l| l.text.as_str()).collect();
+        let texts: Vec<&str> = out.iter().map(|l| &*l.text).collect();
         assert_eq!(
             texts,
             ["{\"a\":1}", "", "{\"b\":\"é\"}", "{\"c\":3}"],
@@ -259,35 +262,55 @@ fn ndjson_lines_under_every_split() {
 
 #[test]
 fn terminator_search_agrees_with_a_byte_walk() {
-    use crate::stream::sse::find_either;
-    // Bytes next to the ones looked for (and ones whose low bits match) around every offset of
-    // a word, so a borrow between bytes or a missed lane would show.
+    use crate::stream::bytes::{find_either, find_line_end};
+    type Search = fn(&[u8]) -> Option<usize>;
+    let searches: [(&str, Search); 2] = [
+        ("find_either", |b| find_either(b, b'\n', b'\r')),
+        ("find_line_end", find_line_end),
+    ];
+    // Bytes next to the ones looked for (and ones whose low bits match, or that sit below
+    // `\r` like tab and NUL) around every offset of a word, so a borrow between bytes or a
+    // missed lane would show.
     let fillers: &[u8] = &[b'a', 0x00, 0x0b, 0x0c, 0x09, 0x8a, 0x8d, 0xff, 0x0e, 0x1a];
-    for len in 0..40 {
-        for filler in fillers {
-            let mut bytes = vec![*filler; len];
-            let naive = |b: &[u8]| b.iter().position(|&c| c == b'\n' || c == b'\r');
-            assert_eq!(
-                find_either(&bytes, b'\n', b'\r'),
-                naive(&bytes),
-                "len {len}"
-            );
-            for at in 0..len {
-                for t in [b'\n', b'\r'] {
-                    bytes[at] = t;
-                    assert_eq!(
-                        find_either(&bytes, b'\n', b'\r'),
-                        Some(at),
-                        "len {len} filler {filler:#x} at {at}"
-                    );
-                    if at + 3 < len {
-                        bytes[at + 3] = b'\n';
-                        assert_eq!(find_either(&bytes, b'\n', b'\r'), Some(at));
-                        bytes[at + 3] = *filler;
+    let naive = |b: &[u8]| b.iter().position(|&c| c == b'\n' || c == b'\r');
+    for (name, search) in searches {
+        for len in 0..40 {
+            for filler in fillers {
+                let mut bytes = vec![*filler; len];
+                assert_eq!(search(&bytes), naive(&bytes), "{name} len {len}");
+                for at in 0..len {
+                    for t in [b'\n', b'\r'] {
+                        bytes[at] = t;
+                        assert_eq!(
+                            search(&bytes),
+                            Some(at),
+                            "{name} len {len} filler {filler:#x} at {at}"
+                        );
+                        if at + 3 < len {
+                            bytes[at + 3] = b'\n';
+                            assert_eq!(search(&bytes), Some(at), "{name}");
+                            bytes[at + 3] = *filler;
+                        }
+                        bytes[at] = *filler;
                     }
-                    bytes[at] = *filler;
                 }
             }
+        }
+    }
+}
+
+#[test]
+fn word_wise_equality_agrees_with_slice_equality() {
+    use crate::stream::bytes::same;
+    let base: Vec<u8> = (0u8..40).map(|i| i.wrapping_mul(37)).collect();
+    for len in 0..base.len() {
+        let a = &base[..len];
+        assert!(same(a, a), "len {len}");
+        assert!(!same(a, &base[..len + 1]), "len {len}: longer");
+        for at in 0..len {
+            let mut b = a.to_vec();
+            b[at] ^= 0x80;
+            assert!(!same(a, &b), "len {len}: byte {at} differs");
         }
     }
 }
@@ -300,4 +323,233 @@ fn invalid_utf8_in_data_is_replaced_as_before() {
         got,
         vec![(Some("a\u{fffd}b".into()), "x\u{fffd}(y".into(), None)]
     );
+}
+
+/// Whether `part` lies inside `whole` (the same memory, not a copy of it).
+fn within(part: &[u8], whole: &[u8]) -> bool {
+    let w = whole.as_ptr_range();
+    let p = part.as_ptr_range();
+    w.start <= p.start && p.end <= w.end
+}
+
+#[test]
+fn events_inside_a_chunk_are_read_in_place() {
+    // (case, first chunk, second chunk, events of the first chunk read in place)
+    let cases: &[(&str, &str, &str, usize)] = &[
+        ("two whole events", "data: a\n\ndata: b\n\n", "", 2),
+        ("one whole, one cut", "data: a\n\ndata: b", "\n\n", 1),
+        ("cut in the terminator", "data: a\r", "\n\r\n", 0),
+    ];
+    for (name, first, second, in_place) in cases {
+        let mut d = Decoder::new(1 << 20);
+        let mut out = Vec::new();
+        d.push(first.as_bytes(), &mut out).unwrap();
+        let borrowed = out
+            .iter()
+            .filter(|b| within(b.raw(), first.as_bytes()))
+            .filter(|b| {
+                b.data_bytes().is_some_and(|t| within(t, first.as_bytes()))
+                    && b.data()
+                        .is_some_and(|t| within(t.as_bytes(), first.as_bytes()))
+            })
+            .count();
+        assert_eq!(borrowed, *in_place, "case {name}");
+        let before = out.len();
+        d.push(second.as_bytes(), &mut out).unwrap();
+        d.finish(&mut out).unwrap();
+        let raw: Vec<u8> = out.iter().flat_map(|b| b.raw().to_vec()).collect();
+        assert_eq!(raw, format!("{first}{second}").as_bytes(), "case {name}");
+        assert!(out.len() > before || second.is_empty(), "case {name}");
+    }
+    let input = b"{\"a\":1}\n{\"b\":2}\n{\"c\"";
+    let mut d = ndjson::Decoder::new(1 << 20);
+    let mut out = Vec::new();
+    d.push(input, &mut out).unwrap();
+    assert_eq!(out.len(), 2);
+    assert!(out
+        .iter()
+        .all(|l| within(l.raw(), input) && within(l.text.as_bytes(), input)));
+}
+
+#[test]
+fn string_stop_search_agrees_with_a_byte_walk() {
+    use crate::stream::bytes::find_string_stop;
+    let naive = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+    // Plain bytes next to the stops (0x20 just above the control range, 0x80+ with the same
+    // low bits as a stop) at every offset of a word.
+    let fillers: &[u8] = &[b'a', 0x20, 0x21, 0x5b, 0x5d, 0xa2, 0xdc, 0xff, 0x7f];
+    let stops: &[u8] = &[b'"', b'\\', 0x00, 0x0a, 0x1f];
+    for len in 0..40 {
+        for filler in fillers {
+            let mut bytes = vec![*filler; len];
+            assert_eq!(find_string_stop(&bytes), naive(&bytes), "len {len}");
+            for at in 0..len {
+                for stop in stops {
+                    bytes[at] = *stop;
+                    assert_eq!(
+                        find_string_stop(&bytes),
+                        Some(at),
+                        "len {len} filler {filler:#x} stop {stop:#x} at {at}"
+                    );
+                    bytes[at] = *filler;
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn substring_search_finds_the_first_occurrence() {
+    use crate::stream::bytes::find;
+    let cases: &[(&str, &str, &str, Option<usize>)] = &[
+        ("absent", "plain prose, no dashes", "-----BEGIN ", None),
+        ("at the start", "-----BEGIN RSA", "-----BEGIN ", Some(0)),
+        (
+            "after near misses",
+            "- -- ----- -----BEGI -----BEGIN x",
+            "-----BEGIN ",
+            Some(21),
+        ),
+        ("cut at the end", "text -----BEGI", "-----BEGIN ", None),
+        (
+            "first of two",
+            "a-----END X----- b-----END Y",
+            "-----END ",
+            Some(1),
+        ),
+        (
+            "after multi-byte text",
+            "é😀-----END ",
+            "-----END ",
+            Some(6),
+        ),
+        ("empty needle", "abc", "", None),
+        ("empty haystack", "", "-", None),
+    ];
+    for (name, hay, needle, want) in cases {
+        assert_eq!(
+            find(hay.as_bytes(), needle.as_bytes()),
+            *want,
+            "case {name}"
+        );
+        if !needle.is_empty() {
+            assert_eq!(hay.find(needle), *want, "case {name}: the table itself");
+        }
+    }
+}
+
+/// Everything a block says, for comparing two decodings.
+type Decoded = (
+    Vec<u8>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<u64>,
+    LineEnding,
+    bool,
+);
+
+/// The decoding of `chunks`, and how many blocks were read by their outline.
+fn decoded(d: Decoder, chunks: &[&[u8]]) -> (Vec<Decoded>, usize) {
+    let mut d = d;
+    let mut out = Vec::new();
+    for c in chunks {
+        d.push(c, &mut out).unwrap();
+    }
+    d.finish(&mut out).unwrap();
+    let blocks = out
+        .iter()
+        .map(|b| {
+            (
+                b.raw().to_vec(),
+                str(&b.event_type),
+                b.data().map(String::from),
+                str(&b.id),
+                b.retry,
+                b.ending,
+                b.terminated,
+            )
+        })
+        .collect();
+    (blocks, d.fitted)
+}
+
+/// Streams of events that repeat an envelope around changing strings (and some that break
+/// it: escapes, quotes, control characters and line ends inside the string, other lines
+/// around the data, other line endings) decode the same whether blocks are read by their
+/// outline or line by line, whole and under random splits.
+#[test]
+fn outlines_change_nothing_that_is_decoded() {
+    use super::support::{random_chunks, Rng};
+    let texts = [
+        "plain words",
+        "",
+        "é😀 mixed",
+        "a\\\"b",
+        "tab\\tx",
+        "c\"d",
+        "e\rf",
+        "g\nh",
+        "i\u{1}j",
+    ];
+    let mut rng = Rng(7);
+    let mut fitted = 0;
+    for case in 0..300 {
+        let mut input = String::new();
+        if rng.chance(10) {
+            input.push('\u{feff}');
+        }
+        let ending = ["\n", "\r\n", "\r"][rng.below(3)];
+        // One envelope per stream, broken now and then.
+        let named = rng.chance(30);
+        let index = rng.below(2);
+        for _ in 0..1 + rng.below(16) {
+            let text = match rng.chance(70) {
+                true => format!("words {}", rng.below(1000)),
+                false => texts[rng.below(texts.len())].to_owned(),
+            };
+            if named != rng.chance(5) {
+                input.push_str(&format!("event: delta{ending}"));
+            }
+            if rng.chance(5) {
+                input.push_str(&format!("id: {}{ending}", rng.below(3)));
+            }
+            let i = if rng.chance(5) { 2 } else { index };
+            input.push_str(&format!(
+                "data: {{\"i\":{i},\"delta\":{{\"text\":\"{text}\"}}}}{ending}"
+            ));
+            if rng.chance(5) {
+                input.push_str(&format!(": comment{ending}"));
+            }
+            input.push_str(ending);
+        }
+        if rng.chance(20) {
+            input.push_str("data: {\"tail\":\"cut");
+        }
+        let bytes = input.as_bytes();
+        for chunks in [vec![bytes], random_chunks(&mut rng, bytes)] {
+            let (plain, none) = decoded(Decoder::new(1 << 20).without_shapes(), &chunks);
+            let (shaped, n) = decoded(Decoder::new(1 << 20), &chunks);
+            assert_eq!(
+                shaped, plain,
+                "case {case}: input {input:?} chunks {chunks:?}"
+            );
+            assert_eq!(none, 0);
+            fitted += n;
+        }
+    }
+    // The outline path was taken (the whole inputs alone repeat envelopes hundreds of times).
+    assert!(fitted > 300, "only {fitted} blocks read by their outline");
+}
+
+#[test]
+fn an_outline_does_not_stretch_the_event_bound() {
+    let small = "data: {\"t\":\"ab\"}\n\n";
+    let large = format!("data: {{\"t\":\"{}\"}}\n\n", "x".repeat(100));
+    let mut d = Decoder::new(64);
+    let mut out = Vec::new();
+    d.push(small.as_bytes(), &mut out).unwrap();
+    let err = d.push(large.as_bytes(), &mut out).unwrap_err();
+    assert!(err.to_string().contains("64 bytes"), "{err}");
+    assert_eq!(out.len(), 1);
 }

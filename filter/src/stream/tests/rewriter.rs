@@ -743,7 +743,7 @@ fn envelope_table() {
         ("too short", None, "{}".to_owned(), None),
     ];
     for (name, event, data, want) in cases {
-        let got = env.matches(*event, data);
+        let got = env.matches(*event, data.as_bytes());
         assert_eq!(
             got.as_ref().map(|(_, _, t)| t.as_ref()),
             *want,
@@ -753,6 +753,19 @@ fn envelope_table() {
             assert_eq!(k, key, "case {name}");
             assert_eq!(&data[..span.start], &old[..start], "case {name}");
         }
+    }
+    // Data that is not UTF-8 is left to the general path, which replaces what is invalid.
+    for (name, bad) in [
+        ("in the literal", "\"a\u{1}b\""),
+        ("in the envelope", "\"ab\""),
+    ] {
+        let mut bytes = with(bad).into_bytes();
+        let at = match name {
+            "in the literal" => bytes.iter().position(|&b| b == 1).unwrap(),
+            _ => 1,
+        };
+        bytes[at] = 0xff;
+        assert_eq!(env.matches(None, &bytes), None, "not UTF-8 {name}");
     }
 }
 
