@@ -1,16 +1,26 @@
 #!/usr/bin/env python3
 """Envoy with and without llm-warden, measured in one run (issue: performance).
 
-Four Envoys (--concurrency 1) in front of the same mock provider:
+Envoys (--concurrency 1) in front of the same mock provider, by default four:
   A  no Wasm filter
   B  the no-op filter (noop/): buffers and reads both bodies, nothing else
   C  llm-warden, default policy plus PII redaction on requests
   P  llm-warden in pass-through (`defaultPolicy: none`): the baseline for streamed redaction
-Each scenario is driven by wrk in alternation (A B C A B C …) so that drift on a shared machine
-hits all three alike. Envoy's CPU per request comes from /proc (utime + stime over the run ÷
-requests), steadier than req/s on a noisy machine.
+and, with --configs, variants of C that switch one part off, to see where C's cost goes:
+  C-noinj   C without the injection screen
+  C-noent   C without the request's entity scan (secrets and PII)
+  C-noresp  C without the response's entity scan (the request is inspected as in C)
+  C-parse   nothing but a model allow-list: the request is parsed and its texts extracted, no
+            detector; the response is not buffered
+Each scenario is driven by wrk in alternation (A B C P A B C P …) so that drift on a shared
+machine hits all alike. Envoy's CPU per request comes from /proc (utime + stime over the run ÷
+requests), steadier than req/s on a noisy machine. RSS is read right after start (idle) and
+after the load. `--alt-wasm PATH` A/Bs two builds in one run: a configuration named `X+alt`
+(`C+alt`, `P+alt`, …) is `X` running the module at PATH.
 
-    bench.py [--rounds 3] [--seconds 5] [--connections 8] [--markdown BENCHMARKS.md]
+    bench.py [--rounds 3] [--seconds 5] [--connections 8] [--scenarios 1k,16k,256k,s64k,s1m]
+             [--configs A,B,C,P,C-noinj,C-noent,C-noresp,C-parse,C+alt] [--alt-wasm PATH]
+             [--wasm PATH] [--markdown BENCHMARKS.md]
 """
 
 from __future__ import annotations
@@ -37,6 +47,31 @@ WASM = REPO / "target/wasm32-wasip1/release/llm_warden.wasm"
 NOOP = REPO / "target/wasm32-wasip1/release/llm_warden_noop.wasm"
 MOCK = REPO / "target/release/llm-warden-mock"
 C_CONFIG = {"policies": {"default": {"request": {"pii": {"action": "redact"}}}}}
+OFF = {"action": "off"}
+# The Wasm filter's plugin config per configuration name; None: no filter, NOOP: the no-op one.
+CONFIGS: dict[str, dict | None] = {
+    "A": None,
+    "B": {},
+    "C": C_CONFIG,
+    "P": {"defaultPolicy": "none"},
+    "C-noinj": {"policies": {"default": {"request": {"injection": OFF, "pii": {"action": "redact"}}}}},
+    "C-noent": {"policies": {"default": {"request": {"secrets": OFF, "pii": OFF}}}},
+    "C-noresp": {"policies": {"default": {"request": {"pii": {"action": "redact"}},
+                                          "response": {"secrets": OFF, "pii": OFF}}}},
+    "C-parse": {"policies": {"default": {
+        "request": {"injection": OFF, "secrets": OFF, "pii": OFF},
+        "response": {"secrets": OFF, "pii": OFF},
+        "models": {"allow": ["*"]}}}},
+}
+DEFAULT_CONFIGS = "A,B,C,P"
+# key: (title, request size, streamed, reply size)
+SCENARIOS = {
+    "1k": ("1 KiB request, 4 KiB response", 1024, False, 4096),
+    "16k": ("16 KiB request, 4 KiB response", 16 * 1024, False, 4096),
+    "256k": ("256 KiB request, 4 KiB response", 256 * 1024, False, 4096),
+    "s64k": ("streamed 64 KiB response", 1024, True, 64 * 1024),
+    "s1m": ("streamed 1 MiB response", 1024, True, 1024 * 1024),
+}
 TICK = os.sysconf("SC_CLK_TCK")
 
 PROSE = (
@@ -80,7 +115,7 @@ class Proxy:
     def __init__(self, name: str, workdir: Path, mock_port: int, wasm: Path | None, config: str):
         self.name, self.port, self.admin = name, free_port(), free_port()
         boot = render(listen_port=self.port, admin_port=self.admin, mock_port=mock_port,
-                      wasm=wasm or WASM, plugin_config=config)
+                      wasm=wasm or NOOP, plugin_config=config)
         hcm = boot["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
         hcm.pop("access_log", None)  # the same for all three: measure the filter, not logging
         if wasm is None:
@@ -140,9 +175,23 @@ def main(argv: list[str]) -> int:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--seconds", type=int, default=5)
     p.add_argument("--connections", type=int, default=8)
+    p.add_argument("--scenarios", default=",".join(SCENARIOS),
+                   help=f"comma-separated, of {','.join(SCENARIOS)}")
+    p.add_argument("--configs", default=DEFAULT_CONFIGS,
+                   help=f"comma-separated, of {','.join(CONFIGS)}")
+    p.add_argument("--wasm", type=Path, default=WASM, help="the llm-warden module")
+    p.add_argument("--alt-wasm", type=Path, help="the module of `X+alt` configurations")
     p.add_argument("--markdown", type=Path)
     a = p.parse_args(argv)
-    for f in (WASM, NOOP, MOCK):
+    names = [c for c in a.configs.split(",") if c]
+    keys = [k for k in a.scenarios.split(",") if k]
+    unknown = [n for n in names if n.removesuffix("+alt") not in CONFIGS]
+    unknown += [k for k in keys if k not in SCENARIOS]
+    if unknown:
+        raise SystemExit(f"unknown configuration or scenario: {', '.join(unknown)}")
+    if any(n.endswith("+alt") for n in names) and a.alt_wasm is None:
+        raise SystemExit("a `+alt` configuration needs --alt-wasm")
+    for f in (a.wasm, NOOP, MOCK, *([a.alt_wasm] if a.alt_wasm else [])):
         if not f.is_file():
             raise SystemExit(f"{f} missing: run scripts/bench.sh (it builds everything)")
 
@@ -151,15 +200,16 @@ def main(argv: list[str]) -> int:
     mock = subprocess.Popen([str(MOCK), "--listen", f"127.0.0.1:{mock_port}", "--no-record"],
                             stdout=subprocess.PIPE, text=True)
     mock.stdout.readline()
-    proxies = [Proxy("A", work, mock_port, None, "{}"), Proxy("B", work, mock_port, NOOP, "{}"),
-               Proxy("C", work, mock_port, WASM, json.dumps(C_CONFIG)),
-               Proxy("P", work, mock_port, WASM, '{"defaultPolicy": "none"}')]
-    scenarios = [("1 KiB request, 4 KiB response", 1024, False, 4096),
-                 ("16 KiB request, 4 KiB response", 16 * 1024, False, 4096),
-                 ("256 KiB request, 4 KiB response", 256 * 1024, False, 4096),
-                 ("streamed 64 KiB response", 1024, True, 64 * 1024),
-                 ("streamed 1 MiB response", 1024, True, 1024 * 1024)]
+    proxies = []
+    for name in names:
+        base = name.removesuffix("+alt")
+        wasm = a.alt_wasm if name != base else a.wasm
+        wasm = None if CONFIGS[base] is None else NOOP if base == "B" else wasm
+        proxies.append(Proxy(name, work, mock_port, wasm, json.dumps(CONFIGS[base] or {})))
+    scenarios = [SCENARIOS[k] for k in keys]
     results: dict[tuple[str, str], list[dict]] = {}
+    time.sleep(1)  # let start-up work (module compilation, config compilation) settle
+    idle = {px.name: rss_kib(px.proc.pid) for px in proxies}
     try:
         for title, size, stream, reply in scenarios:
             body = work / f"body-{size}-{int(stream)}.json"
@@ -178,13 +228,13 @@ def main(argv: list[str]) -> int:
                     print(f"   round {r + 1} {px.name}: {run['rps']:.0f} req/s, p50 {run['p50']:.2f} ms, "
                           f"p99 {run['p99']:.2f} ms, non-2xx {run['non2xx']}", flush=True)
         rss = {px.name: rss_kib(px.proc.pid) for px in proxies}
-        ttfb = {px.name: first_byte_ms(px.port, work) for px in proxies if px.name in "CP"}
+        ttfb = {px.name: first_byte_ms(px.port, work) for px in proxies if px.name in ("C", "P")}
     finally:
         for px in proxies:
             px.stop()
         mock.terminate()
 
-    lines = report(results, scenarios, rss, a, ttfb)
+    lines = report(results, scenarios, names, idle, rss, a, ttfb)
     print("\n".join(lines))
     if a.markdown:
         with a.markdown.open("a") as f:
@@ -207,47 +257,69 @@ def first_byte_ms(port: int, work: Path, runs: int = 21) -> float:
     return statistics.median(times)
 
 
-def report(results, scenarios, rss, a, ttfb) -> list[str]:
+def report(results, scenarios, names, idle, rss, a, ttfb) -> list[str]:
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    options = f"--rounds {a.rounds} --seconds {a.seconds} --connections {a.connections}"
+    if a.alt_wasm:
+        options += f" --alt-wasm {a.alt_wasm}"
+    if a.configs != DEFAULT_CONFIGS:
+        options += f" --configs {a.configs}"
+    if a.scenarios != ",".join(SCENARIOS):
+        options += f" --scenarios {a.scenarios}"
+    load = os.getloadavg()
     lines = [f"\n## {date}", "",
-             f"`./scripts/bench.sh --rounds {a.rounds} --seconds {a.seconds} --connections {a.connections}`"
-             f" · Envoy --concurrency 1 · wrk -t1 -c{a.connections} · {os.cpu_count()} CPUs", "",
-             "| scenario | config | req/s | p50 ms | p99 ms | Envoy CPU µs/req | CPU ×A | CPU ×B | req/s C/B | req/s C/P |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             f"`./scripts/bench.sh {options}`"
+             f" · Envoy --concurrency 1 · wrk -t1 -c{a.connections} · {os.cpu_count()} CPUs"
+             f" · load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}", "",
+             "| scenario | config | req/s | p50 ms | p99 ms | Envoy CPU µs/req | CPU ×A | CPU ×B | CPU −P µs | req/s C/B | req/s C/P |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+
+    def ratio(x: float, y: float | None) -> str:
+        # A configuration that served nothing (B buffers whole bodies: a 1 MiB stream exceeds
+        # Envoy's buffer limit) has no meaningful ratio.
+        return f"{x / y:.2f}" if y else "—"
+
     for title, *_ in scenarios:
-        cpu = {}
-        rps = {}
-        for name in "ABCP":
+        cpu: dict[str, float] = {}
+        rps: dict[str, float] = {}
+        for name in names:
             runs = results[(title, name)]
             reqs = sum(r["requests"] for r in runs)
             cpu[name] = sum(r["cpu_ticks"] for r in runs) / TICK / max(reqs, 1) * 1e6
             rps[name] = statistics.median(r["rps"] for r in runs)
-        def ratio(a: float, b: float) -> str:
-            # A configuration that served nothing (B buffers whole bodies: a 1 MiB stream
-            # exceeds Envoy's buffer limit) has no meaningful ratio.
-            return f"{a / b:.2f}" if b > 0 else "—"
-
-        for name in "ABCP":
+        served = {n for n in names if rps[n] > 0}
+        base = {k: cpu[k] if k in served else None for k in ("A", "B", "P")}
+        for name in names:
             runs = results[(title, name)]
             p50 = statistics.median(r["p50"] for r in runs)
             p99 = statistics.median(r["p99"] for r in runs)
             bad = sum(r["non2xx"] for r in runs)
             note = f" ({bad} non-2xx)" if bad else ""
-            served = rps[name] > 0
-            cpu_cell = f"{cpu[name]:.0f}" if served else "—"
+            ok = name in served
+            over_p = f"{cpu[name] - base['P']:+.0f}" if ok and base["P"] is not None and name != "P" else ""
+            c_cells = ["", ""]
+            if name.startswith("C") and ok:
+                c_cells = [ratio(rps[name], rps.get("B")), ratio(rps[name], rps.get("P"))]
             lines.append(f"| {title} | {name}{note} | {rps[name]:.0f} | {p50:.2f} | {p99:.2f} | "
-                         f"{cpu_cell} | {ratio(cpu[name], cpu['A']) if served else '—'} | "
-                         f"{ratio(cpu[name], cpu['B']) if served and rps['B'] > 0 else '—'} | "
-                         + (ratio(rps["C"], rps["B"]) if name == "C" else "") + " | "
-                         + (ratio(rps["C"], rps["P"]) if name == "C" else "") + " |")
-    sizes = {p.name: p.stat().st_size for p in (WASM, NOOP)}
-    lines += ["", f"Time to first byte of a streamed 64 KiB reply (median of 21, curl): "
-              f"C {ttfb['C']:.2f} ms, P (pass-through) {ttfb['P']:.2f} ms, "
-              f"difference {ttfb['C'] - ttfb['P']:+.2f} ms.",
-              "", f"Envoy RSS at the end: A {rss['A'] / 1024:.1f} MiB, B {rss['B'] / 1024:.1f} MiB, "
-              f"C {rss['C'] / 1024:.1f} MiB (C − B = {(rss['C'] - rss['B']) / 1024:.1f} MiB, one worker). "
-              f"Module sizes: llm_warden.wasm {sizes['llm_warden.wasm']:,} B, "
-              f"llm_warden_noop.wasm {sizes['llm_warden_noop.wasm']:,} B."]
+                         f"{f'{cpu[name]:.0f}' if ok else '—'} | "
+                         f"{ratio(cpu[name], base['A']) if ok else '—'} | "
+                         f"{ratio(cpu[name], base['B']) if ok else '—'} | {over_p} | "
+                         f"{c_cells[0]} | {c_cells[1]} |")
+    lines.append("")
+    if "C" in ttfb and "P" in ttfb:
+        lines += [f"Time to first byte of a streamed 64 KiB reply (median of 21, curl): "
+                  f"C {ttfb['C']:.2f} ms, P (pass-through) {ttfb['P']:.2f} ms, "
+                  f"difference {ttfb['C'] - ttfb['P']:+.2f} ms.", ""]
+    mib = lambda kib: f"{kib / 1024:.1f}"  # noqa: E731
+    cells = ", ".join(f"{n} {mib(idle[n])} → {mib(rss[n])}" for n in names)
+    gap = ""
+    if "B" in names and "C" in names:
+        gap = (f" C − B: {mib(idle['C'] - idle['B'])} MiB idle, "
+               f"{mib(rss['C'] - rss['B'])} MiB after the load (one worker).")
+    lines += [f"Envoy RSS in MiB, idle after start → after the load: {cells}.{gap} "
+              f"Module sizes: llm_warden.wasm {a.wasm.stat().st_size:,} B, "
+              f"llm_warden_noop.wasm {NOOP.stat().st_size:,} B."
+              + (f" Alternative module: {a.alt_wasm.stat().st_size:,} B." if a.alt_wasm else "")]
     return lines
 
 

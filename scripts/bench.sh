@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Envoy without a filter (A), with a no-op buffering filter (B) and with llm-warden (C), in one
-# run, alternating A B C; prints req/s, p50/p99, Envoy CPU per request and the ratios.
+# Envoy without a filter (A), with a no-op buffering filter (B), with llm-warden (C) and with
+# llm-warden passing through (P), in one run, alternating A B C P; prints req/s, p50/p99, Envoy
+# CPU per request, the ratios and RSS (idle and after the load).
 #   ./scripts/bench.sh [--rounds N] [--seconds S] [--connections C] [--record]
-# --record appends the table, with the command and the date, to BENCHMARKS.md.
+#                      [--scenarios 1k,16k,...] [--configs A,B,C,P,C-noinj,...] [--alt-wasm PATH]
+# --record appends the table, with the command and the date, to BENCHMARKS.md. The other options
+# are scripts/bench.py's (its docstring says what each configuration switches off).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 say() { printf '==> %s\n' "$*"; }

@@ -528,29 +528,21 @@ fn redact_entities(
     mut pseudonyms: Option<&mut Pseudonyms>,
 ) -> Vec<Option<String>> {
     let mut out = vec![None; segments.len()];
-    for (index, segment) in segments.iter().enumerate() {
-        let mut text = segment.text().to_string();
-        let mut changed = false;
+    for (segment, slot) in segments.iter().zip(out.iter_mut()) {
         // Redaction changes the context detectors read (a label now stands where an address
         // ended), so a pass can expose a value the previous pass had rightly passed over.
         // Rescanning what was rewritten until nothing more changes makes redaction a fixpoint:
         // applying it twice gives what applying it once gave (a fuzzed property). Bounded.
+        // The text is scanned where it lies; only a rewrite allocates.
         for round in 0..MAX_REDACTION_ROUNDS {
             let once = Pass {
                 location: &segment.location,
                 first: round == 0,
             };
-            match redact_once(rules, &text, once, report, block, pseudonyms.as_deref_mut()) {
-                Some(next) => {
-                    text = next;
-                    changed = true;
-                }
+            let text = slot.as_deref().unwrap_or(segment.text());
+            match redact_once(rules, text, once, report, block, pseudonyms.as_deref_mut()) {
+                Some(next) => *slot = Some(next),
                 None => break,
-            }
-        }
-        if changed {
-            if let Some(slot) = out.get_mut(index) {
-                *slot = Some(text);
             }
         }
     }
