@@ -18,7 +18,7 @@ printed by `--print-vectors`.
 
 Needs numpy and scipy (pinned in `PINS`): when they are missing the script creates its own venv
 under target/ (`VENV`), installs the pins there and runs itself again with it; the filter stays
-pure Rust. Deterministic: same input, same output (L-BFGS from a zero start, no sampling).
+pure Rust. Deterministic: same input, same output (seeded shuffles).
 
 Usage:
     scripts/train-injection-model.py [--dev PATH] [--readme PATH] [--out DIR] [--folds N]
@@ -31,6 +31,7 @@ import hashlib
 import json
 import math
 import os
+import random
 import re
 import struct
 import subprocess
@@ -65,9 +66,14 @@ OUT = os.path.join(ROOT, "filter/src/detect/injection/model")
 AUGMENT = os.path.join(ROOT, "testdata/injection/benign-augment.jsonl")
 
 BITS = 18
-# L2 penalty on the weights (the loss is the sample-weighted mean log-loss).
-L2 = 3e-5
-ITERATIONS = 300
+# AdaGrad: epochs, learning rate, lazy L2 per update, shuffling seed. AdaGrad rather than a
+# full-batch solver: its per-feature step sizes let rare features (the few translated items of
+# each language) reach large weights, where an L2 optimum shrinks them (out of fold: multilingual
+# TPR 0.60 against 0.46 with L-BFGS at l2 3e-5, overall 0.775 against 0.764 at FPR 0.01).
+EPOCHS = 12
+LR = 0.2
+L2 = 2e-7
+SEED = 20261126
 # Rounds of multiple-instance training (round 0: every window of an attack is positive).
 ROUNDS = 2
 # Target false-positive rate of the model alone on out-of-fold permissive dev benign items.
@@ -319,28 +325,44 @@ def group_weights(groups):
     return [min(CAP, max(0.5, mean / sizes[g])) for g in groups]
 
 
-def fit(x, y, sw, l2, iterations):
-    """Weighted logistic regression by L-BFGS: mean sample-weighted log-loss + l2/2 |w|^2 (the
-    bias is not penalised). Deterministic (zero start)."""
-    import numpy as np
-    from scipy.optimize import minimize
+def fit(rows, y, sw, l2=L2, epochs=EPOCHS, lr=LR, seed=SEED):
+    """AdaGrad logistic regression with lazy L2 over sparse rows ((indices, values) pairs); the
+    classes are balanced by count, `sw` weights each row. Deterministic (seeded shuffles)."""
+    w = [0.0] * (1 << BITS_IN_USE[0])
+    g2 = [1e-8] * len(w)
+    bias, gb = 0.0, 1e-8
+    pos = sum(y)
+    neg = len(y) - pos
+    cw = {1: len(y) / (2.0 * pos), 0: len(y) / (2.0 * neg)}
+    order = list(range(len(rows)))
+    rng = random.Random(seed)
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for i in order:
+            idx, val = rows[i]
+            z = bias
+            for f, v in zip(idx, val):
+                z += w[f] * v
+            g = (sigmoid(z) - y[i]) * cw[y[i]] * sw[i]
+            gb += g * g
+            bias -= lr * g / math.sqrt(gb)
+            for f, v in zip(idx, val):
+                gf = g * v + l2 * w[f]
+                g2[f] += gf * gf
+                w[f] -= lr * gf / math.sqrt(g2[f])
+    return w, bias
 
-    x = x.tocsr()
-    xt = x.T.tocsr()
-    sw = sw / sw.sum()
-    sign = 2.0 * y - 1.0
-    d = x.shape[1]
 
-    def loss(theta):
-        w, b = theta[:d], theta[d]
-        m = sign * (x @ w + b)
-        g = -sw * sign / (1.0 + np.exp(np.clip(m, -35, 35)))
-        value = float(np.sum(sw * np.logaddexp(0.0, -m)) + 0.5 * l2 * (w @ w))
-        return value, np.concatenate([xt @ g + l2 * w, [g.sum()]])
+# The bucket count of the run (set in main before training).
+BITS_IN_USE = [BITS]
 
-    opts = {"maxiter": iterations, "gtol": 1e-9, "ftol": 1e-12}
-    res = minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B", options=opts)
-    return res.x[:d], float(res.x[d])
+
+def sigmoid(z):
+    if z < -30:
+        return 1e-13
+    if z > 30:
+        return 1.0 - 1e-13
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def quantise(w):
@@ -357,34 +379,32 @@ def score_doc(model, wins):
     return float((wins @ q).max()) * scale + bias
 
 
-def train_mil(wins, ys, keys, l2, iterations, rounds=ROUNDS):
+def train_mil(wins, ys, keys, rounds=ROUNDS):
     """Multiple-instance training: a benign text's windows are all benign (weight shared as
     1/sqrt(windows)); an attack is positive through its most attack-like window under the
     previous round's model (round 0: every window, weight shared 1/windows). Per-(label,
-    category) group weights, then the two classes get equal total weight."""
+    category) group weights."""
     import numpy as np
-    import scipy.sparse as sp
 
     gw = group_weights(keys)
     model = None
     for _ in range(rounds):
-        xs, y, sw = [], [], []
+        rows, y, sw = [], [], []
         for m, label, g in zip(wins, ys, gw):
             n = m.shape[0]
+            picks = range(n)
             if label and model is not None:
-                k = int(np.argmax(m @ model[0]))
-                xs.append(m[k])
-                y.append(1)
-                sw.append(g)
-            else:
-                xs.append(m)
-                y.extend([label] * n)
-                sw.extend([g / (n if label else math.sqrt(n))] * n)
-        y, sw = np.array(y, dtype=float), np.array(sw)
-        pos, neg = sw[y == 1].sum(), sw[y == 0].sum()
-        sw = np.where(y == 1, sw * (pos + neg) / (2 * pos), sw * (pos + neg) / (2 * neg))
-        w, b = fit(sp.vstack(xs).tocsr(), y, sw, l2, iterations)
-        q, scale = quantise(w)
+                picks = [int(np.argmax(m @ model[0]))]
+            for k in picks:
+                row = m.getrow(k)
+                rows.append((row.indices.tolist(), row.data.tolist()))
+                y.append(label)
+                if label and model is not None:
+                    sw.append(g)
+                else:
+                    sw.append(g / (n if label else math.sqrt(n)))
+        w, b = fit(rows, y, sw)
+        q, scale = quantise(np.array(w))
         model = (q, scale, b)
     return model
 
@@ -417,13 +437,13 @@ def training_set(rows, wins, derived, derived_wins, keep):
     return w, y, keys
 
 
-def cross_validate(rows, wins, derived, derived_wins, folds, fold_of, l2, iterations):
+def cross_validate(rows, wins, derived, derived_wins, folds, fold_of):
     """Out-of-fold logits for every row (quantised like the shipped model); a derived clean copy
     trains only in the folds where its attack trains."""
     oof = [0.0] * len(rows)
     for k in range(folds):
         w, y, keys = training_set(rows, wins, derived, derived_wins, lambda i: fold_of[i] != k)
-        model = train_mil(w, y, keys, l2, iterations)
+        model = train_mil(w, y, keys)
         for i in range(len(rows)):
             if fold_of[i] == k:
                 oof[i] = score_doc(model, wins[i])
@@ -454,8 +474,6 @@ def main():
     ap.add_argument("--augment", default=AUGMENT, help="team-written benign items added to training")
     ap.add_argument("--out", default=OUT)
     ap.add_argument("--bits", type=int, default=BITS)
-    ap.add_argument("--l2", type=float, default=L2)
-    ap.add_argument("--iterations", type=int, default=ITERATIONS)
     ap.add_argument("--folds", type=int, default=FOLDS)
     ap.add_argument("--grouped", action="store_true", help="folds by near-duplicate family (report only)")
     ap.add_argument("--no-derive", action="store_true", help="leave out the derived clean documents")
@@ -469,6 +487,7 @@ def main():
             print(json.dumps(t), model_view(t).encode().hex(), sum(features(t, args.bits)) % 1000003)
         return
     ensure_deps()
+    BITS_IN_USE[0] = args.bits
 
     rows, digest, dropped, held_out = load(args.dev, args.readme, args.augment)
     print(f"training data: {args.dev}")
@@ -488,7 +507,7 @@ def main():
         fold_of = [i % args.folds for i in range(len(rows))]
     kind = "family-grouped" if args.grouped else "per-item"
     print(f"calibrating on {args.folds}-fold {kind} out-of-fold scores")
-    oof = cross_validate(rows, wins, derived, derived_wins, args.folds, fold_of, args.l2, args.iterations)
+    oof = cross_validate(rows, wins, derived, derived_wins, args.folds, fold_of)
     if args.oof:
         with open(args.oof, "w", encoding="utf-8") as f:
             for r, z, fold in zip(rows, oof, fold_of):
@@ -500,7 +519,7 @@ def main():
 
     print("training on all kept items")
     w, y, keys = training_set(rows, wins, derived, derived_wins, lambda i: True)
-    q, scale, bias = train_mil(w, y, keys, args.l2, args.iterations)
+    q, scale, bias = train_mil(w, y, keys)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "weights.bin"), "wb") as f:
         f.write(bytes(int(v) % 256 for v in q))
@@ -526,7 +545,7 @@ def main():
 // Kept {len(rows)} items; sha256 of the kept JSONL lines (in file order, dev then augment): {digest}
 // Model: logistic regression, 2^{args.bits} hashed buckets (byte 4-grams, word 1/2-grams),
 // scored on windows of two {BLOCK}-byte blocks (max over windows), multiple-instance training
-// ({ROUNDS} rounds), L-BFGS ({args.iterations} iterations), l2={args.l2}; weights quantised to i8.
+// ({ROUNDS} rounds), AdaGrad {EPOCHS} epochs, lr={LR}, l2={L2}, seed={SEED}; weights quantised to i8.
 // Calibration: OFFSET puts the decision point at {args.folds}-fold {kind} out-of-fold benign FPR {args.target_fpr}.
 // Non-zero weights: {nonzero} of {len(q)}.
 
