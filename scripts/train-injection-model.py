@@ -3,9 +3,11 @@
 
 Reads the DEV split of the shared injection corpus by path (never copies it), keeps only items
 from sources whose licence is permissive (drops every CC BY-SA source listed in the corpus
-README's provenance table), trains an L2-regularised logistic regression over hashed byte
-n-grams and word uni/bigrams, calibrates the decision offset on out-of-fold scores, quantises
-the weights to i8 and writes
+README's provenance table), adds clean copies of the documents that carry planted instructions
+(derived from the dev attacks themselves, see `derive_clean`), trains an L2-regularised
+logistic regression over hashed byte 4-grams and word uni/bigrams with multiple-instance
+learning over windows, calibrates the decision offset on out-of-fold scores, quantises the
+weights to i8 and writes
 
     filter/src/detect/injection/model/weights.bin   (2^BITS signed bytes)
     filter/src/detect/injection/model/weights.rs    (header: command, data hash, scale, bias)
@@ -14,13 +16,17 @@ The feature extraction here must stay byte-for-byte identical to
 `filter/src/detect/injection/model/features.rs`; `cargo test` checks a few fixed vectors
 printed by `--print-vectors`.
 
-Python 3 standard library only. Deterministic: same input, same output.
+Needs numpy and scipy (pinned in `PINS`): when they are missing the script creates its own venv
+under target/ (`VENV`), installs the pins there and runs itself again with it; the filter stays
+pure Rust. Deterministic: same input, same output (seeded shuffles).
 
 Usage:
-    scripts/train-injection-model.py [--dev PATH] [--readme PATH] [--out DIR] [--cv] [--print-vectors]
+    scripts/train-injection-model.py [--dev PATH] [--readme PATH] [--out DIR] [--folds N]
+                                      [--grouped] [--oof FILE] [--print-vectors]
 """
 
 import argparse
+import difflib
 import hashlib
 import json
 import math
@@ -28,30 +34,60 @@ import os
 import random
 import re
 import struct
+import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV = os.path.join(ROOT, "target", "injection-train-venv")
+PINS = ["numpy==2.2.6", "scipy==1.17.1"]
+
+
+def ensure_deps():
+    """Re-runs this script under its own venv (created on first use) when numpy/scipy are missing."""
+    try:
+        import numpy  # noqa: F401
+        import scipy  # noqa: F401
+
+        return
+    except ImportError:
+        pass
+    python = os.path.join(VENV, "bin", "python")
+    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
+        sys.exit(f"numpy/scipy still missing in {VENV}; remove it and run again")
+    if not os.path.exists(python):
+        print(f"+ python3 -m venv {VENV}", file=sys.stderr)
+        subprocess.check_call([sys.executable, "-m", "venv", VENV])
+    print(f"+ pip install {' '.join(PINS)}", file=sys.stderr)
+    subprocess.check_call([python, "-m", "pip", "install", "--quiet", *PINS])
+    os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
 DEV = "/work/shared/eval/injection/dev.jsonl"
 README = "/work/shared/eval/injection/README.md"
 OUT = os.path.join(ROOT, "filter/src/detect/injection/model")
 AUGMENT = os.path.join(ROOT, "testdata/injection/benign-augment.jsonl")
 
 BITS = 18
+# AdaGrad: epochs, learning rate, lazy L2 per update, shuffling seed. AdaGrad rather than a
+# full-batch solver: its per-feature step sizes let rare features (the few translated items of
+# each language) reach large weights, where an L2 optimum shrinks them (out of fold: multilingual
+# TPR 0.60 against 0.46 with L-BFGS at l2 3e-5, overall 0.775 against 0.764 at FPR 0.01).
 EPOCHS = 12
-L2 = 2e-7
 LR = 0.2
+L2 = 2e-7
+SEED = 20261126
+# Rounds of multiple-instance training (round 0: every window of an attack is positive).
+ROUNDS = 2
 # Target false-positive rate of the model alone on out-of-fold permissive dev benign items.
 TARGET_FPR = 0.006
 FOLDS = 3
-SEED = 20261126
 # Largest up-weighting of a small (label, category) group.
 CAP = 8.0
+# Sources whose attacks are copies of one document with different planted instructions: the
+# words their copies share are the clean document (`derive_clean`).
+DERIVE_FROM = ("garak:latentinjection", "bipia:email")
 
 M32 = 0xFFFFFFFF
-M40 = (1 << 40) - 1
 M64 = (1 << 64) - 1
 GOLDEN64 = 0x9E3779B97F4A7C15
-MASKS = {3: (1 << 24) - 1, 4: (1 << 32) - 1, 5: M40}
 FNV_BASIS = 0x811C9DC5
 FNV_PRIME = 0x01000193
 GOLDEN = 0x9E3779B1
@@ -106,19 +142,20 @@ def features(text, bits=BITS):
 
 def features_at(text, bits=BITS):
     """(position, bucket) of every feature occurrence: the position is the index in the padded
-    view of an n-gram's last byte, or of the byte that ends a word."""
+    view of a 4-gram's last byte, or of the byte that ends a word."""
     b = b" " + model_view(text).encode("utf-8") + b" "
     shift = 32 - bits
     out = []
     n = len(b)
-    # Byte n-grams: a shift register of the last five bytes, Fibonacci-hashed per length.
+    # Byte 4-grams: the last four bytes as one integer (tagged with the length 4, as the
+    # 3/4/5-gram models before did), Fibonacci-hashed. 3- and 5-grams were dropped: on
+    # out-of-fold dev scores they cost two table loads per byte and lowered TPR at equal FPR.
     reg = 0
     for j in range(n):
-        reg = ((reg << 8) | b[j]) & M40
-        for k in (3, 4, 5):
-            if j + 1 >= k:
-                key = (reg & MASKS[k]) ^ (k << 40)
-                out.append((j, ((key * GOLDEN64) & M64) >> (64 - bits)))
+        reg = ((reg << 8) | b[j]) & M32
+        if j >= 3:
+            key = reg ^ (4 << 40)
+            out.append((j, ((key * GOLDEN64) & M64) >> (64 - bits)))
     prev = None
     i = 0
     while i < n:
@@ -136,31 +173,34 @@ def features_at(text, bits=BITS):
     return out
 
 
-BLOCK = 512
+BLOCK = 256
 
 
 def windows(text, bits=BITS):
-    """Feature vectors of the windows the screen scores: the padded view is cut into blocks of
-    BLOCK bytes and every window is two consecutive blocks (one window when there are at most
-    two blocks). Mirrors `Model::score`."""
+    """Sparse rows (one per window) of the windows the screen scores: the padded view is cut into
+    blocks of BLOCK bytes and every window is two consecutive blocks (one window when there are at
+    most two blocks); a row holds feature counts divided by the root of the window's feature
+    count. Mirrors `Model::logit`."""
+    import numpy as np
+    import scipy.sparse as sp
+
     blocks = {}
     for pos, f in features_at(text, bits):
         blocks.setdefault(pos // BLOCK, []).append(f)
     n = max(blocks) + 1 if blocks else 1
     spans = [(0, n)] if n <= 2 else [(k, k + 2) for k in range(n - 1)]
-    out = []
-    for a, b in spans:
+    rows, cols, vals = [], [], []
+    for r, (a, b) in enumerate(spans):
         feats = [f for k in range(a, b) for f in blocks.get(k, ())]
-        out.append(to_vector(feats))
-    return out
-
-
-def to_vector(feats):
-    counts = {}
-    for f in feats:
-        counts[f] = counts.get(f, 0) + 1
-    norm = 1.0 / math.sqrt(max(len(feats), 1))
-    return [(f, c * norm) for f, c in counts.items()]
+        counts = {}
+        for f in feats:
+            counts[f] = counts.get(f, 0) + 1
+        norm = 1.0 / math.sqrt(max(len(feats), 1))
+        for f, c in sorted(counts.items()):
+            rows.append(r)
+            cols.append(f)
+            vals.append(c * norm)
+    return sp.csr_matrix((np.array(vals, dtype=float), (rows, cols)), shape=(len(spans), 1 << bits))
 
 
 def permissive_sources(readme):
@@ -176,14 +216,22 @@ def permissive_sources(readme):
     return keep, drop
 
 
+class Row:
+    """One item: text, label (1 = attack), category, corpus id (None for team-written items), source."""
+
+    def __init__(self, item):
+        self.text = item["text"]
+        self.y = 1 if item["label"] == "attack" else 0
+        self.category = item["category"]
+        self.id = item.get("id")
+        self.source = item.get("source", "team")
+
+
 def load(dev, readme, augment=None):
     """Permissive DEV items, then the team-written augmentation file; returns the rows, the
-    sha256 of the kept JSONL lines, the dropped sources and the dropped items. Each row is
-    (text, label, category, id); the id (None for items without one) only labels `--oof` lines."""
+    sha256 of the kept JSONL lines, the dropped sources and the dropped (held-out) rows."""
     keep, drop = permissive_sources(readme)
-    rows, digest = [], hashlib.sha256()
-    skipped = {}
-    held_out = []
+    rows, held_out, digest = [], [], hashlib.sha256()
     lines = []
     with open(dev, "rb") as f:
         lines.extend(f)
@@ -193,20 +241,77 @@ def load(dev, readme, augment=None):
     for raw in lines:
         item = json.loads(raw)
         if "source" in item and item["source"] not in keep:
-            skipped[item["source"]] = skipped.get(item["source"], 0) + 1
-            held_out.append((item["text"], 1 if item["label"] == "attack" else 0, item["category"], item.get("id")))
+            held_out.append(Row(item))
             continue
         digest.update(raw if raw.endswith(b"\n") else raw + b"\n")
-        rows.append((item["text"], 1 if item["label"] == "attack" else 0, item["category"], item.get("id")))
-    return rows, digest.hexdigest(), sorted(drop), skipped, held_out
+        rows.append(Row(item))
+    return rows, digest.hexdigest(), sorted(drop), held_out
 
 
-def sigmoid(z):
-    if z < -30:
-        return 1e-13
-    if z > 30:
-        return 1.0 - 1e-13
-    return 1.0 / (1.0 + math.exp(-z))
+def families(texts, k=5, overlap=0.5):
+    """Groups of near-duplicate items: union-find over items whose sets of word k-grams (of the
+    model view) overlap by at least `overlap` of the smaller set. Copies of one document with
+    different planted instructions, one jailbreak template with different goals, ... land in one
+    group. Returns a group number per item (the smallest index of its group)."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    vocab, rows, cols = {}, [], []
+    for i, t in enumerate(texts):
+        w = model_view(t).split()
+        for s in {" ".join(w[j : j + k]) for j in range(max(1, len(w) - k + 1))}:
+            rows.append(i)
+            cols.append(vocab.setdefault(s, len(vocab)))
+    x = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(texts), max(len(vocab), 1)))
+    sizes = np.asarray(x.sum(1)).ravel()
+    shared = (x @ x.T).tocoo()
+    parent = list(range(len(texts)))
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for i, j, c in zip(shared.row, shared.col, shared.data):
+        if i < j and c >= overlap * min(sizes[i], sizes[j]):
+            a, b = find(i), find(j)
+            parent[max(a, b)] = min(a, b)
+    return [find(i) for i in range(len(texts))]
+
+
+def common_words(a, b, min_run=3):
+    """Words of `a` that `b` also has in the same order, in runs of at least `min_run` words."""
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    out = []
+    for m in sm.get_matching_blocks():
+        if m.size >= min_run:
+            out.extend(a[m.a : m.a + m.size])
+    return out
+
+
+def derive_clean(rows, groups, min_share=0.4):
+    """Clean documents derived from dev attacks (augmentation, no new text): the garak latent-
+    injection and BIPIA email attacks are copies of one document, each with another planted
+    instruction. The words an attack shares with two other copies of its family are that
+    document without the instruction; training on them as benign teaches the model that the
+    document itself is no evidence, only the planted instruction is (without them it flagged the
+    corpus's clean copies of those documents). Returns (index of the attack, derived text)."""
+    members = {}
+    for i, r in enumerate(rows):
+        if r.y and r.source in DERIVE_FROM:
+            members.setdefault(groups[i], []).append(i)
+    out = []
+    for idx in members.values():
+        if len(idx) < 3:
+            continue
+        words = {i: rows[i].text.split() for i in idx}
+        for n, i in enumerate(idx):
+            j, k = idx[(n + 1) % len(idx)], idx[(n + 2) % len(idx)]
+            c = common_words(common_words(words[i], words[j]), words[k])
+            if min_share * len(words[i]) <= len(c) < len(words[i]):
+                out.append((i, " ".join(c)))
+    return out
 
 
 def group_weights(groups):
@@ -220,53 +325,98 @@ def group_weights(groups):
     return [min(CAP, max(0.5, mean / sizes[g])) for g in groups]
 
 
-def train(data, bits, epochs=EPOCHS, l2=L2, lr=LR, seed=SEED, weights=None):
-    """AdaGrad logistic regression with lazy L2; class-balanced sample weights."""
-    size = 1 << bits
-    w = [0.0] * size
-    g2 = [1e-8] * size
+def fit(rows, y, sw, l2=L2, epochs=EPOCHS, lr=LR, seed=SEED):
+    """AdaGrad logistic regression with lazy L2 over sparse rows ((indices, values) pairs); the
+    classes are balanced by count, `sw` weights each row. Deterministic (seeded shuffles)."""
+    w = [0.0] * (1 << BITS_IN_USE[0])
+    g2 = [1e-8] * len(w)
     bias, gb = 0.0, 1e-8
-    pos = sum(1 for _, y in data if y)
-    neg = len(data) - pos
-    cw = {1: len(data) / (2.0 * pos), 0: len(data) / (2.0 * neg)}
-    order = list(range(len(data)))
+    pos = sum(y)
+    neg = len(y) - pos
+    cw = {1: len(y) / (2.0 * pos), 0: len(y) / (2.0 * neg)}
+    order = list(range(len(rows)))
     rng = random.Random(seed)
     for _ in range(epochs):
         rng.shuffle(order)
-        for idx in order:
-            x, y = data[idx]
+        for i in order:
+            idx, val = rows[i]
             z = bias
-            for f, v in x:
+            for f, v in zip(idx, val):
                 z += w[f] * v
-            g = (sigmoid(z) - y) * cw[y] * (weights[idx] if weights else 1.0)
+            g = (sigmoid(z) - y[i]) * cw[y[i]] * sw[i]
             gb += g * g
             bias -= lr * g / math.sqrt(gb)
-            for f, v in x:
+            for f, v in zip(idx, val):
                 gf = g * v + l2 * w[f]
                 g2[f] += gf * gf
                 w[f] -= lr * gf / math.sqrt(g2[f])
     return w, bias
 
 
+# The bucket count of the run (set in main before training).
+BITS_IN_USE = [BITS]
+
+
+def sigmoid(z):
+    if z < -30:
+        return 1e-13
+    if z > 30:
+        return 1.0 - 1e-13
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 def quantise(w):
-    peak = max(abs(v) for v in w) or 1.0
+    import numpy as np
+
+    peak = float(np.abs(w).max()) or 1.0
     scale = peak / 127.0
-    q = [max(-127, min(127, int(round(v / scale)))) for v in w]
-    return q, scale
+    return np.clip(np.round(w / scale), -127, 127).astype(np.int64), scale
 
 
-def score_q(q, scale, bias, x):
-    return bias + scale * sum(q[f] * v for f, v in x)
+def score_doc(model, wins):
+    """Highest window logit of the quantised model (what the screen computes)."""
+    q, scale, bias = model
+    return float((wins @ q).max()) * scale + bias
+
+
+def train_mil(wins, ys, keys, rounds=ROUNDS):
+    """Multiple-instance training: a benign text's windows are all benign (weight shared as
+    1/sqrt(windows)); an attack is positive through its most attack-like window under the
+    previous round's model (round 0: every window, weight shared 1/windows). Per-(label,
+    category) group weights."""
+    import numpy as np
+
+    gw = group_weights(keys)
+    model = None
+    for _ in range(rounds):
+        rows, y, sw = [], [], []
+        for m, label, g in zip(wins, ys, gw):
+            n = m.shape[0]
+            picks = range(n)
+            if label and model is not None:
+                picks = [int(np.argmax(m @ model[0]))]
+            for k in picks:
+                row = m.getrow(k)
+                rows.append((row.indices.tolist(), row.data.tolist()))
+                y.append(label)
+                if label and model is not None:
+                    sw.append(g)
+                else:
+                    sw.append(g / (n if label else math.sqrt(n)))
+        w, b = fit(rows, y, sw)
+        q, scale = quantise(np.array(w))
+        model = (q, scale, b)
+    return model
 
 
 def f32(v):
-    """Shortest decimal that round-trips as an f32 (what clippy and rustfmt accept)."""
-    target = struct.unpack("f", struct.pack("f", v))[0]
-    for p in range(1, 10):
-        text = "%.*g" % (p, v)
-        if struct.unpack("f", struct.pack("f", float(text)))[0] == target:
-            break
-    if "e" not in text and "." not in text:
+    """Shortest decimal that round-trips as an f32 (what clippy's excessive_precision accepts)."""
+    import numpy as np
+
+    text = np.format_float_positional(np.float32(v), unique=True, trim="0")
+    if text.endswith("."):
+        text += "0"
+    if "." not in text:
         text += ".0"
     return text
 
@@ -277,64 +427,42 @@ def threshold_for(benign_scores, target):
     return s[k] + 1e-6 if k < len(s) else s[-1]
 
 
-def score_doc(q, scale, bias, wins):
-    return max(score_q(q, scale, bias, x) for x in wins)
+def training_set(rows, wins, derived, derived_wins, keep):
+    """Windows, labels and group keys of the rows with `keep(i)`, then their derived clean copies
+    (benign documents)."""
+    idx = [i for i in range(len(rows)) if keep(i)]
+    w = [wins[i] for i in idx] + [dw for (i, _), dw in zip(derived, derived_wins) if keep(i)]
+    y = [rows[i].y for i in idx] + [0 for i, _ in derived if keep(i)]
+    keys = [(rows[i].y, rows[i].category) for i in idx] + [(0, "benign_document") for i, _ in derived if keep(i)]
+    return w, y, keys
 
 
-def train_mil(rows, wins, idx, bits, rounds=2, **kw):
-    """Multiple-instance training: a benign text's windows are all benign; an attack text is
-    represented by its most attack-like window under the previous round's model (round 0 uses
-    the first window... and every window of short texts, which have one)."""
-    gw = group_weights([(rows[i][1], rows[i][2]) for i in idx])
-    pick = {i: 0 for i in idx}
-    model = None
-    for r in range(rounds):
-        data, sw = [], []
-        for i, g in zip(idx, gw):
-            y = rows[i][1]
-            ws = wins[i]
-            if y:
-                if model is not None:
-                    pick[i] = max(range(len(ws)), key=lambda k: score_q(*model, ws[k]))
-                    data.append((ws[pick[i]], 1))
-                    sw.append(g)
-                else:
-                    for x in ws:
-                        data.append((x, 1))
-                        sw.append(g / len(ws))
-            else:
-                for x in ws:
-                    data.append((x, 0))
-                    sw.append(g / math.sqrt(len(ws)))
-        w, b = train(data, bits, weights=sw, **kw)
-        q, scale = quantise(w)
-        model = (q, scale, b)
-    return model
-
-
-def cross_validate(rows, wins, bits, folds=5, **kw):
-    """Out-of-fold logits for every row (quantised like the shipped model)."""
+def cross_validate(rows, wins, derived, derived_wins, folds, fold_of):
+    """Out-of-fold logits for every row (quantised like the shipped model); a derived clean copy
+    trains only in the folds where its attack trains."""
     oof = [0.0] * len(rows)
     for k in range(folds):
-        idx = [i for i in range(len(rows)) if i % folds != k]
-        q, scale, b = train_mil(rows, wins, idx, bits, **kw)
+        w, y, keys = training_set(rows, wins, derived, derived_wins, lambda i: fold_of[i] != k)
+        model = train_mil(w, y, keys)
         for i in range(len(rows)):
-            if i % folds == k:
-                oof[i] = score_doc(q, scale, b, wins[i])
+            if fold_of[i] == k:
+                oof[i] = score_doc(model, wins[i])
         print(f"  fold {k + 1}/{folds} done", file=sys.stderr)
     return oof
 
 
-def report(rows, oof, cut):
+def report(rows, scores, cut):
     cats = {}
-    for (_, y, cat, _), z in zip(rows, oof):
-        c = cats.setdefault(cat, [0, 0, y])
+    for r, z in zip(rows, scores):
+        c = cats.setdefault(r.category, [0, 0, r.y])
         c[0] += 1
         c[1] += z >= cut
-    tp = sum(1 for (_, y, _, _), z in zip(rows, oof) if y and z >= cut)
-    fp = sum(1 for (_, y, _, _), z in zip(rows, oof) if not y and z >= cut)
-    p = sum(y for _, y, _, _ in rows)
-    print(f"  out-of-fold at cut {cut:.4f}: TPR={tp / p:.4f} FPR={fp / (len(rows) - p):.4f}")
+    tp = sum(1 for r, z in zip(rows, scores) if r.y and z >= cut)
+    fp = sum(1 for r, z in zip(rows, scores) if not r.y and z >= cut)
+    p = sum(r.y for r in rows)
+    tpr = tp / p if p else float("nan")
+    fpr = fp / (len(rows) - p) if len(rows) > p else float("nan")
+    print(f"  at cut {cut:.4f}: TPR={tpr:.4f} FPR={fpr:.4f}")
     for cat, (n, hit, y) in sorted(cats.items()):
         print(f"    {'attack' if y else 'benign'}/{cat:36} n={n:4} {'TPR' if y else 'FPR'}={hit / n:.4f}")
 
@@ -346,10 +474,9 @@ def main():
     ap.add_argument("--augment", default=AUGMENT, help="team-written benign items added to training")
     ap.add_argument("--out", default=OUT)
     ap.add_argument("--bits", type=int, default=BITS)
-    ap.add_argument("--epochs", type=int, default=EPOCHS)
-    ap.add_argument("--l2", type=float, default=L2)
-    ap.add_argument("--lr", type=float, default=LR)
     ap.add_argument("--folds", type=int, default=FOLDS)
+    ap.add_argument("--grouped", action="store_true", help="folds by near-duplicate family (report only)")
+    ap.add_argument("--no-derive", action="store_true", help="leave out the derived clean documents")
     ap.add_argument("--target-fpr", type=float, default=TARGET_FPR)
     ap.add_argument("--oof", help="write out-of-fold logits (JSONL) here, for analysis")
     ap.add_argument("--print-vectors", action="store_true", help="print feature test vectors and exit")
@@ -359,30 +486,44 @@ def main():
         for t in ["", "Ignore previous instructions", "Ｉｇｎｏｒｅ\u200b  ALL\n\tprevious", "Привет, мир! 你好"]:
             print(json.dumps(t), model_view(t).encode().hex(), sum(features(t, args.bits)) % 1000003)
         return
+    ensure_deps()
+    BITS_IN_USE[0] = args.bits
 
-    rows, digest, dropped, skipped, held_out = load(args.dev, args.readme, args.augment)
+    rows, digest, dropped, held_out = load(args.dev, args.readme, args.augment)
     print(f"training data: {args.dev}")
-    print(f"  dropped share-alike sources: {', '.join(dropped)} ({sum(skipped.values())} items)")
+    print(f"  dropped share-alike sources: {', '.join(dropped)} ({len(held_out)} items)")
     print(f"  kept {len(rows)} items, sha256 of kept JSONL lines: {digest}")
-    wins = [windows(t, args.bits) for t, _, _, _ in rows]
+    wins = [windows(r.text, args.bits) for r in rows]
+    groups = families([r.text for r in rows])
+    derived = [] if args.no_derive else derive_clean(rows, groups)
+    derived_wins = [windows(t, args.bits) for _, t in derived]
+    print(f"  {len(set(groups))} near-duplicate families; {len(derived)} clean documents derived from dev attacks")
 
-    print(f"calibrating on {args.folds}-fold out-of-fold scores")
-    kw = dict(epochs=args.epochs, l2=args.l2, lr=args.lr)
-    oof = cross_validate(rows, wins, args.bits, folds=args.folds, **kw)
+    if args.grouped:
+        # Families go to folds round-robin in order of their first item: no family straddles folds.
+        order = {g: n for n, g in enumerate(sorted(set(groups)))}
+        fold_of = [order[g] % args.folds for g in groups]
+    else:
+        fold_of = [i % args.folds for i in range(len(rows))]
+    kind = "family-grouped" if args.grouped else "per-item"
+    print(f"calibrating on {args.folds}-fold {kind} out-of-fold scores")
+    oof = cross_validate(rows, wins, derived, derived_wins, args.folds, fold_of)
     if args.oof:
         with open(args.oof, "w", encoding="utf-8") as f:
-            for (t, y, cat, item_id), z in zip(rows, oof):
-                line = {"id": item_id, "y": y, "category": cat, "logit": z, "text": t[:200]}
+            for r, z, fold in zip(rows, oof, fold_of):
+                line = {"id": r.id, "y": r.y, "category": r.category, "fold": fold, "logit": z}
                 f.write(json.dumps(line, ensure_ascii=False) + "\n")
-    cut = threshold_for([z for (_, y, _, _), z in zip(rows, oof) if not y], args.target_fpr)
+    cut = threshold_for([z for r, z in zip(rows, oof) if not r.y], args.target_fpr)
+    print("  out-of-fold, model alone:")
     report(rows, oof, cut)
 
     print("training on all kept items")
-    q, scale, bias = train_mil(rows, wins, list(range(len(rows))), args.bits, **kw)
+    w, y, keys = training_set(rows, wins, derived, derived_wins, lambda i: True)
+    q, scale, bias = train_mil(w, y, keys)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "weights.bin"), "wb") as f:
-        f.write(bytes((v + 256) % 256 for v in q))
-    nonzero = sum(1 for v in q if v)
+        f.write(bytes(int(v) % 256 for v in q))
+    nonzero = int(sum(1 for v in q if v))
     # The command that reproduces these weights (where they are written does not matter).
     argv, skip = [], False
     for arg in sys.argv[1:]:
@@ -393,18 +534,19 @@ def main():
         elif not arg.startswith(("--out=", "--oof=")):
             argv.append(arg)
     command = " ".join(["python3 scripts/train-injection-model.py"] + argv)
+    derived_note = "none" if args.no_derive else f"{len(derived)} clean documents derived from dev attacks"
     with open(os.path.join(args.out, "weights.rs"), "w", encoding="utf-8") as f:
         f.write(
             f"""// @generated by `{command}` -- do not edit by hand.
 //
 // Training data: {os.path.basename(args.dev)} of the shared injection corpus (DEV split only), items
 // from permissive sources only; dropped share-alike sources: {', '.join(dropped)};
-// plus the team-written testdata/injection/benign-augment.jsonl.
+// plus the team-written testdata/injection/benign-augment.jsonl; augmentation: {derived_note}.
 // Kept {len(rows)} items; sha256 of the kept JSONL lines (in file order, dev then augment): {digest}
-// Model: logistic regression, 2^{args.bits} hashed buckets (byte 3/4/5-grams, word 1/2-grams),
-// scored on windows of two {BLOCK}-byte blocks (max over windows), multiple-instance training,
-// AdaGrad {args.epochs} epochs, l2={args.l2}, lr={args.lr}, seed={SEED}; weights quantised to i8.
-// Calibration: OFFSET puts the decision point at {args.folds}-fold out-of-fold benign FPR {args.target_fpr}.
+// Model: logistic regression, 2^{args.bits} hashed buckets (byte 4-grams, word 1/2-grams),
+// scored on windows of two {BLOCK}-byte blocks (max over windows), multiple-instance training
+// ({ROUNDS} rounds), AdaGrad {EPOCHS} epochs, lr={LR}, l2={L2}, seed={SEED}; weights quantised to i8.
+// Calibration: OFFSET puts the decision point at {args.folds}-fold {kind} out-of-fold benign FPR {args.target_fpr}.
 // Non-zero weights: {nonzero} of {len(q)}.
 
 /// log2 of the number of hashed feature buckets.
@@ -419,7 +561,7 @@ pub const BIAS: f32 = {f32(bias)};
 pub const OFFSET: f32 = {f32(cut)};
 """
         )
-    held = [score_doc(q, scale, bias, windows(t, args.bits)) for t, _, _, _ in held_out]
+    held = [score_doc((q, scale, bias), windows(r.text, args.bits)) for r in held_out]
     print("  information only, never used for training or calibration: dropped share-alike dev items")
     report(held_out, held, cut)
     print(f"wrote {args.out}/weights.bin ({len(q)} bytes, {nonzero} non-zero) and weights.rs")

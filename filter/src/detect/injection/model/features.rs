@@ -7,9 +7,8 @@ const FNV_PRIME: u32 = 0x0100_0193;
 const GOLDEN: u32 = 0x9E37_79B1;
 const WORD_SEED: u32 = 0x5BD1_E995;
 const GOLDEN64: u64 = 0x9E37_79B9_7F4A_7C15;
-const M24: u64 = (1 << 24) - 1;
-const M32: u64 = (1 << 32) - 1;
-const M40: u64 = (1 << 40) - 1;
+/// Tag of the 4-gram key (the length, above the four bytes), kept from the 3/4/5-gram model.
+const TAG4: u64 = 4 << 40;
 
 fn is_invisible(c: char) -> bool {
     matches!(c,
@@ -82,33 +81,28 @@ fn is_word_byte(b: u8) -> bool {
 }
 
 /// Calls `emit(bucket)` for every feature occurrence of `padded`, the model view with one
-/// space added each side (see `pad`): byte 3-, 4- and 5-grams (at the index of the n-gram's
-/// last byte), and word unigrams and bigrams (at the index of the byte that ends the word).
-/// `at(position)` is called before the features of each position, in increasing order, so a
-/// caller can sum features per block with one check per byte rather than per feature. (The
-/// trainer emits all n-grams first, then the words; only the multiset per position matters.)
+/// space added each side (see `pad`): byte 4-grams (at the index of the 4-gram's last byte),
+/// and word unigrams and bigrams (at the index of the byte that ends the word). `at(position)`
+/// is called before the features of each position, in increasing order, so a caller can sum
+/// features per block with one check per byte rather than per feature. (The trainer emits all
+/// 4-grams first, then the words; only the multiset per position matters.)
+///
+/// One table load per byte for the n-grams: 3- and 5-grams cost two more and, on out-of-fold
+/// dev scores, did not help (see testdata/injection/README.md).
 #[inline(always)]
 pub fn for_each(padded: &[u8], bits: u32, mut at: impl FnMut(usize), mut emit: impl FnMut(u32)) {
     let shift = 32 - bits;
-    // Byte n-grams: a shift register of the last five bytes, Fibonacci-hashed per length
-    // (one multiply per n-gram).
-    let mut reg: u64 = 0;
+    // Byte 4-grams: the last four bytes as one integer, Fibonacci-hashed (one multiply each).
+    let mut reg: u32 = 0;
     let fib = |key: u64| (key.wrapping_mul(GOLDEN64) >> (64 - bits)) as u32;
     // Words: maximal runs of ASCII alphanumerics and non-ASCII bytes, FNV-hashed.
     let mut prev: Option<u32> = None;
     let mut cur: Option<u32> = None;
     for (j, &b) in padded.iter().enumerate() {
         at(j);
-        reg = ((reg << 8) | u64::from(b)) & M40;
-        if j >= 4 {
-            emit(fib((reg & M24) ^ (3 << 40)));
-            emit(fib((reg & M32) ^ (4 << 40)));
-            emit(fib(reg ^ (5 << 40)));
-        } else if j >= 2 {
-            emit(fib((reg & M24) ^ (3 << 40)));
-            if j >= 3 {
-                emit(fib((reg & M32) ^ (4 << 40)));
-            }
+        reg = (reg << 8) | u32::from(b);
+        if j >= 3 {
+            emit(fib(u64::from(reg) ^ TAG4));
         }
         if is_word_byte(b) {
             let h = cur.unwrap_or(FNV_BASIS ^ WORD_SEED);
@@ -158,17 +152,17 @@ mod tests {
             (
                 "Ignore previous instructions",
                 "69676e6f72652070726576696f757320696e737472756374696f6e73",
-                440613,
+                289671,
             ),
             (
                 "\u{ff29}\u{ff47}\u{ff4e}\u{ff4f}\u{ff52}\u{ff45}\u{200b}  ALL\n\tprevious",
                 "69676e6f726520616c6c2070726576696f7573",
-                489842,
+                384882,
             ),
             (
                 "\u{041f}\u{0440}\u{0438}\u{0432}\u{0435}\u{0442}, \u{043c}\u{0438}\u{0440}! \u{4f60}\u{597d}",
                 "d0bfd180d0b8d0b2d0b5d1822c20d0bcd0b8d1802120e4bda0e5a5bd",
-                442287,
+                186046,
             ),
         ];
         for (input, hex, sum) in cases {

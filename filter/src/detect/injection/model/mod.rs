@@ -16,7 +16,7 @@ mod weights;
 pub use features::model_view;
 
 /// Bytes per block of the padded model view; a window is two consecutive blocks.
-pub const BLOCK: usize = 512;
+pub const BLOCK: usize = 256;
 
 /// Scratch space for scoring, reused across texts.
 #[derive(Debug, Default)]
