@@ -251,11 +251,11 @@ impl Budgets {
             return Some(Violation::Budget("budgets.maxTools".into()));
         }
         for m in msgs {
-            if over(
-                self.max_chars_per_message,
-                m.get("content").map_or(0, text_chars),
-            ) {
-                return Some(Violation::Budget("budgets.maxCharsPerMessage".into()));
+            // Counting characters reads every byte of every message: only when a limit asks.
+            if let Some(limit) = self.max_chars_per_message {
+                if m.get("content").map_or(0, text_chars) > limit {
+                    return Some(Violation::Budget("budgets.maxCharsPerMessage".into()));
+                }
             }
             let parts = m
                 .get("content")
