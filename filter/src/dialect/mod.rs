@@ -6,7 +6,10 @@
 
 mod chat;
 mod definitions;
+mod echoes;
 mod other;
+
+pub use echoes::drop_token_echoes;
 
 use crate::json::{Str, Value};
 use std::fmt;

@@ -217,6 +217,12 @@ pub fn inspect_response_with(
             _ => "[REDACTED:SYSTEM_PROMPT]".to_string(),
         });
     }
+    // Token echoes (`logprobs`) would still spell out whatever the text lost.
+    let mut echo_edits = if redacted.iter().any(Option::is_some) {
+        crate::dialect::drop_token_echoes(text, &doc)
+    } else {
+        Vec::new()
+    };
     // The model's own output was judged above; now the request's values come back where
     // their placeholders stand (after redaction, so a restored value is never re-redacted).
     let mut restored = false;
@@ -230,7 +236,8 @@ pub fn inspect_response_with(
     if restored {
         report.rules.push("pseudonyms.restored".into());
     }
-    let edits = string_edits(&segments, redacted);
+    let mut edits = string_edits(&segments, redacted);
+    edits.append(&mut echo_edits);
     let rewrote = !edits.is_empty();
     decide(policy, Some(api), text, edits, rewrote, block, report)
 }

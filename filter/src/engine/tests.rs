@@ -102,6 +102,27 @@ fn response_pii_is_redacted() {
     assert_eq!(d.report.outcome, Outcome::Redacted);
 }
 
+/// `logprobs` repeat the generated tokens: a redacted answer must not keep them, and an
+/// answer with nothing to redact keeps them byte for byte.
+#[test]
+fn token_echoes_go_with_a_redaction() {
+    let echo = r#""logprobs":{"content":[{"token":"ops@corp.example.com","logprob":-0.1,"bytes":[111],"top_logprobs":[{"token":"ops@corp.example.com","logprob":-0.1}]}]}"#;
+    let body = format!(
+        r#"{{"choices":[{{"index":0,"message":{{"role":"assistant","content":"Contact ops@corp.example.com."}},{echo}}}]}}"#
+    );
+    let d = inspect_response(&default_policy(), Some(Api::OpenAiChat), body.as_bytes());
+    let Verdict::Rewrite(out) = &d.verdict else {
+        panic!("{:?}", d.verdict)
+    };
+    assert_eq!(
+        out,
+        r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"Contact [REDACTED:EMAIL]."},"logprobs":null}]}"#
+    );
+    let clean = body.replace("ops@corp.example.com", "the operations team");
+    let d = inspect_response(&default_policy(), Some(Api::OpenAiChat), clean.as_bytes());
+    assert_eq!(d.verdict, Verdict::Continue);
+}
+
 #[test]
 fn uninspectable_bodies_pass_through_with_a_reason() {
     let p = default_policy();
