@@ -108,18 +108,24 @@ pub enum ParseErrorKind {
     TrailingData,
 }
 
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.kind {
+impl ParseErrorKind {
+    /// What went wrong, in words.
+    pub fn what(self) -> &'static str {
+        match self {
             ParseErrorKind::UnexpectedEnd => "unexpected end of input",
             ParseErrorKind::UnexpectedByte => "unexpected character",
             ParseErrorKind::InvalidEscape => "invalid escape sequence",
             ParseErrorKind::ControlCharacter => "control character in string",
             ParseErrorKind::InvalidNumber => "invalid number",
             ParseErrorKind::TooDeep => "nesting deeper than 128 levels",
-            ParseErrorKind::TrailingData => "data after the JSON value",
-        };
-        write!(f, "{what} at byte {}", self.offset)
+            ParseErrorKind::TrailingData => "trailing characters",
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte {}", self.kind.what(), self.offset)
     }
 }
 

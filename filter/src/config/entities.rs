@@ -3,7 +3,8 @@
 //! shared keyed-hash key (`redaction`).
 
 use super::spec::{
-    Action, DetectorSpec, EntitySpec, GroupName, RedactionSpec, StrategyName, ValidatorName,
+    by_name, Action, DetectorSpec, EntitySpec, GroupName, RedactionSpec, StrategyName,
+    ValidatorName,
 };
 use super::ConfigError;
 use crate::detect::custom::{
@@ -278,7 +279,7 @@ pub(super) fn direction_rules(
             }
         }
         for entity in members {
-            let own = by_type.and_then(|m| m.get(name_of(entity, custom)));
+            let own = by_type.and_then(|m| by_name(m, name_of(entity, custom)));
             let detector = match entity {
                 EntityType::Custom(i) => custom.get(usize::from(i)),
                 _ => None,

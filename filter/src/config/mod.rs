@@ -1,9 +1,11 @@
-//! Config lifecycle: parse (serde, strict) → validate (errors with paths) → compile (automatons,
+//! Config lifecycle: parse (strict, see `read.rs`) → validate (errors with paths) → compile (automatons,
 //! regexes, route table). The result is shared read-only by every request; nothing is compiled
 //! per request.
 
 mod entities;
 mod error;
+mod parse;
+mod read;
 pub mod spec;
 
 pub use error::{ConfigError, ConfigErrors};
@@ -62,76 +64,9 @@ pub fn load(bytes: &[u8]) -> Result<Config, ConfigErrors> {
     } else if !trimmed.starts_with('{') {
         return Err(one("", "config must be a JSON object".to_string()));
     } else {
-        parse(text)?
+        parse::document(text)?
     };
     compile(&spec)
-}
-
-fn parse(text: &str) -> Result<ConfigSpec, ConfigErrors> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let spec: ConfigSpec = serde::Deserialize::deserialize(&mut de).map_err(|e| {
-        let path = path_at(text, e.line(), e.column());
-        ConfigErrors(vec![ConfigError::new(path, e.to_string())])
-    })?;
-    de.end()
-        .map_err(|e| ConfigErrors(vec![ConfigError::new("", e.to_string())]))?;
-    Ok(spec)
-}
-
-/// The path (`policies.default.request.denyPatterns[1]`) of the innermost member or element
-/// before `line`:`column` (1-based, as serde_json reports errors). serde_json says where an
-/// error is; the span-keeping reader says what is there. Tracking the path inside serde
-/// instead (serde_path_to_error) cost about 80 KB of Wasm.
-fn path_at(src: &str, line: usize, column: usize) -> String {
-    let line_start: usize = src
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    let offset = line_start + column.saturating_sub(1);
-    let mut path = String::new();
-    if let Ok(doc) = crate::json::parse(src) {
-        let start = src.len() - src.trim_start().len();
-        walk_to(&doc, src, start, offset, &mut path);
-    }
-    path
-}
-
-fn walk_to(v: &crate::json::Value, src: &str, start: usize, offset: usize, path: &mut String) {
-    use crate::json::Value;
-    match v {
-        Value::Object(members) => {
-            let Some((key, child)) = members.iter().rev().find(|(k, _)| k.span.start <= offset)
-            else {
-                return;
-            };
-            if !path.is_empty() {
-                path.push('.');
-            }
-            path.push_str(&key.text);
-            if let Some(child_start) = crate::json::after_colon(src, key) {
-                walk_to(child, src, child_start, offset, path);
-            }
-        }
-        Value::Array(items) => {
-            let Some(spans) = crate::json::element_spans(src, start) else {
-                return;
-            };
-            let Some((i, span)) = spans
-                .iter()
-                .enumerate()
-                .rev()
-                .find(|(_, r)| r.start <= offset)
-            else {
-                return;
-            };
-            path.push_str(&format!("[{i}]"));
-            if let Some(item) = items.get(i) {
-                walk_to(item, src, span.start, offset, path);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn compile(spec: &ConfigSpec) -> Result<Config, ConfigErrors> {
@@ -142,7 +77,7 @@ fn compile(spec: &ConfigSpec) -> Result<Config, ConfigErrors> {
     let builtin = PolicySpec::default();
     let mut named: Vec<(&str, &PolicySpec)> =
         spec.policies.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    if !spec.policies.contains_key(DEFAULT_POLICY) {
+    if spec::by_name(&spec.policies, DEFAULT_POLICY).is_none() {
         named.insert(0, (DEFAULT_POLICY, &builtin));
     }
     let mut policies = Vec::with_capacity(named.len());
@@ -227,9 +162,7 @@ fn resolve_extends(
 ) -> Option<PolicySpec> {
     let builtin = PolicySpec::default();
     let lookup = |n: &str| -> Option<&PolicySpec> {
-        spec.policies
-            .get(n)
-            .or((n == DEFAULT_POLICY).then_some(&builtin))
+        spec::by_name(&spec.policies, n).or((n == DEFAULT_POLICY).then_some(&builtin))
     };
     let mut chain: Vec<&str> = vec![name];
     let mut current = lookup(name)?;
