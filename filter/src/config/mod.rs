@@ -27,6 +27,10 @@ use spec::{
     ToolAction, UnknownBodies,
 };
 
+// The compile steps are `inline(never)`: they run once per config update, and separate
+// functions keep each one small for V8, which compiles every function of the module at start-up
+// (its memory peak follows the largest functions).
+
 /// The policy every config has unless it defines its own policy of this name.
 pub const DEFAULT_POLICY: &str = "default";
 /// The reserved policy name for "do not inspect": as `defaultPolicy` or a route's `policy`.
@@ -69,6 +73,7 @@ pub fn load(bytes: &[u8]) -> Result<Config, ConfigErrors> {
     compile(&spec)
 }
 
+#[inline(never)]
 fn compile(spec: &ConfigSpec) -> Result<Config, ConfigErrors> {
     let mut errors = Vec::new();
     let screen = InjectionScreen::new().map_err(|e| ConfigErrors(vec![ConfigError::new("", e)]))?;
@@ -154,6 +159,7 @@ fn compile(spec: &ConfigSpec) -> Result<Config, ConfigErrors> {
 const MAX_EXTENDS_DEPTH: usize = 16;
 
 /// The policy `name` with its `extends` chain applied (base first, then each child over it).
+#[inline(never)]
 fn resolve_extends(
     name: &str,
     spec: &ConfigSpec,
@@ -200,6 +206,7 @@ fn resolve_extends(
     Some(resolved)
 }
 
+#[inline(never)]
 fn compile_route(
     r: &spec::RouteSpec,
     path: &str,
@@ -281,6 +288,7 @@ struct Shared<'a> {
     hash: Option<&'a HashKey>,
 }
 
+#[inline(never)]
 fn compile_policy(
     name: &str,
     p: &PolicySpec,
@@ -288,7 +296,6 @@ fn compile_policy(
     shared: &Shared<'_>,
     errors: &mut Vec<ConfigError>,
 ) -> Option<Policy> {
-    let screen = shared.screen;
     let errors_before = errors.len();
     let block_status = p.block_status.unwrap_or(DEFAULT_BLOCK_STATUS);
     if !(400..=599).contains(&block_status) {
@@ -299,85 +306,12 @@ fn compile_policy(
     }
 
     let req = p.request.as_ref();
-    let injection_spec = req.and_then(|r| r.injection.as_ref());
-    let injection_action = injection_spec
-        .and_then(|i| i.action)
-        .unwrap_or(Action::Block);
-    if injection_action == Action::Redact {
-        errors.push(ConfigError::new(
-            format!("{path}.request.injection.action"),
-            "`redact` does not apply to injection; expected block, monitor or off",
-        ));
-    }
-    let at = format!("{path}.request.injection");
-    let preset = injection_spec.and_then(|i| i.sensitivity).map(|s| match s {
-        Sensitivity::Low => 0.7,
-        Sensitivity::Medium => DEFAULT_THRESHOLD,
-        Sensitivity::High => 0.35,
-    });
-    let explicit = injection_spec.and_then(|i| i.threshold);
-    if preset.is_some() && explicit.is_some() {
-        errors.push(ConfigError::new(
-            &at,
-            "set `sensitivity` or `threshold`, not both",
-        ));
-    }
-    let threshold = explicit.or(preset).unwrap_or(DEFAULT_THRESHOLD);
-    if !(threshold > 0.0 && threshold <= 1.0) {
-        errors.push(ConfigError::new(
-            format!("{at}.threshold"),
-            "must be in (0, 1]",
-        ));
-    }
-    let roles: Vec<Role> = match injection_spec.and_then(|i| i.roles.as_ref()) {
-        Some(list) => list
-            .iter()
-            .map(|r| match r {
-                ScreenRole::System => Role::System,
-                ScreenRole::User => Role::User,
-                ScreenRole::Assistant => Role::Assistant,
-                ScreenRole::Tool => Role::Tool,
-                ScreenRole::Other => Role::Other,
-            })
-            .collect(),
-        None => vec![Role::User, Role::Tool, Role::Other],
-    };
-    let mut categories = Vec::new();
-    for (name, action) in injection_spec
-        .and_then(|i| i.categories.as_ref())
-        .into_iter()
-        .flatten()
-    {
-        let field = format!("{at}.categories.{name}");
-        let Some(category) = Category::ALL.iter().copied().find(|c| c.name() == name) else {
-            let known: Vec<&str> = Category::ALL.iter().map(|c| c.name()).collect();
-            errors.push(ConfigError::new(
-                field,
-                format!("unknown category; expected one of {}", known.join(", ")),
-            ));
-            continue;
-        };
-        if *action == Action::Redact {
-            errors.push(ConfigError::new(field, "expected block, monitor or off"));
-            continue;
-        }
-        categories.push((category, *action));
-    }
-    let last_messages = injection_spec.and_then(|i| i.last_messages);
-    if last_messages == Some(0) {
-        errors.push(ConfigError::new(
-            format!("{at}.lastMessages"),
-            "must be at least 1",
-        ));
-    }
-    let injection = (injection_action != Action::Off).then(|| InjectionRule {
-        action: injection_action,
-        threshold,
-        screen: screen.clone(),
-        roles,
-        categories,
-        last_messages: last_messages.and_then(|n| usize::try_from(n).ok()),
-    });
+    let injection = injection_rule(
+        req.and_then(|r| r.injection.as_ref()),
+        shared.screen,
+        path,
+        errors,
+    );
 
     let deny_patterns = pattern_list(
         req.and_then(|r| r.deny_patterns.as_deref()),
@@ -502,6 +436,94 @@ fn compile_policy(
     })
 }
 
+/// The prompt-injection rule of a policy (`request.injection`); `None` when it is off.
+#[inline(never)]
+fn injection_rule(
+    injection_spec: Option<&spec::InjectionSpec>,
+    screen: &InjectionScreen,
+    path: &str,
+    errors: &mut Vec<ConfigError>,
+) -> Option<InjectionRule> {
+    let injection_action = injection_spec
+        .and_then(|i| i.action)
+        .unwrap_or(Action::Block);
+    if injection_action == Action::Redact {
+        errors.push(ConfigError::new(
+            format!("{path}.request.injection.action"),
+            "`redact` does not apply to injection; expected block, monitor or off",
+        ));
+    }
+    let at = format!("{path}.request.injection");
+    let preset = injection_spec.and_then(|i| i.sensitivity).map(|s| match s {
+        Sensitivity::Low => 0.7,
+        Sensitivity::Medium => DEFAULT_THRESHOLD,
+        Sensitivity::High => 0.35,
+    });
+    let explicit = injection_spec.and_then(|i| i.threshold);
+    if preset.is_some() && explicit.is_some() {
+        errors.push(ConfigError::new(
+            &at,
+            "set `sensitivity` or `threshold`, not both",
+        ));
+    }
+    let threshold = explicit.or(preset).unwrap_or(DEFAULT_THRESHOLD);
+    if !(threshold > 0.0 && threshold <= 1.0) {
+        errors.push(ConfigError::new(
+            format!("{at}.threshold"),
+            "must be in (0, 1]",
+        ));
+    }
+    let roles: Vec<Role> = match injection_spec.and_then(|i| i.roles.as_ref()) {
+        Some(list) => list
+            .iter()
+            .map(|r| match r {
+                ScreenRole::System => Role::System,
+                ScreenRole::User => Role::User,
+                ScreenRole::Assistant => Role::Assistant,
+                ScreenRole::Tool => Role::Tool,
+                ScreenRole::Other => Role::Other,
+            })
+            .collect(),
+        None => vec![Role::User, Role::Tool, Role::Other],
+    };
+    let mut categories = Vec::new();
+    for (name, action) in injection_spec
+        .and_then(|i| i.categories.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        let field = format!("{at}.categories.{name}");
+        let Some(category) = Category::ALL.iter().copied().find(|c| c.name() == name) else {
+            let known: Vec<&str> = Category::ALL.iter().map(|c| c.name()).collect();
+            errors.push(ConfigError::new(
+                field,
+                format!("unknown category; expected one of {}", known.join(", ")),
+            ));
+            continue;
+        };
+        if *action == Action::Redact {
+            errors.push(ConfigError::new(field, "expected block, monitor or off"));
+            continue;
+        }
+        categories.push((category, *action));
+    }
+    let last_messages = injection_spec.and_then(|i| i.last_messages);
+    if last_messages == Some(0) {
+        errors.push(ConfigError::new(
+            format!("{at}.lastMessages"),
+            "must be at least 1",
+        ));
+    }
+    (injection_action != Action::Off).then(|| InjectionRule {
+        action: injection_action,
+        threshold,
+        screen: screen.clone(),
+        roles,
+        categories,
+        last_messages: last_messages.and_then(|n| usize::try_from(n).ok()),
+    })
+}
+
 /// Glob lists must name something: an empty pattern would match only the empty name.
 fn globs(list: &[String], at: &str, errors: &mut Vec<ConfigError>) -> Vec<Glob> {
     list.iter()
@@ -519,6 +541,7 @@ fn globs(list: &[String], at: &str, errors: &mut Vec<ConfigError>) -> Vec<Glob> 
 
 /// A list of request patterns (`denyPatterns`, `allowPatterns`): rule ids `<list>[i]`, errors
 /// at `<policy>.request.<list>[i]`.
+#[inline(never)]
 fn pattern_list(
     sources: Option<&[String]>,
     list: &str,
@@ -544,6 +567,7 @@ fn pattern_list(
 }
 
 /// One `tools.arguments[i]` entry, compiled; errors name its fields.
+#[inline(never)]
 fn argument_constraint(
     a: &spec::ArgumentSpec,
     at: &str,
@@ -593,6 +617,7 @@ fn argument_constraint(
     })
 }
 
+#[inline(never)]
 fn compile_agency(p: &PolicySpec, path: &str, errors: &mut Vec<ConfigError>) -> Agency {
     let positive = |v: Option<u64>, at: String, errors: &mut Vec<ConfigError>| -> Option<u64> {
         if v == Some(0) {

@@ -421,108 +421,166 @@ named! {
     Action { Block = "block", Redact = "redact", Monitor = "monitor", Off = "off" }
 }
 
+/// A section laid over the same section of a base policy (`extends`): every field set in the
+/// child wins; lists and maps are replaced, not merged.
+pub trait Layer: Clone {
+    fn over(&self, base: &Self) -> Self;
+}
+
+/// The child's value if set, else the base's.
+fn pick<T: Clone>(child: &Option<T>, base: &Option<T>) -> Option<T> {
+    child.as_ref().or(base.as_ref()).cloned()
+}
+
+/// Merges two optional sections: both present → the child laid over the base, else whichever
+/// exists. Not inlined: the merge of each section stays its own small function (config code,
+/// run once per update; V8 compiles every function of the module at start-up).
+#[inline(never)]
+fn merge<T: Layer>(child: &Option<T>, base: &Option<T>) -> Option<T> {
+    match (child, base) {
+        (Some(c), Some(b)) => Some(c.over(b)),
+        (Some(c), None) => Some(c.clone()),
+        (None, b) => b.clone(),
+    }
+}
+
 impl PolicySpec {
-    /// This policy laid over `base`: every field set here wins; lists are replaced, not merged.
+    /// This policy laid over `base`; its `extends` is the base's (the chain is resolved).
     pub fn over(&self, base: &PolicySpec) -> PolicySpec {
         PolicySpec {
             extends: base.extends.clone(),
             mode: self.mode.or(base.mode),
             block_status: self.block_status.or(base.block_status),
-            request: merge(&self.request, &base.request, |c, b| RequestSpec {
-                injection: merge(&c.injection, &b.injection, |c, b| InjectionSpec {
-                    action: c.action.or(b.action),
-                    // A child's preset or threshold replaces the base's choice as a whole.
-                    threshold: if c.sensitivity.is_some() {
-                        c.threshold
-                    } else {
-                        c.threshold.or(b.threshold)
-                    },
-                    sensitivity: if c.threshold.is_some() {
-                        c.sensitivity
-                    } else {
-                        c.sensitivity.or(b.sensitivity)
-                    },
-                    roles: c.roles.clone().or_else(|| b.roles.clone()),
-                    last_messages: c.last_messages.or(b.last_messages),
-                    categories: c.categories.clone().or_else(|| b.categories.clone()),
-                }),
-                deny_patterns: c.deny_patterns.clone().or_else(|| b.deny_patterns.clone()),
-                allow_patterns: c
-                    .allow_patterns
-                    .clone()
-                    .or_else(|| b.allow_patterns.clone()),
-                banned_phrases: c
-                    .banned_phrases
-                    .clone()
-                    .or_else(|| b.banned_phrases.clone()),
-                secrets: merge(&c.secrets, &b.secrets, EntitySpec::over),
-                pii: merge(&c.pii, &b.pii, EntitySpec::over),
-            }),
-            response: merge(&self.response, &base.response, |c, b| ResponseSpec {
-                secrets: merge(&c.secrets, &b.secrets, EntitySpec::over),
-                pii: merge(&c.pii, &b.pii, EntitySpec::over),
-            }),
-            limits: merge(&self.limits, &base.limits, |c, b| LimitsSpec {
-                max_request_bytes: c.max_request_bytes.or(b.max_request_bytes),
-                max_response_bytes: c.max_response_bytes.or(b.max_response_bytes),
-            }),
-            tools: merge(&self.tools, &base.tools, |c, b| ToolsSpec {
-                allow: c.allow.clone().or_else(|| b.allow.clone()),
-                on_disallowed: c.on_disallowed.or(b.on_disallowed),
-                arguments: c.arguments.clone().or_else(|| b.arguments.clone()),
-                screen_arguments: c.screen_arguments.or(b.screen_arguments),
-            }),
-            models: merge(&self.models, &base.models, |c, b| ModelsSpec {
-                allow: c.allow.clone().or_else(|| b.allow.clone()),
-                max_output_tokens: c.max_output_tokens.or(b.max_output_tokens),
-            }),
-            budgets: merge(&self.budgets, &base.budgets, |c, b| BudgetsSpec {
-                max_messages: c.max_messages.or(b.max_messages),
-                max_chars_per_message: c.max_chars_per_message.or(b.max_chars_per_message),
-                max_tools: c.max_tools.or(b.max_tools),
-                max_parts: c.max_parts.or(b.max_parts),
-            }),
-            system_prompt: merge(&self.system_prompt, &base.system_prompt, |c, b| {
-                SystemPromptSpec {
-                    canary: c.canary.or(b.canary),
-                    protect: c.protect.clone().or_else(|| b.protect.clone()),
-                    threshold: c.threshold.or(b.threshold),
-                    on_leak: c.on_leak.or(b.on_leak),
-                }
-            }),
+            request: merge(&self.request, &base.request),
+            response: merge(&self.response, &base.response),
+            limits: merge(&self.limits, &base.limits),
+            on_body_error: merge(&self.on_body_error, &base.on_body_error),
+            tools: merge(&self.tools, &base.tools),
+            models: merge(&self.models, &base.models),
+            budgets: merge(&self.budgets, &base.budgets),
+            system_prompt: merge(&self.system_prompt, &base.system_prompt),
             unknown_bodies: self.unknown_bodies.or(base.unknown_bodies),
-            detectors: self.detectors.clone().or_else(|| base.detectors.clone()),
-            on_body_error: merge(&self.on_body_error, &base.on_body_error, |c, b| {
-                BodyErrorSpec {
-                    oversize_request: c.oversize_request.or(b.oversize_request),
-                    oversize_response: c.oversize_response.or(b.oversize_response),
-                    compressed_request: c.compressed_request.or(b.compressed_request),
-                    compressed_response: c.compressed_response.or(b.compressed_response),
-                    malformed_request: c.malformed_request.or(b.malformed_request),
-                    malformed_response: c.malformed_response.or(b.malformed_response),
-                }
-            }),
+            detectors: pick(&self.detectors, &base.detectors),
         }
     }
 }
 
-impl EntitySpec {
-    fn over(&self, base: &EntitySpec) -> EntitySpec {
+impl Layer for RequestSpec {
+    fn over(&self, b: &Self) -> Self {
+        RequestSpec {
+            injection: merge(&self.injection, &b.injection),
+            deny_patterns: pick(&self.deny_patterns, &b.deny_patterns),
+            allow_patterns: pick(&self.allow_patterns, &b.allow_patterns),
+            banned_phrases: pick(&self.banned_phrases, &b.banned_phrases),
+            secrets: merge(&self.secrets, &b.secrets),
+            pii: merge(&self.pii, &b.pii),
+        }
+    }
+}
+
+impl Layer for InjectionSpec {
+    fn over(&self, b: &Self) -> Self {
+        InjectionSpec {
+            action: self.action.or(b.action),
+            // A child's preset or threshold replaces the base's choice as a whole.
+            threshold: if self.sensitivity.is_some() {
+                self.threshold
+            } else {
+                self.threshold.or(b.threshold)
+            },
+            sensitivity: if self.threshold.is_some() {
+                self.sensitivity
+            } else {
+                self.sensitivity.or(b.sensitivity)
+            },
+            roles: pick(&self.roles, &b.roles),
+            last_messages: self.last_messages.or(b.last_messages),
+            categories: pick(&self.categories, &b.categories),
+        }
+    }
+}
+
+impl Layer for ResponseSpec {
+    fn over(&self, b: &Self) -> Self {
+        ResponseSpec {
+            secrets: merge(&self.secrets, &b.secrets),
+            pii: merge(&self.pii, &b.pii),
+        }
+    }
+}
+
+impl Layer for EntitySpec {
+    fn over(&self, b: &Self) -> Self {
         EntitySpec {
-            action: self.action.or(base.action),
-            types: self.types.clone().or_else(|| base.types.clone()),
-            strategy: self.strategy.or(base.strategy),
-            keep: self.keep.or(base.keep),
-            by_type: self.by_type.clone().or_else(|| base.by_type.clone()),
+            action: self.action.or(b.action),
+            types: pick(&self.types, &b.types),
+            strategy: self.strategy.or(b.strategy),
+            keep: self.keep.or(b.keep),
+            by_type: pick(&self.by_type, &b.by_type),
         }
     }
 }
 
-/// Merges two optional sections: both present → `f(child, base)`, else whichever exists.
-fn merge<T: Clone>(child: &Option<T>, base: &Option<T>, f: impl Fn(&T, &T) -> T) -> Option<T> {
-    match (child, base) {
-        (Some(c), Some(b)) => Some(f(c, b)),
-        (Some(c), None) => Some(c.clone()),
-        (None, b) => b.clone(),
+impl Layer for LimitsSpec {
+    fn over(&self, b: &Self) -> Self {
+        LimitsSpec {
+            max_request_bytes: self.max_request_bytes.or(b.max_request_bytes),
+            max_response_bytes: self.max_response_bytes.or(b.max_response_bytes),
+        }
+    }
+}
+
+impl Layer for BodyErrorSpec {
+    fn over(&self, b: &Self) -> Self {
+        BodyErrorSpec {
+            oversize_request: self.oversize_request.or(b.oversize_request),
+            oversize_response: self.oversize_response.or(b.oversize_response),
+            compressed_request: self.compressed_request.or(b.compressed_request),
+            compressed_response: self.compressed_response.or(b.compressed_response),
+            malformed_request: self.malformed_request.or(b.malformed_request),
+            malformed_response: self.malformed_response.or(b.malformed_response),
+        }
+    }
+}
+
+impl Layer for ToolsSpec {
+    fn over(&self, b: &Self) -> Self {
+        ToolsSpec {
+            allow: pick(&self.allow, &b.allow),
+            on_disallowed: self.on_disallowed.or(b.on_disallowed),
+            arguments: pick(&self.arguments, &b.arguments),
+            screen_arguments: self.screen_arguments.or(b.screen_arguments),
+        }
+    }
+}
+
+impl Layer for ModelsSpec {
+    fn over(&self, b: &Self) -> Self {
+        ModelsSpec {
+            allow: pick(&self.allow, &b.allow),
+            max_output_tokens: self.max_output_tokens.or(b.max_output_tokens),
+        }
+    }
+}
+
+impl Layer for BudgetsSpec {
+    fn over(&self, b: &Self) -> Self {
+        BudgetsSpec {
+            max_messages: self.max_messages.or(b.max_messages),
+            max_chars_per_message: self.max_chars_per_message.or(b.max_chars_per_message),
+            max_tools: self.max_tools.or(b.max_tools),
+            max_parts: self.max_parts.or(b.max_parts),
+        }
+    }
+}
+
+impl Layer for SystemPromptSpec {
+    fn over(&self, b: &Self) -> Self {
+        SystemPromptSpec {
+            canary: self.canary.or(b.canary),
+            protect: pick(&self.protect, &b.protect),
+            threshold: self.threshold.or(b.threshold),
+            on_leak: self.on_leak.or(b.on_leak),
+        }
     }
 }
