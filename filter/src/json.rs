@@ -108,18 +108,24 @@ pub enum ParseErrorKind {
     TrailingData,
 }
 
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.kind {
+impl ParseErrorKind {
+    /// What went wrong, in words.
+    pub fn what(self) -> &'static str {
+        match self {
             ParseErrorKind::UnexpectedEnd => "unexpected end of input",
             ParseErrorKind::UnexpectedByte => "unexpected character",
             ParseErrorKind::InvalidEscape => "invalid escape sequence",
             ParseErrorKind::ControlCharacter => "control character in string",
             ParseErrorKind::InvalidNumber => "invalid number",
             ParseErrorKind::TooDeep => "nesting deeper than 128 levels",
-            ParseErrorKind::TrailingData => "data after the JSON value",
-        };
-        write!(f, "{what} at byte {}", self.offset)
+            ParseErrorKind::TrailingData => "trailing characters",
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte {}", self.kind.what(), self.offset)
     }
 }
 
@@ -592,6 +598,71 @@ pub fn write_string(out: &mut String, s: &str) {
     }
     out.push_str(s.get(run..).unwrap_or_default());
     out.push('"');
+}
+
+/// Writes a JSON object's text member by member, for the few documents the filter makes itself
+/// (block answers, audit lines): a few string pushes instead of building a `serde_json::Value`
+/// tree and serialising it. Members appear in the order written.
+pub struct ObjectWriter {
+    out: String,
+}
+
+impl ObjectWriter {
+    pub fn new() -> ObjectWriter {
+        ObjectWriter {
+            out: String::from("{"),
+        }
+    }
+
+    /// A member whose value is already JSON text (a number, `null`, an array, an object).
+    pub fn raw(&mut self, key: &str, json: &str) -> &mut ObjectWriter {
+        if self.out.len() > 1 {
+            self.out.push(',');
+        }
+        write_string(&mut self.out, key);
+        self.out.push(':');
+        self.out.push_str(json);
+        self
+    }
+
+    /// A member whose value is the string `value`.
+    pub fn string(&mut self, key: &str, value: &str) -> &mut ObjectWriter {
+        self.raw(key, "");
+        write_string(&mut self.out, value);
+        self
+    }
+
+    pub fn finish(&mut self) -> String {
+        let mut out = std::mem::take(&mut self.out);
+        out.push('}');
+        out
+    }
+}
+
+impl Default for ObjectWriter {
+    fn default() -> ObjectWriter {
+        ObjectWriter::new()
+    }
+}
+
+/// `items` (JSON texts) as a JSON array.
+pub fn array(items: impl IntoIterator<Item = String>) -> String {
+    let mut out = String::from("[");
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&item);
+    }
+    out.push(']');
+    out
+}
+
+/// `s` as a JSON string literal.
+pub fn string(s: &str) -> String {
+    let mut out = String::new();
+    write_string(&mut out, s);
+    out
 }
 
 /// One replacement of a source byte range.

@@ -6,6 +6,7 @@
 //! the rule, never the matched text.
 
 use crate::dialect::{Api, ErrorShape};
+use crate::json::ObjectWriter;
 
 /// What the glue must do with a body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,33 +110,42 @@ pub fn block_reply(
         reason.code(),
         named.join(", ")
     );
+    // Members in sorted order: the bodies are byte for byte what serde_json's sorted maps
+    // wrote before, which SDK tests and recorded examples show.
+    let mut w = ObjectWriter::new();
     let body = match api.map_or(ErrorShape::OpenAi, Api::error_shape) {
-        ErrorShape::Anthropic => serde_json::json!({
-            "type": "error",
-            "error": {"type": anthropic_error_type(status), "message": message},
-        }),
-        ErrorShape::Google => serde_json::json!({
-            "error": {"code": status, "message": message, "status": google_status(status)},
-        }),
+        ErrorShape::Anthropic => {
+            let error = ObjectWriter::new()
+                .string("message", &message)
+                .string("type", anthropic_error_type(status))
+                .finish();
+            w.raw("error", &error).string("type", "error").finish()
+        }
+        ErrorShape::Google => {
+            let error = ObjectWriter::new()
+                .raw("code", &status.to_string())
+                .string("message", &message)
+                .string("status", google_status(status))
+                .finish();
+            w.raw("error", &error).finish()
+        }
         // botocore's rest-json parser reads the error code from `__type`.
-        ErrorShape::Aws => serde_json::json!({
-            "__type": aws_error_type(status),
-            "message": message,
-        }),
-        ErrorShape::Ollama => serde_json::json!({"error": message}),
-        ErrorShape::OpenAi => serde_json::json!({
-            "error": {
-                "message": message,
-                "type": "llm_warden_policy_violation",
-                "param": null,
-                "code": reason.code(),
-            }
-        }),
+        ErrorShape::Aws => w
+            .string("__type", aws_error_type(status))
+            .string("message", &message)
+            .finish(),
+        ErrorShape::Ollama => w.string("error", &message).finish(),
+        ErrorShape::OpenAi => {
+            let error = ObjectWriter::new()
+                .string("code", reason.code())
+                .string("message", &message)
+                .raw("param", "null")
+                .string("type", "llm_warden_policy_violation")
+                .finish();
+            w.raw("error", &error).finish()
+        }
     };
-    BlockReply {
-        status,
-        body: body.to_string(),
-    }
+    BlockReply { status, body }
 }
 
 /// Google API status names by HTTP status.
@@ -252,6 +262,39 @@ mod tests {
         );
         let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
         assert!(v["error"].as_str().unwrap().contains("prompt_injection"));
+    }
+
+    /// The bodies are byte for byte what the serde_json trees they replaced printed.
+    #[test]
+    fn bodies_match_the_sorted_serde_form() {
+        let message = "Blocked by llm-warden policy `p \"q\"` (denied_pattern): deny[0]";
+        let rules = vec!["deny[0]".to_string()];
+        let cases = [
+            (
+                Some(Api::AnthropicMessages),
+                serde_json::json!({"type": "error",
+                    "error": {"type": "permission_error", "message": message}}),
+            ),
+            (
+                Some(Api::Gemini),
+                serde_json::json!({"error":
+                    {"code": 403, "message": message, "status": "PERMISSION_DENIED"}}),
+            ),
+            (
+                Some(Api::BedrockConverse),
+                serde_json::json!({"__type": "AccessDeniedException", "message": message}),
+            ),
+            (Some(Api::OllamaChat), serde_json::json!({"error": message})),
+            (
+                None,
+                serde_json::json!({"error": {"message": message,
+                    "type": "llm_warden_policy_violation", "param": null, "code": "denied_pattern"}}),
+            ),
+        ];
+        for (api, want) in cases {
+            let r = block_reply(api, 403, "p \"q\"", BlockReason::DeniedPattern, &rules);
+            assert_eq!(r.body, want.to_string(), "api {api:?}");
+        }
     }
 
     #[test]

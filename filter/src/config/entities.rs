@@ -3,7 +3,8 @@
 //! shared keyed-hash key (`redaction`).
 
 use super::spec::{
-    Action, DetectorSpec, EntitySpec, GroupName, RedactionSpec, StrategyName, ValidatorName,
+    by_name, Action, DetectorSpec, EntitySpec, GroupName, RedactionSpec, StrategyName,
+    ValidatorName,
 };
 use super::ConfigError;
 use crate::detect::custom::{
@@ -18,6 +19,7 @@ use crate::redact::{HashKey, Strategy, DEFAULT_HASH_LENGTH, DEFAULT_KEEP, MIN_HA
 const MAX_KEEP: u32 = 64;
 
 /// The keyed-hash key, from `redaction`; `None` when none is configured.
+#[inline(never)]
 pub(super) fn hash_key(
     spec: Option<&RedactionSpec>,
     errors: &mut Vec<ConfigError>,
@@ -77,6 +79,7 @@ pub(super) struct Custom {
 }
 
 /// Compiles `detectors`; errors name the detector by index and field.
+#[inline(never)]
 pub(super) fn custom_detectors(
     specs: Option<&Vec<DetectorSpec>>,
     path: &str,
@@ -209,6 +212,7 @@ pub(super) enum Way {
 
 /// The compiled rules of one direction from its `secrets` and `pii` groups (with the
 /// direction's default action per group), or `None` when nothing is detected.
+#[inline(never)]
 pub(super) fn direction_rules(
     groups: [(Option<&EntitySpec>, Group, Action); 2],
     way: Way,
@@ -278,7 +282,7 @@ pub(super) fn direction_rules(
             }
         }
         for entity in members {
-            let own = by_type.and_then(|m| m.get(name_of(entity, custom)));
+            let own = by_type.and_then(|m| by_name(m, name_of(entity, custom)));
             let detector = match entity {
                 EntityType::Custom(i) => custom.get(usize::from(i)),
                 _ => None,

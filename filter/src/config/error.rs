@@ -28,7 +28,8 @@ impl fmt::Display for ConfigError {
     }
 }
 
-/// All the errors of one config, in document order. Displayed on one line (Envoy logs it so).
+/// All the errors of one config, in the order the sections are read and checked. Displayed on
+/// one line (Envoy logs it so).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigErrors(pub Vec<ConfigError>);
 

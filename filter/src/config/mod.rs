@@ -1,9 +1,11 @@
-//! Config lifecycle: parse (serde, strict) → validate (errors with paths) → compile (automatons,
+//! Config lifecycle: parse (strict, see `read.rs`) → validate (errors with paths) → compile (automatons,
 //! regexes, route table). The result is shared read-only by every request; nothing is compiled
 //! per request.
 
 mod entities;
 mod error;
+mod parse;
+mod read;
 pub mod spec;
 
 pub use error::{ConfigError, ConfigErrors};
@@ -24,6 +26,10 @@ use spec::{
     Action, AuditLevel, ConfigSpec, LeakAction, Mode, OnError, PolicySpec, ScreenRole, Sensitivity,
     ToolAction, UnknownBodies,
 };
+
+// The compile steps are `inline(never)`: they run once per config update, and separate
+// functions keep each one small for V8, which compiles every function of the module at start-up
+// (its memory peak follows the largest functions).
 
 /// The policy every config has unless it defines its own policy of this name.
 pub const DEFAULT_POLICY: &str = "default";
@@ -62,78 +68,12 @@ pub fn load(bytes: &[u8]) -> Result<Config, ConfigErrors> {
     } else if !trimmed.starts_with('{') {
         return Err(one("", "config must be a JSON object".to_string()));
     } else {
-        parse(text)?
+        parse::document(text)?
     };
     compile(&spec)
 }
 
-fn parse(text: &str) -> Result<ConfigSpec, ConfigErrors> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let spec: ConfigSpec = serde::Deserialize::deserialize(&mut de).map_err(|e| {
-        let path = path_at(text, e.line(), e.column());
-        ConfigErrors(vec![ConfigError::new(path, e.to_string())])
-    })?;
-    de.end()
-        .map_err(|e| ConfigErrors(vec![ConfigError::new("", e.to_string())]))?;
-    Ok(spec)
-}
-
-/// The path (`policies.default.request.denyPatterns[1]`) of the innermost member or element
-/// before `line`:`column` (1-based, as serde_json reports errors). serde_json says where an
-/// error is; the span-keeping reader says what is there. Tracking the path inside serde
-/// instead (serde_path_to_error) cost about 80 KB of Wasm.
-fn path_at(src: &str, line: usize, column: usize) -> String {
-    let line_start: usize = src
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    let offset = line_start + column.saturating_sub(1);
-    let mut path = String::new();
-    if let Ok(doc) = crate::json::parse(src) {
-        let start = src.len() - src.trim_start().len();
-        walk_to(&doc, src, start, offset, &mut path);
-    }
-    path
-}
-
-fn walk_to(v: &crate::json::Value, src: &str, start: usize, offset: usize, path: &mut String) {
-    use crate::json::Value;
-    match v {
-        Value::Object(members) => {
-            let Some((key, child)) = members.iter().rev().find(|(k, _)| k.span.start <= offset)
-            else {
-                return;
-            };
-            if !path.is_empty() {
-                path.push('.');
-            }
-            path.push_str(&key.text);
-            if let Some(child_start) = crate::json::after_colon(src, key) {
-                walk_to(child, src, child_start, offset, path);
-            }
-        }
-        Value::Array(items) => {
-            let Some(spans) = crate::json::element_spans(src, start) else {
-                return;
-            };
-            let Some((i, span)) = spans
-                .iter()
-                .enumerate()
-                .rev()
-                .find(|(_, r)| r.start <= offset)
-            else {
-                return;
-            };
-            path.push_str(&format!("[{i}]"));
-            if let Some(item) = items.get(i) {
-                walk_to(item, src, span.start, offset, path);
-            }
-        }
-        _ => {}
-    }
-}
-
+#[inline(never)]
 fn compile(spec: &ConfigSpec) -> Result<Config, ConfigErrors> {
     let mut errors = Vec::new();
     let screen = InjectionScreen::new().map_err(|e| ConfigErrors(vec![ConfigError::new("", e)]))?;
@@ -142,7 +82,7 @@ fn compile(spec: &ConfigSpec) -> Result<Config, ConfigErrors> {
     let builtin = PolicySpec::default();
     let mut named: Vec<(&str, &PolicySpec)> =
         spec.policies.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    if !spec.policies.contains_key(DEFAULT_POLICY) {
+    if spec::by_name(&spec.policies, DEFAULT_POLICY).is_none() {
         named.insert(0, (DEFAULT_POLICY, &builtin));
     }
     let mut policies = Vec::with_capacity(named.len());
@@ -219,6 +159,7 @@ fn compile(spec: &ConfigSpec) -> Result<Config, ConfigErrors> {
 const MAX_EXTENDS_DEPTH: usize = 16;
 
 /// The policy `name` with its `extends` chain applied (base first, then each child over it).
+#[inline(never)]
 fn resolve_extends(
     name: &str,
     spec: &ConfigSpec,
@@ -227,9 +168,7 @@ fn resolve_extends(
 ) -> Option<PolicySpec> {
     let builtin = PolicySpec::default();
     let lookup = |n: &str| -> Option<&PolicySpec> {
-        spec.policies
-            .get(n)
-            .or((n == DEFAULT_POLICY).then_some(&builtin))
+        spec::by_name(&spec.policies, n).or((n == DEFAULT_POLICY).then_some(&builtin))
     };
     let mut chain: Vec<&str> = vec![name];
     let mut current = lookup(name)?;
@@ -267,6 +206,7 @@ fn resolve_extends(
     Some(resolved)
 }
 
+#[inline(never)]
 fn compile_route(
     r: &spec::RouteSpec,
     path: &str,
@@ -348,6 +288,7 @@ struct Shared<'a> {
     hash: Option<&'a HashKey>,
 }
 
+#[inline(never)]
 fn compile_policy(
     name: &str,
     p: &PolicySpec,
@@ -355,7 +296,6 @@ fn compile_policy(
     shared: &Shared<'_>,
     errors: &mut Vec<ConfigError>,
 ) -> Option<Policy> {
-    let screen = shared.screen;
     let errors_before = errors.len();
     let block_status = p.block_status.unwrap_or(DEFAULT_BLOCK_STATUS);
     if !(400..=599).contains(&block_status) {
@@ -366,85 +306,12 @@ fn compile_policy(
     }
 
     let req = p.request.as_ref();
-    let injection_spec = req.and_then(|r| r.injection.as_ref());
-    let injection_action = injection_spec
-        .and_then(|i| i.action)
-        .unwrap_or(Action::Block);
-    if injection_action == Action::Redact {
-        errors.push(ConfigError::new(
-            format!("{path}.request.injection.action"),
-            "`redact` does not apply to injection; expected block, monitor or off",
-        ));
-    }
-    let at = format!("{path}.request.injection");
-    let preset = injection_spec.and_then(|i| i.sensitivity).map(|s| match s {
-        Sensitivity::Low => 0.7,
-        Sensitivity::Medium => DEFAULT_THRESHOLD,
-        Sensitivity::High => 0.35,
-    });
-    let explicit = injection_spec.and_then(|i| i.threshold);
-    if preset.is_some() && explicit.is_some() {
-        errors.push(ConfigError::new(
-            &at,
-            "set `sensitivity` or `threshold`, not both",
-        ));
-    }
-    let threshold = explicit.or(preset).unwrap_or(DEFAULT_THRESHOLD);
-    if !(threshold > 0.0 && threshold <= 1.0) {
-        errors.push(ConfigError::new(
-            format!("{at}.threshold"),
-            "must be in (0, 1]",
-        ));
-    }
-    let roles: Vec<Role> = match injection_spec.and_then(|i| i.roles.as_ref()) {
-        Some(list) => list
-            .iter()
-            .map(|r| match r {
-                ScreenRole::System => Role::System,
-                ScreenRole::User => Role::User,
-                ScreenRole::Assistant => Role::Assistant,
-                ScreenRole::Tool => Role::Tool,
-                ScreenRole::Other => Role::Other,
-            })
-            .collect(),
-        None => vec![Role::User, Role::Tool, Role::Other],
-    };
-    let mut categories = Vec::new();
-    for (name, action) in injection_spec
-        .and_then(|i| i.categories.as_ref())
-        .into_iter()
-        .flatten()
-    {
-        let field = format!("{at}.categories.{name}");
-        let Some(category) = Category::ALL.iter().copied().find(|c| c.name() == name) else {
-            let known: Vec<&str> = Category::ALL.iter().map(|c| c.name()).collect();
-            errors.push(ConfigError::new(
-                field,
-                format!("unknown category; expected one of {}", known.join(", ")),
-            ));
-            continue;
-        };
-        if *action == Action::Redact {
-            errors.push(ConfigError::new(field, "expected block, monitor or off"));
-            continue;
-        }
-        categories.push((category, *action));
-    }
-    let last_messages = injection_spec.and_then(|i| i.last_messages);
-    if last_messages == Some(0) {
-        errors.push(ConfigError::new(
-            format!("{at}.lastMessages"),
-            "must be at least 1",
-        ));
-    }
-    let injection = (injection_action != Action::Off).then(|| InjectionRule {
-        action: injection_action,
-        threshold,
-        screen: screen.clone(),
-        roles,
-        categories,
-        last_messages: last_messages.and_then(|n| usize::try_from(n).ok()),
-    });
+    let injection = injection_rule(
+        req.and_then(|r| r.injection.as_ref()),
+        shared.screen,
+        path,
+        errors,
+    );
 
     let deny_patterns = pattern_list(
         req.and_then(|r| r.deny_patterns.as_deref()),
@@ -569,6 +436,94 @@ fn compile_policy(
     })
 }
 
+/// The prompt-injection rule of a policy (`request.injection`); `None` when it is off.
+#[inline(never)]
+fn injection_rule(
+    injection_spec: Option<&spec::InjectionSpec>,
+    screen: &InjectionScreen,
+    path: &str,
+    errors: &mut Vec<ConfigError>,
+) -> Option<InjectionRule> {
+    let injection_action = injection_spec
+        .and_then(|i| i.action)
+        .unwrap_or(Action::Block);
+    if injection_action == Action::Redact {
+        errors.push(ConfigError::new(
+            format!("{path}.request.injection.action"),
+            "`redact` does not apply to injection; expected block, monitor or off",
+        ));
+    }
+    let at = format!("{path}.request.injection");
+    let preset = injection_spec.and_then(|i| i.sensitivity).map(|s| match s {
+        Sensitivity::Low => 0.7,
+        Sensitivity::Medium => DEFAULT_THRESHOLD,
+        Sensitivity::High => 0.35,
+    });
+    let explicit = injection_spec.and_then(|i| i.threshold);
+    if preset.is_some() && explicit.is_some() {
+        errors.push(ConfigError::new(
+            &at,
+            "set `sensitivity` or `threshold`, not both",
+        ));
+    }
+    let threshold = explicit.or(preset).unwrap_or(DEFAULT_THRESHOLD);
+    if !(threshold > 0.0 && threshold <= 1.0) {
+        errors.push(ConfigError::new(
+            format!("{at}.threshold"),
+            "must be in (0, 1]",
+        ));
+    }
+    let roles: Vec<Role> = match injection_spec.and_then(|i| i.roles.as_ref()) {
+        Some(list) => list
+            .iter()
+            .map(|r| match r {
+                ScreenRole::System => Role::System,
+                ScreenRole::User => Role::User,
+                ScreenRole::Assistant => Role::Assistant,
+                ScreenRole::Tool => Role::Tool,
+                ScreenRole::Other => Role::Other,
+            })
+            .collect(),
+        None => vec![Role::User, Role::Tool, Role::Other],
+    };
+    let mut categories = Vec::new();
+    for (name, action) in injection_spec
+        .and_then(|i| i.categories.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        let field = format!("{at}.categories.{name}");
+        let Some(category) = Category::ALL.iter().copied().find(|c| c.name() == name) else {
+            let known: Vec<&str> = Category::ALL.iter().map(|c| c.name()).collect();
+            errors.push(ConfigError::new(
+                field,
+                format!("unknown category; expected one of {}", known.join(", ")),
+            ));
+            continue;
+        };
+        if *action == Action::Redact {
+            errors.push(ConfigError::new(field, "expected block, monitor or off"));
+            continue;
+        }
+        categories.push((category, *action));
+    }
+    let last_messages = injection_spec.and_then(|i| i.last_messages);
+    if last_messages == Some(0) {
+        errors.push(ConfigError::new(
+            format!("{at}.lastMessages"),
+            "must be at least 1",
+        ));
+    }
+    (injection_action != Action::Off).then(|| InjectionRule {
+        action: injection_action,
+        threshold,
+        screen: screen.clone(),
+        roles,
+        categories,
+        last_messages: last_messages.and_then(|n| usize::try_from(n).ok()),
+    })
+}
+
 /// Glob lists must name something: an empty pattern would match only the empty name.
 fn globs(list: &[String], at: &str, errors: &mut Vec<ConfigError>) -> Vec<Glob> {
     list.iter()
@@ -586,6 +541,7 @@ fn globs(list: &[String], at: &str, errors: &mut Vec<ConfigError>) -> Vec<Glob> 
 
 /// A list of request patterns (`denyPatterns`, `allowPatterns`): rule ids `<list>[i]`, errors
 /// at `<policy>.request.<list>[i]`.
+#[inline(never)]
 fn pattern_list(
     sources: Option<&[String]>,
     list: &str,
@@ -611,6 +567,7 @@ fn pattern_list(
 }
 
 /// One `tools.arguments[i]` entry, compiled; errors name its fields.
+#[inline(never)]
 fn argument_constraint(
     a: &spec::ArgumentSpec,
     at: &str,
@@ -660,6 +617,7 @@ fn argument_constraint(
     })
 }
 
+#[inline(never)]
 fn compile_agency(p: &PolicySpec, path: &str, errors: &mut Vec<ConfigError>) -> Agency {
     let positive = |v: Option<u64>, at: String, errors: &mut Vec<ConfigError>| -> Option<u64> {
         if v == Some(0) {

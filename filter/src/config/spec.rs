@@ -2,19 +2,26 @@
 //!
 //! Every field is optional: an omitted field takes the built-in default, so a policy states only
 //! what differs. Unknown fields are errors, because a misspelt guard setting that is silently
-//! ignored is a guard that is silently off. The JSON Schema in `schema/` mirrors these types.
+//! ignored is a guard that is silently off. `parse.rs` reads JSON into these types; the JSON
+//! Schema in `schema/` mirrors it.
 
-use serde::Deserialize;
-use std::collections::BTreeMap;
+use super::read::Named;
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// A JSON object of names to settings (`policies`, `byType`, `categories`), in document order;
+/// the reader rejects a name given twice. A list, not a map: these hold a handful of entries,
+/// are looked up only while the config compiles, and a map type's code is not worth it there.
+pub type ByName<T> = Vec<(String, T)>;
+
+/// The entry named `name`.
+pub fn by_name<'a, T>(entries: &'a [(String, T)], name: &str) -> Option<&'a T> {
+    entries.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+}
+
+#[derive(Debug, Default)]
 pub struct ConfigSpec {
     /// Named policies. `default` exists even when not listed (the built-in policy).
-    #[serde(default)]
-    pub policies: BTreeMap<String, PolicySpec>,
+    pub policies: ByName<PolicySpec>,
     /// Ordered route rules; the first that matches chooses the policy.
-    #[serde(default)]
     pub routes: Vec<RouteSpec>,
     /// Policy for requests no route rule matches; `default` when omitted.
     pub default_policy: Option<String>,
@@ -34,8 +41,7 @@ pub struct ConfigSpec {
 /// Keyed-hash redaction settings. The key comes from the config itself or, better, from an
 /// environment variable of the Wasm VM (Envoy `vm_config.environment_variables`, Istio
 /// `WasmPlugin.spec.vmConfig.env`), so it can live in a Kubernetes Secret.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default)]
 pub struct RedactionSpec {
     /// The HMAC key (at least 16 bytes).
     pub hash_key: Option<String>,
@@ -45,16 +51,14 @@ pub struct RedactionSpec {
     pub hash_length: Option<u32>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default)]
 pub struct AuditSpec {
     pub level: Option<AuditLevel>,
     /// Log `allow` decisions at `level` too (otherwise at debug).
     pub include_allowed: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditLevel {
     Off,
     Debug,
@@ -63,16 +67,14 @@ pub enum AuditLevel {
 }
 
 /// Body size limits of a policy, in bytes.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default, Clone)]
 pub struct LimitsSpec {
     pub max_request_bytes: Option<u64>,
     pub max_response_bytes: Option<u64>,
 }
 
 /// What to do with a body the policy cannot inspect.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default, Clone)]
 pub struct BodyErrorSpec {
     /// Request over `maxRequestBytes`: `reject` (413, API-shaped) or `pass` uninspected.
     pub oversize_request: Option<OnError>,
@@ -88,15 +90,13 @@ pub struct BodyErrorSpec {
     pub malformed_response: Option<OnError>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnError {
     Reject,
     Pass,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default, Clone)]
 pub struct PolicySpec {
     /// A policy whose settings this one starts from; fields set here win, lists replace.
     pub extends: Option<String>,
@@ -124,8 +124,7 @@ pub struct PolicySpec {
 
 /// A custom entity detector: a regex-lite pattern, run only where a `prefilter` literal
 /// occurs (when given), confirmed by a checksum and by context words near the match.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default, Clone)]
 pub struct DetectorSpec {
     /// The type name (upper snake case, not a built-in name): used in `types`, `byType`,
     /// labels, stats and audit lines.
@@ -150,23 +149,20 @@ pub struct DetectorSpec {
     pub keep: Option<u32>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupName {
     Secrets,
     Pii,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValidatorName {
     Luhn,
     Mod97,
 }
 
 /// How redacted values are replaced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StrategyName {
     /// `[REDACTED:EMAIL]` (default).
     Label,
@@ -178,15 +174,13 @@ pub enum StrategyName {
     Pseudonym,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnknownBodies {
     Pass,
     Inspect,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default, Clone)]
 pub struct ToolsSpec {
     /// Tool / function names allowed (`*` and `?` globs). Absent: every tool is allowed.
     pub allow: Option<Vec<String>>,
@@ -199,8 +193,7 @@ pub struct ToolsSpec {
 }
 
 /// One constraint on the arguments of the tools `tool` (a glob) names.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default, Clone)]
 pub struct ArgumentSpec {
     pub tool: String,
     /// RFC 6901 JSON pointer into the arguments: `/query`, `/filters/0/field`.
@@ -215,15 +208,13 @@ pub struct ArgumentSpec {
     pub required: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ToolAction {
     Block,
     Strip,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default, Clone)]
 pub struct ModelsSpec {
     /// Model names allowed (`*` and `?` globs). Absent: every model.
     pub allow: Option<Vec<String>>,
@@ -232,8 +223,7 @@ pub struct ModelsSpec {
     pub max_output_tokens: Option<u64>,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default, Clone)]
 pub struct BudgetsSpec {
     pub max_messages: Option<u64>,
     pub max_chars_per_message: Option<u64>,
@@ -242,8 +232,7 @@ pub struct BudgetsSpec {
     pub max_parts: Option<u64>,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default, Clone)]
 pub struct SystemPromptSpec {
     /// Insert a per-request random canary into the system prompt and watch responses for it.
     pub canary: Option<bool>,
@@ -256,15 +245,13 @@ pub struct SystemPromptSpec {
     pub on_leak: Option<LeakAction>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LeakAction {
     Block,
     Redact,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// Block and rewrite as the policy says.
     Enforce,
@@ -272,8 +259,7 @@ pub enum Mode {
     Monitor,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default, Clone)]
 pub struct RequestSpec {
     pub injection: Option<InjectionSpec>,
     /// Regexes (regex-lite syntax); a prompt matching any of them is blocked.
@@ -287,15 +273,13 @@ pub struct RequestSpec {
     pub pii: Option<EntitySpec>,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default, Clone)]
 pub struct ResponseSpec {
     pub secrets: Option<EntitySpec>,
     pub pii: Option<EntitySpec>,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default, Clone)]
 pub struct InjectionSpec {
     pub action: Option<Action>,
     /// Score in `[0, 1]` at or above which a prompt counts as an attack.
@@ -310,19 +294,17 @@ pub struct InjectionSpec {
     pub last_messages: Option<u32>,
     /// An action per signal category (`evasion`, `classifier`, …): `off` drops its signals,
     /// `monitor` keeps it from blocking on its own.
-    pub categories: Option<BTreeMap<String, Action>>,
+    pub categories: Option<ByName<Action>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sensitivity {
     Low,
     Medium,
     High,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScreenRole {
     System,
     User,
@@ -331,8 +313,7 @@ pub enum ScreenRole {
     Other,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default, Clone)]
 pub struct EntitySpec {
     pub action: Option<Action>,
     /// Restricts the group to these types (built-in names as in `EntityType`, or custom
@@ -343,12 +324,11 @@ pub struct EntitySpec {
     /// Letters and digits a `partial` mask keeps at the end (default 4).
     pub keep: Option<u32>,
     /// Settings for single types that differ from the group's.
-    pub by_type: Option<BTreeMap<String, TypeSpec>>,
+    pub by_type: Option<ByName<TypeSpec>>,
 }
 
 /// One type's own settings inside a group.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default, Clone)]
 pub struct TypeSpec {
     pub action: Option<Action>,
     pub strategy: Option<StrategyName>,
@@ -356,8 +336,7 @@ pub struct TypeSpec {
 }
 
 /// What to do with a detection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Block,
     Redact,
@@ -377,19 +356,16 @@ impl Action {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default)]
 pub struct RouteSpec {
     /// A label for audit lines and errors.
     pub name: Option<String>,
-    #[serde(rename = "match", default)]
     pub matches: MatchSpec,
     pub policy: String,
 }
 
 /// Conditions that must all hold; an empty match matches every request.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default)]
 pub struct MatchSpec {
     /// Envoy route name (`xds.route_name`), exact.
     pub route_name: Option<String>,
@@ -410,8 +386,7 @@ pub struct MatchSpec {
 
 /// A request header condition: `exact` value, value `prefix`, or (neither) mere presence;
 /// `present: false` requires the header to be absent.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default)]
 pub struct HeaderMatchSpec {
     pub name: String,
     pub exact: Option<String>,
@@ -419,108 +394,193 @@ pub struct HeaderMatchSpec {
     pub present: Option<bool>,
 }
 
+/// Implements `Named`: each variant's JSON spelling (camelCase, as in Istio and Envoy Gateway).
+macro_rules! named {
+    ($($ty:ident { $($variant:ident = $name:literal),* $(,)? })*) => {$(
+        impl Named for $ty {
+            const NAMES: &'static [&'static str] = &[$($name),*];
+            const VALUES: &'static [$ty] = &[$($ty::$variant),*];
+        }
+    )*};
+}
+
+named! {
+    AuditLevel { Off = "off", Debug = "debug", Info = "info", Warn = "warn" }
+    OnError { Reject = "reject", Pass = "pass" }
+    GroupName { Secrets = "secrets", Pii = "pii" }
+    ValidatorName { Luhn = "luhn", Mod97 = "mod97" }
+    StrategyName { Label = "label", Partial = "partial", Hash = "hash", Pseudonym = "pseudonym" }
+    UnknownBodies { Pass = "pass", Inspect = "inspect" }
+    ToolAction { Block = "block", Strip = "strip" }
+    LeakAction { Block = "block", Redact = "redact" }
+    Mode { Enforce = "enforce", Monitor = "monitor" }
+    Sensitivity { Low = "low", Medium = "medium", High = "high" }
+    ScreenRole {
+        System = "system", User = "user", Assistant = "assistant", Tool = "tool", Other = "other",
+    }
+    Action { Block = "block", Redact = "redact", Monitor = "monitor", Off = "off" }
+}
+
+/// A section laid over the same section of a base policy (`extends`): every field set in the
+/// child wins; lists and maps are replaced, not merged.
+pub trait Layer: Clone {
+    fn over(&self, base: &Self) -> Self;
+}
+
+/// The child's value if set, else the base's.
+fn pick<T: Clone>(child: &Option<T>, base: &Option<T>) -> Option<T> {
+    child.as_ref().or(base.as_ref()).cloned()
+}
+
+/// Merges two optional sections: both present → the child laid over the base, else whichever
+/// exists. Not inlined: the merge of each section stays its own small function (config code,
+/// run once per update; V8 compiles every function of the module at start-up).
+#[inline(never)]
+fn merge<T: Layer>(child: &Option<T>, base: &Option<T>) -> Option<T> {
+    match (child, base) {
+        (Some(c), Some(b)) => Some(c.over(b)),
+        (Some(c), None) => Some(c.clone()),
+        (None, b) => b.clone(),
+    }
+}
+
 impl PolicySpec {
-    /// This policy laid over `base`: every field set here wins; lists are replaced, not merged.
+    /// This policy laid over `base`; its `extends` is the base's (the chain is resolved).
     pub fn over(&self, base: &PolicySpec) -> PolicySpec {
         PolicySpec {
             extends: base.extends.clone(),
             mode: self.mode.or(base.mode),
             block_status: self.block_status.or(base.block_status),
-            request: merge(&self.request, &base.request, |c, b| RequestSpec {
-                injection: merge(&c.injection, &b.injection, |c, b| InjectionSpec {
-                    action: c.action.or(b.action),
-                    // A child's preset or threshold replaces the base's choice as a whole.
-                    threshold: if c.sensitivity.is_some() {
-                        c.threshold
-                    } else {
-                        c.threshold.or(b.threshold)
-                    },
-                    sensitivity: if c.threshold.is_some() {
-                        c.sensitivity
-                    } else {
-                        c.sensitivity.or(b.sensitivity)
-                    },
-                    roles: c.roles.clone().or_else(|| b.roles.clone()),
-                    last_messages: c.last_messages.or(b.last_messages),
-                    categories: c.categories.clone().or_else(|| b.categories.clone()),
-                }),
-                deny_patterns: c.deny_patterns.clone().or_else(|| b.deny_patterns.clone()),
-                allow_patterns: c
-                    .allow_patterns
-                    .clone()
-                    .or_else(|| b.allow_patterns.clone()),
-                banned_phrases: c
-                    .banned_phrases
-                    .clone()
-                    .or_else(|| b.banned_phrases.clone()),
-                secrets: merge(&c.secrets, &b.secrets, EntitySpec::over),
-                pii: merge(&c.pii, &b.pii, EntitySpec::over),
-            }),
-            response: merge(&self.response, &base.response, |c, b| ResponseSpec {
-                secrets: merge(&c.secrets, &b.secrets, EntitySpec::over),
-                pii: merge(&c.pii, &b.pii, EntitySpec::over),
-            }),
-            limits: merge(&self.limits, &base.limits, |c, b| LimitsSpec {
-                max_request_bytes: c.max_request_bytes.or(b.max_request_bytes),
-                max_response_bytes: c.max_response_bytes.or(b.max_response_bytes),
-            }),
-            tools: merge(&self.tools, &base.tools, |c, b| ToolsSpec {
-                allow: c.allow.clone().or_else(|| b.allow.clone()),
-                on_disallowed: c.on_disallowed.or(b.on_disallowed),
-                arguments: c.arguments.clone().or_else(|| b.arguments.clone()),
-                screen_arguments: c.screen_arguments.or(b.screen_arguments),
-            }),
-            models: merge(&self.models, &base.models, |c, b| ModelsSpec {
-                allow: c.allow.clone().or_else(|| b.allow.clone()),
-                max_output_tokens: c.max_output_tokens.or(b.max_output_tokens),
-            }),
-            budgets: merge(&self.budgets, &base.budgets, |c, b| BudgetsSpec {
-                max_messages: c.max_messages.or(b.max_messages),
-                max_chars_per_message: c.max_chars_per_message.or(b.max_chars_per_message),
-                max_tools: c.max_tools.or(b.max_tools),
-                max_parts: c.max_parts.or(b.max_parts),
-            }),
-            system_prompt: merge(&self.system_prompt, &base.system_prompt, |c, b| {
-                SystemPromptSpec {
-                    canary: c.canary.or(b.canary),
-                    protect: c.protect.clone().or_else(|| b.protect.clone()),
-                    threshold: c.threshold.or(b.threshold),
-                    on_leak: c.on_leak.or(b.on_leak),
-                }
-            }),
+            request: merge(&self.request, &base.request),
+            response: merge(&self.response, &base.response),
+            limits: merge(&self.limits, &base.limits),
+            on_body_error: merge(&self.on_body_error, &base.on_body_error),
+            tools: merge(&self.tools, &base.tools),
+            models: merge(&self.models, &base.models),
+            budgets: merge(&self.budgets, &base.budgets),
+            system_prompt: merge(&self.system_prompt, &base.system_prompt),
             unknown_bodies: self.unknown_bodies.or(base.unknown_bodies),
-            detectors: self.detectors.clone().or_else(|| base.detectors.clone()),
-            on_body_error: merge(&self.on_body_error, &base.on_body_error, |c, b| {
-                BodyErrorSpec {
-                    oversize_request: c.oversize_request.or(b.oversize_request),
-                    oversize_response: c.oversize_response.or(b.oversize_response),
-                    compressed_request: c.compressed_request.or(b.compressed_request),
-                    compressed_response: c.compressed_response.or(b.compressed_response),
-                    malformed_request: c.malformed_request.or(b.malformed_request),
-                    malformed_response: c.malformed_response.or(b.malformed_response),
-                }
-            }),
+            detectors: pick(&self.detectors, &base.detectors),
         }
     }
 }
 
-impl EntitySpec {
-    fn over(&self, base: &EntitySpec) -> EntitySpec {
+impl Layer for RequestSpec {
+    fn over(&self, b: &Self) -> Self {
+        RequestSpec {
+            injection: merge(&self.injection, &b.injection),
+            deny_patterns: pick(&self.deny_patterns, &b.deny_patterns),
+            allow_patterns: pick(&self.allow_patterns, &b.allow_patterns),
+            banned_phrases: pick(&self.banned_phrases, &b.banned_phrases),
+            secrets: merge(&self.secrets, &b.secrets),
+            pii: merge(&self.pii, &b.pii),
+        }
+    }
+}
+
+impl Layer for InjectionSpec {
+    fn over(&self, b: &Self) -> Self {
+        InjectionSpec {
+            action: self.action.or(b.action),
+            // A child's preset or threshold replaces the base's choice as a whole.
+            threshold: if self.sensitivity.is_some() {
+                self.threshold
+            } else {
+                self.threshold.or(b.threshold)
+            },
+            sensitivity: if self.threshold.is_some() {
+                self.sensitivity
+            } else {
+                self.sensitivity.or(b.sensitivity)
+            },
+            roles: pick(&self.roles, &b.roles),
+            last_messages: self.last_messages.or(b.last_messages),
+            categories: pick(&self.categories, &b.categories),
+        }
+    }
+}
+
+impl Layer for ResponseSpec {
+    fn over(&self, b: &Self) -> Self {
+        ResponseSpec {
+            secrets: merge(&self.secrets, &b.secrets),
+            pii: merge(&self.pii, &b.pii),
+        }
+    }
+}
+
+impl Layer for EntitySpec {
+    fn over(&self, b: &Self) -> Self {
         EntitySpec {
-            action: self.action.or(base.action),
-            types: self.types.clone().or_else(|| base.types.clone()),
-            strategy: self.strategy.or(base.strategy),
-            keep: self.keep.or(base.keep),
-            by_type: self.by_type.clone().or_else(|| base.by_type.clone()),
+            action: self.action.or(b.action),
+            types: pick(&self.types, &b.types),
+            strategy: self.strategy.or(b.strategy),
+            keep: self.keep.or(b.keep),
+            by_type: pick(&self.by_type, &b.by_type),
         }
     }
 }
 
-/// Merges two optional sections: both present → `f(child, base)`, else whichever exists.
-fn merge<T: Clone>(child: &Option<T>, base: &Option<T>, f: impl Fn(&T, &T) -> T) -> Option<T> {
-    match (child, base) {
-        (Some(c), Some(b)) => Some(f(c, b)),
-        (Some(c), None) => Some(c.clone()),
-        (None, b) => b.clone(),
+impl Layer for LimitsSpec {
+    fn over(&self, b: &Self) -> Self {
+        LimitsSpec {
+            max_request_bytes: self.max_request_bytes.or(b.max_request_bytes),
+            max_response_bytes: self.max_response_bytes.or(b.max_response_bytes),
+        }
+    }
+}
+
+impl Layer for BodyErrorSpec {
+    fn over(&self, b: &Self) -> Self {
+        BodyErrorSpec {
+            oversize_request: self.oversize_request.or(b.oversize_request),
+            oversize_response: self.oversize_response.or(b.oversize_response),
+            compressed_request: self.compressed_request.or(b.compressed_request),
+            compressed_response: self.compressed_response.or(b.compressed_response),
+            malformed_request: self.malformed_request.or(b.malformed_request),
+            malformed_response: self.malformed_response.or(b.malformed_response),
+        }
+    }
+}
+
+impl Layer for ToolsSpec {
+    fn over(&self, b: &Self) -> Self {
+        ToolsSpec {
+            allow: pick(&self.allow, &b.allow),
+            on_disallowed: self.on_disallowed.or(b.on_disallowed),
+            arguments: pick(&self.arguments, &b.arguments),
+            screen_arguments: self.screen_arguments.or(b.screen_arguments),
+        }
+    }
+}
+
+impl Layer for ModelsSpec {
+    fn over(&self, b: &Self) -> Self {
+        ModelsSpec {
+            allow: pick(&self.allow, &b.allow),
+            max_output_tokens: self.max_output_tokens.or(b.max_output_tokens),
+        }
+    }
+}
+
+impl Layer for BudgetsSpec {
+    fn over(&self, b: &Self) -> Self {
+        BudgetsSpec {
+            max_messages: self.max_messages.or(b.max_messages),
+            max_chars_per_message: self.max_chars_per_message.or(b.max_chars_per_message),
+            max_tools: self.max_tools.or(b.max_tools),
+            max_parts: self.max_parts.or(b.max_parts),
+        }
+    }
+}
+
+impl Layer for SystemPromptSpec {
+    fn over(&self, b: &Self) -> Self {
+        SystemPromptSpec {
+            canary: self.canary.or(b.canary),
+            protect: pick(&self.protect, &b.protect),
+            threshold: self.threshold.or(b.threshold),
+            on_leak: self.on_leak.or(b.on_leak),
+        }
     }
 }

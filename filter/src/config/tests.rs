@@ -187,6 +187,68 @@ fn errors_name_the_field() {
         ("trailing garbage", "{} x", "trailing characters at line 1 column 4"),
         ("wrong type", r#"{"routes":{}}"#, "routes: invalid type: map, expected a sequence"),
         ("not utf-8", "\u{0}", ""),
+        // The reader's own rules: serde's strictness, and every reading error reported at once
+        // (in the order of the parser's fields).
+        (
+            "duplicate field",
+            r#"{"holdHeaders":true,"holdHeaders":false}"#,
+            "holdHeaders: duplicate field `holdHeaders` at line 1 column 33",
+        ),
+        (
+            "duplicate policy name",
+            r#"{"policies":{"p":{},"p":{"mode":"monitor"}}}"#,
+            "policies.p: duplicate field `p`",
+        ),
+        (
+            "missing route policy",
+            r#"{"routes":[{"match":{"path":"/v1"}}]}"#,
+            "routes[0]: missing field `policy`",
+        ),
+        (
+            "missing detector pattern",
+            r#"{"policies":{"p":{"detectors":[{"name":"X"}]}}}"#,
+            "policies.p.detectors[0]: missing field `pattern`",
+        ),
+        (
+            "integer over its type",
+            r#"{"policies":{"p":{"blockStatus":70000}}}"#,
+            "policies.p.blockStatus: invalid value: integer `70000`, expected u16",
+        ),
+        (
+            "fraction for a count",
+            r#"{"policies":{"p":{"budgets":{"maxMessages":1.5}}}}"#,
+            "policies.p.budgets.maxMessages: invalid type: floating point `1.5`, expected u64",
+        ),
+        (
+            "string for a boolean",
+            r#"{"holdHeaders":"yes"}"#,
+            r#"holdHeaders: invalid type: string "yes", expected a boolean"#,
+        ),
+        (
+            "number for a name",
+            r#"{"policies":{"p":{"mode":1}}}"#,
+            "policies.p.mode: invalid type: integer `1`, expected a string",
+        ),
+        (
+            "two-field section",
+            r#"{"audit":{"levle":"info"}}"#,
+            "audit.levle: unknown field `levle`, expected `level` or `includeAllowed` at line 1 column 17",
+        ),
+        (
+            "syntax error located",
+            "{\n  \"routes\": [}\n",
+            "unexpected character at line 2 column 14",
+        ),
+        (
+            "every reading error at once",
+            r#"{"holdHeaders":1,"routes":[{"policy":2}],"audit":{"level":"loud"}}"#,
+            "routes[0].policy: invalid type: integer `2`, expected a string; holdHeaders: invalid type: integer `1`, expected a boolean; audit.level: unknown variant `loud`, expected one of `off`, `debug`, `info`, `warn`",
+        ),
+        (
+            "unrepresentable allowed value",
+            r#"{"policies":{"p":{"tools":{"arguments":[{"tool":"t","pointer":"/a","allowed":[1,1e999]}]}}}}"#,
+            "policies.p.tools.arguments[0].allowed[1]: number out of range",
+        ),
     ];
     for (name, input, want) in cases {
         let bytes: Vec<u8> = if *name == "not utf-8" {
@@ -294,7 +356,7 @@ fn routes_select_policies_first_match_wins() {
     );
 }
 
-/// The published JSON Schema and the parser must describe the same config. serde lists the
+/// The published JSON Schema and the parser must describe the same config. The parser lists the
 /// fields it accepts at each level in its unknown-field error, so the test asks it.
 #[test]
 fn schema_matches_the_parser() {
@@ -407,7 +469,8 @@ fn schema_matches_the_parser() {
         ),
     ];
     for (level, input, schema_obj) in levels {
-        let err = load(input.as_bytes()).unwrap_err().to_string();
+        // The first error: a level with required fields also reports them missing.
+        let err = load(input.as_bytes()).unwrap_err().0[0].to_string();
         let listed = err.split("expected ").nth(1).unwrap_or_default();
         let mut fields: Vec<String> = listed
             .split('`')
@@ -753,7 +816,7 @@ fn strategies_and_custom_detectors_compile_per_type() {
 }
 
 #[test]
-fn serde_errors_are_located_on_any_line() {
+fn type_errors_are_located_on_any_line() {
     let input = "{\n  \"policies\": {\n    \"p\": {\"request\": {\"denyPatterns\": [\"a\", 7]}},\n    \"q\": {\"tools\": {\"arguments\": [{\"tool\": \"x\", \"pointer\": \"/a\", \"maxLength\": -1}]}}\n  }\n}";
     let err = load(input.as_bytes()).unwrap_err().to_string();
     assert!(
@@ -766,4 +829,64 @@ fn serde_errors_are_located_on_any_line() {
         err.starts_with("policies.q.tools.arguments[0].maxLength: invalid value: integer `-1`"),
         "{err}"
     );
+}
+
+/// The reader accepts `null` as unset, integers where a float is expected, and exponents.
+#[test]
+fn reading_accepts_what_serde_accepted() {
+    let accepted: &[(&str, &str)] = &[
+        (
+            "null is unset",
+            r#"{"defaultPolicy":null,"audit":null,"routes":null}"#,
+        ),
+        (
+            "null inside a section",
+            r#"{"policies":{"p":{"mode":null,"request":{"pii":null}}}}"#,
+        ),
+        (
+            "integer threshold",
+            r#"{"policies":{"p":{"request":{"injection":{"threshold":1}}}}}"#,
+        ),
+        (
+            "exponent threshold",
+            r#"{"policies":{"p":{"systemPrompt":{"threshold":5e-1,"canary":true}}}}"#,
+        ),
+    ];
+    for (name, input) in accepted {
+        if let Err(e) = load(input.as_bytes()) {
+            panic!("case {name}: rejected {input}: {e}");
+        }
+    }
+}
+
+/// `allowed` values are kept as written (any JSON, `null` included), in order.
+#[test]
+fn tool_argument_values_are_read_verbatim() {
+    let config = load(
+        br#"{"policies":{"default":{"tools":{"arguments":[
+            {"tool":"t","pointer":"/a","allowed":[ 1 , "x\u0041", {"k":[true,null]}, null, 2.5 ]}]}}}}"#,
+    )
+    .unwrap();
+    let tools = config.policies[0].agency.tools.as_ref().unwrap();
+    let allowed = tools.arguments[0].allowed.as_ref().unwrap();
+    assert_eq!(
+        allowed,
+        &vec![
+            serde_json::json!(1),
+            serde_json::json!("xA"),
+            serde_json::json!({"k": [true, null]}),
+            serde_json::Value::Null,
+            serde_json::json!(2.5),
+        ]
+    );
+}
+
+/// Each enum's JSON names are the names the engine reports it by.
+#[test]
+fn enum_names_match_their_reported_names() {
+    use super::read::Named;
+    assert_eq!(Action::NAMES.len(), Action::VALUES.len());
+    for (name, action) in Action::NAMES.iter().zip(Action::VALUES) {
+        assert_eq!(action.name(), *name);
+    }
 }
