@@ -619,7 +619,6 @@ impl Decoder {
         Ok(())
     }
 
-    /// Hands out the carried event as a complete block.
     /// Hands out the carried event as a complete block. The carry buffer keeps its capacity:
     /// with small chunks most events are carried, and growing a fresh buffer for each cost
     /// several reallocations per event.
