@@ -221,6 +221,69 @@ fn spans_are_well_formed_around_non_ascii() {
     }
 }
 
+/// Addresses written back to back (`a@b.gls+c@d.com`): the second one's local part runs back
+/// over the first one's domain to its `@`. Each is found in the first scan, the second
+/// starting where the first ends, so a scan of the redacted text finds nothing more
+/// (redaction is idempotent; found by the `response` fuzz target).
+#[test]
+fn chained_addresses_are_redacted_in_one_pass() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "plus after the domain",
+            "x@dom.gls+p@amp.glso",
+            &["x@dom.gls", "+p@amp.glso"],
+        ),
+        (
+            "underscore after the domain",
+            "mail x@dom.gls_p@amp.glso now",
+            &["x@dom.gls", "_p@amp.glso"],
+        ),
+        (
+            "three in a row",
+            "a@b.gls%c@d.glso%e@f.com",
+            &["a@b.gls", "%c@d.glso", "%e@f.com"],
+        ),
+        (
+            "dot ending the first domain",
+            "a@b.gls.+c@d.com",
+            &["a@b.gls", "+c@d.com"],
+        ),
+        ("first one rejected", "a@b.g1+c@d.com", &["+c@d.com"]),
+        ("domain right before an at", "a@b.co@c.com", &[]),
+        ("empty domain before the local part", "a@+c@d.com", &[]),
+        (
+            "fuzz input",
+            "p:or@cxampl6ye.gls+%t-orcx@ampl6yeye.gls+%t-orcx@ampl6ye.glso%tye",
+            &[
+                "or@cxampl6ye.gls",
+                "+%t-orcx@ampl6yeye.gls",
+                "+%t-orcx@ampl6ye.glso",
+            ],
+        ),
+    ];
+    for (name, text, want) in cases {
+        let scanner = EntityScanner::new(&[EntityType::Email]).unwrap();
+        let mut out = Vec::new();
+        scanner.scan(text, &mut out);
+        let got: Vec<&str> = out.iter().map(|f| &text[f.span.clone()]).collect();
+        assert_eq!(&got, want, "case {name}: {text:?}");
+        let mut redacted = String::new();
+        let mut at = 0;
+        for f in &out {
+            redacted.push_str(&text[at..f.span.start]);
+            redacted.push_str("[REDACTED:EMAIL]");
+            at = f.span.end;
+        }
+        redacted.push_str(&text[at..]);
+        let mut again = Vec::new();
+        scanner.scan(&redacted, &mut again);
+        assert!(
+            again.is_empty(),
+            "case {name}: {redacted:?} gives {again:?}"
+        );
+    }
+}
+
 /// Adversarial inputs: a megabyte of one repeated trigger must scan without panicking and give
 /// disjoint findings. How fast is a benchmark's job (`benches/entities.rs`, group
 /// `adversarial`), not a timed assertion here; a quadratic rescan would still show as a test
