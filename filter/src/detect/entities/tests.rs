@@ -284,6 +284,62 @@ fn chained_addresses_are_redacted_in_one_pass() {
     }
 }
 
+/// Findings that overlap without one holding the other (a URL whose path runs into the next
+/// URL's scheme and userinfo) come out as one finding over both, of the longer one's type:
+/// keeping only the longer one left the other's password in clear, and a scan of the
+/// redacted text then found more (found by the `response` fuzz target).
+#[test]
+fn partly_overlapping_findings_are_merged() {
+    let cases: &[(&str, &str, &[(EntityType, &str)])] = &[
+        (
+            "first URL longer, its path into the second",
+            "see db://u:pw1@host.b://v:sec|ret@h2.co ok",
+            &[(
+                EntityType::UrlCredentials,
+                "db://u:pw1@host.b://v:sec|ret@h2.co",
+            )],
+        ),
+        (
+            "second URL longer",
+            "p.exant://0o+.spmltq::.@p.exacont://А:zorHcщpzv:o@os5pw.dpco./ ok",
+            &[(
+                EntityType::UrlCredentials,
+                "p.exant://0o+.spmltq::.@p.exacont://А:zorHcщpzv:o@os5pw.dpco./",
+            )],
+        ),
+        (
+            "one inside the other stays the outer one",
+            "x postgres://bob:s3cr3t@db.example.com/app y",
+            &[(
+                EntityType::UrlCredentials,
+                "postgres://bob:s3cr3t@db.example.com/app",
+            )],
+        ),
+        (
+            "equal spans keep the specific type",
+            "password = ghp_1234567890abcdefghijklmnopqrstuvwxyzAB",
+            &[(
+                EntityType::GithubToken,
+                "ghp_1234567890abcdefghijklmnopqrstuvwxyzAB",
+            )],
+        ),
+    ];
+    let scanner = EntityScanner::new(EntityType::ALL).unwrap();
+    for (name, text, want) in cases {
+        let got = found(EntityType::ALL, text);
+        let want: Vec<(EntityType, String)> =
+            want.iter().map(|(e, v)| (*e, v.to_string())).collect();
+        assert_eq!(got, want, "case {name}: {text:?}");
+        let mut redacted = text.to_string();
+        for (entity, value) in &got {
+            redacted = redacted.replace(value.as_str(), &format!("[REDACTED:{}]", entity.name()));
+        }
+        let mut again = Vec::new();
+        scanner.scan(&redacted, &mut again);
+        assert!(again.is_empty(), "case {name}: {redacted:?} gives {again:?}");
+    }
+}
+
 /// Adversarial inputs: a megabyte of one repeated trigger must scan without panicking and give
 /// disjoint findings. How fast is a benchmark's job (`benches/entities.rs`, group
 /// `adversarial`), not a timed assertion here; a quadratic rescan would still show as a test
