@@ -26,7 +26,7 @@ use llm_warden::engine::{
 use llm_warden::entity::EntityType;
 use llm_warden::json::{self, Edit, Value};
 use llm_warden::policy::Config;
-use llm_warden::stream::{StreamApi, StreamOptions, StreamRewriter};
+use llm_warden::stream::{ndjson, sse, StreamApi, StreamOptions, StreamRewriter};
 use llm_warden::verdict::Verdict;
 use std::sync::OnceLock;
 
@@ -244,6 +244,88 @@ pub fn stream(data: &[u8]) {
         "output {out} for input {}",
         body.len()
     );
+    sse_split_invariance(body, chunk);
+    ndjson_split_invariance(body, chunk);
+}
+
+/// What a client reads from one SSE block, and the bytes it came from.
+type SseBlock = (
+    Vec<u8>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<u64>,
+    bool,
+);
+
+/// Every block `sse::Decoder` reads from `pieces` (`None` after a decode error).
+fn sse_blocks<'c>(pieces: impl Iterator<Item = &'c [u8]>) -> Option<Vec<SseBlock>> {
+    let mut decoder = sse::Decoder::new(sse::DEFAULT_MAX_EVENT_BYTES);
+    let mut out = Vec::new();
+    let mut read = |blocks: Vec<sse::Block>| {
+        out.extend(blocks.iter().map(|b| {
+            (
+                b.raw().to_vec(),
+                b.event_type.as_deref().map(String::from),
+                b.data().map(|d| d.into_owned()),
+                b.id.as_deref().map(String::from),
+                b.retry,
+                b.terminated,
+            )
+        }))
+    };
+    for piece in pieces {
+        let mut blocks = Vec::new();
+        let result = decoder.push(piece, &mut blocks);
+        read(blocks);
+        result.ok()?;
+    }
+    let mut blocks = Vec::new();
+    decoder.finish(&mut blocks).ok()?;
+    read(blocks);
+    Some(out)
+}
+
+/// The SSE decoder reads the same blocks whatever the chunking (outlines, carried events,
+/// `\r` before a chunk's `\n` included), and the blocks' bytes are the stream's bytes.
+fn sse_split_invariance(body: &[u8], chunk: usize) {
+    let whole = sse_blocks(std::iter::once(body));
+    let split = sse_blocks(body.chunks(chunk));
+    assert_eq!(whole, split, "SSE blocks depend on the chunking ({chunk})");
+    if let Some(blocks) = whole {
+        let raw: Vec<u8> = blocks.iter().flat_map(|b| b.0.iter().copied()).collect();
+        assert_eq!(raw, body, "SSE blocks do not hold the stream's bytes");
+    }
+}
+
+/// Every line `ndjson::Decoder` reads from `pieces` (`None` after a decode error).
+fn ndjson_lines<'c>(pieces: impl Iterator<Item = &'c [u8]>) -> Option<Vec<(Vec<u8>, String)>> {
+    let mut decoder = ndjson::Decoder::new(sse::DEFAULT_MAX_EVENT_BYTES);
+    let mut out = Vec::new();
+    for piece in pieces {
+        let mut lines = Vec::new();
+        let result = decoder.push(piece, &mut lines);
+        out.extend(lines.iter().map(|l| (l.raw().to_vec(), l.text.to_string())));
+        result.ok()?;
+    }
+    let mut lines = Vec::new();
+    decoder.finish(&mut lines).ok()?;
+    out.extend(lines.iter().map(|l| (l.raw().to_vec(), l.text.to_string())));
+    Some(out)
+}
+
+/// The NDJSON decoder reads the same lines whatever the chunking, and they hold the stream.
+fn ndjson_split_invariance(body: &[u8], chunk: usize) {
+    let whole = ndjson_lines(std::iter::once(body));
+    let split = ndjson_lines(body.chunks(chunk));
+    assert_eq!(
+        whole, split,
+        "NDJSON lines depend on the chunking ({chunk})"
+    );
+    if let Some(lines) = whole {
+        let raw: Vec<u8> = lines.iter().flat_map(|l| l.0.iter().copied()).collect();
+        assert_eq!(raw, body, "NDJSON lines do not hold the stream's bytes");
+    }
 }
 
 /// Every type pseudonymised on requests, nothing redacted on responses: the round trip alone.

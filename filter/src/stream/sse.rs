@@ -493,6 +493,8 @@ impl Decoder {
             self.pending_cr = false;
             let tentative = std::mem::take(&mut self.ending_tentative);
             if chunk.first() == Some(&b'\n') {
+                // The `\n` counts towards the bound like every other byte of the event.
+                self.check_room(self.carry.len(), 1)?;
                 self.carry.push(b'\n');
                 self.offset += 1;
                 self.fields.line_start += 1;
@@ -617,7 +619,6 @@ impl Decoder {
         Ok(())
     }
 
-    /// Hands out the carried event as a complete block.
     /// Hands out the carried event as a complete block. The carry buffer keeps its capacity:
     /// with small chunks most events are carried, and growing a fresh buffer for each cost
     /// several reallocations per event.

@@ -15,6 +15,18 @@ const FILE_EXTENSIONS: &[&str] = &[
     "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tiff",
 ];
 
+/// Where a domain that starts at `from` ends: its run of domain characters, without the dots
+/// and hyphens that end it (`mail a@b.com.`).
+fn domain_end(text: &str, from: usize) -> usize {
+    let rest = text.get(from..).unwrap_or_default();
+    let run = rest
+        .char_indices()
+        .find(|&(_, c)| !is_domain_char(c))
+        .map_or(rest.len(), |(i, _)| i);
+    let domain = rest.get(..run).unwrap_or_default();
+    from + domain.trim_end_matches(['.', '-']).len()
+}
+
 /// Grows an address around the `@` at byte `at`, or rejects it.
 pub fn extend(text: &str, at: usize, _anchor_end: usize) -> Option<Range<usize>> {
     let before = text.get(..at)?;
@@ -24,6 +36,13 @@ pub fn extend(text: &str, at: usize, _anchor_end: usize) -> Option<Range<usize>>
             break;
         }
         start = i;
+    }
+    // `a@b.gls+c@d.com`: a local part that runs back to another `@` holds that address's
+    // domain first, and starts where that domain ends (`+c`), as it does once the address
+    // before it is redacted: a second pass over the redacted text must decide as the first
+    // did (redaction is idempotent).
+    if text.as_bytes().get(start.wrapping_sub(1)) == Some(&b'@') {
+        start = domain_end(text, start);
     }
     while text.as_bytes().get(start) == Some(&b'.') {
         start += 1;
@@ -47,19 +66,8 @@ pub fn extend(text: &str, at: usize, _anchor_end: usize) -> Option<Range<usize>>
         }
     }
     let domain_start = at + 1;
-    let rest = text.get(domain_start..)?;
-    let mut end = domain_start;
-    for (i, c) in rest.char_indices() {
-        if !is_domain_char(c) {
-            break;
-        }
-        end = domain_start + i + c.len_utf8();
-    }
-    let mut domain = text.get(domain_start..end)?;
-    while let Some(d) = domain.strip_suffix(['.', '-']) {
-        domain = d;
-    }
-    let end = domain_start + domain.len();
+    let end = domain_end(text, domain_start);
+    let domain = text.get(domain_start..end)?;
     // `git@github.com:org/repo.git` is an SSH remote, not a mailbox: a path follows the colon.
     // A colon ending a sentence or a label (`write to a@b.com: …`, end of line) does not.
     // `[` too: once the path is redacted it starts with a label, and a second pass over the
@@ -74,8 +82,9 @@ pub fn extend(text: &str, at: usize, _anchor_end: usize) -> Option<Range<usize>>
     {
         return None;
     }
-    // `a@b.co@c.com` is no mailbox: a local part right after an `@`, or a domain right before
-    // one, is part of a chain (otherwise overlapping candidates redact one address per pass).
+    // `a@b.co@c.com` is no mailbox: a local part right after an `@` (no domain between them),
+    // or a domain right before one, is part of a chain (otherwise overlapping candidates
+    // redact one address per pass).
     if text.as_bytes().get(start.wrapping_sub(1)) == Some(&b'@')
         || text.as_bytes().get(end) == Some(&b'@')
     {

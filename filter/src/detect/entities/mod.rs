@@ -38,7 +38,7 @@ mod url_creds;
 pub(crate) mod util;
 mod vendors;
 
-use super::{resolve_overlaps, Finding};
+use super::Finding;
 use crate::entity::EntityType;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -432,6 +432,36 @@ fn commonness(b: u8) -> u32 {
     }
 }
 
+/// Sorts findings by start and merges those that overlap into one finding over their union,
+/// of the type of the longest. Why a union rather than keeping the longer of two
+/// (`detect::resolve_overlaps`): findings that overlap without one holding the other (a URL
+/// whose path runs into the next URL's userinfo) would leave the part of the shorter one that
+/// the longer does not cover in clear, and a second scan of the redacted text would find it.
+fn merge_overlaps(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| {
+        a.span
+            .start
+            .cmp(&b.span.start)
+            .then(b.span.end.cmp(&a.span.end))
+    });
+    // Each kept finding, and the length of the longest finding merged into it.
+    let mut kept: Vec<(Finding, usize)> = Vec::with_capacity(findings.len());
+    for f in findings.drain(..) {
+        let len = f.span.len();
+        match kept.last_mut() {
+            Some((last, longest)) if f.span.start < last.span.end => {
+                if len > *longest {
+                    last.entity = f.entity;
+                    *longest = len;
+                }
+                last.span.end = last.span.end.max(f.span.end);
+            }
+            _ => kept.push((f, len)),
+        }
+    }
+    findings.extend(kept.into_iter().map(|(f, _)| f));
+}
+
 /// The compiled detectors for one set of entity types.
 #[derive(Clone)]
 pub struct EntityScanner {
@@ -632,10 +662,10 @@ impl EntityScanner {
         }
         let mut mine = out.split_off(first_new);
         // The same span found twice (`password = <vendor token>`): the vendor's type is more
-        // specific than PASSWORD. `resolve_overlaps` keeps the first of equal spans (its sort
-        // is stable), so the generic type goes last.
+        // specific than PASSWORD. `merge_overlaps` keeps the type of the first of equally
+        // long findings (its sort is stable), so the generic type goes last.
         mine.sort_by_key(|f| f.entity == E::Password);
-        resolve_overlaps(&mut mine);
+        merge_overlaps(&mut mine);
         out.append(&mut mine);
     }
 

@@ -221,6 +221,125 @@ fn spans_are_well_formed_around_non_ascii() {
     }
 }
 
+/// Addresses written back to back (`a@b.gls+c@d.com`): the second one's local part runs back
+/// over the first one's domain to its `@`. Each is found in the first scan, the second
+/// starting where the first ends, so a scan of the redacted text finds nothing more
+/// (redaction is idempotent; found by the `response` fuzz target).
+#[test]
+fn chained_addresses_are_redacted_in_one_pass() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "plus after the domain",
+            "x@dom.gls+p@amp.glso",
+            &["x@dom.gls", "+p@amp.glso"],
+        ),
+        (
+            "underscore after the domain",
+            "mail x@dom.gls_p@amp.glso now",
+            &["x@dom.gls", "_p@amp.glso"],
+        ),
+        (
+            "three in a row",
+            "a@b.gls%c@d.glso%e@f.com",
+            &["a@b.gls", "%c@d.glso", "%e@f.com"],
+        ),
+        (
+            "dot ending the first domain",
+            "a@b.gls.+c@d.com",
+            &["a@b.gls", "+c@d.com"],
+        ),
+        ("first one rejected", "a@b.g1+c@d.com", &["+c@d.com"]),
+        ("domain right before an at", "a@b.co@c.com", &[]),
+        ("empty domain before the local part", "a@+c@d.com", &[]),
+        (
+            "fuzz input",
+            "p:or@cxampl6ye.gls+%t-orcx@ampl6yeye.gls+%t-orcx@ampl6ye.glso%tye",
+            &[
+                "or@cxampl6ye.gls",
+                "+%t-orcx@ampl6yeye.gls",
+                "+%t-orcx@ampl6ye.glso",
+            ],
+        ),
+    ];
+    for (name, text, want) in cases {
+        let scanner = EntityScanner::new(&[EntityType::Email]).unwrap();
+        let mut out = Vec::new();
+        scanner.scan(text, &mut out);
+        let got: Vec<&str> = out.iter().map(|f| &text[f.span.clone()]).collect();
+        assert_eq!(&got, want, "case {name}: {text:?}");
+        let mut redacted = String::new();
+        let mut at = 0;
+        for f in &out {
+            redacted.push_str(&text[at..f.span.start]);
+            redacted.push_str("[REDACTED:EMAIL]");
+            at = f.span.end;
+        }
+        redacted.push_str(&text[at..]);
+        let mut again = Vec::new();
+        scanner.scan(&redacted, &mut again);
+        assert!(
+            again.is_empty(),
+            "case {name}: {redacted:?} gives {again:?}"
+        );
+    }
+}
+
+/// Findings that overlap without one holding the other (a URL whose path runs into the next
+/// URL's scheme and userinfo) come out as one finding over both, of the longer one's type:
+/// keeping only the longer one left the other's password in clear, and a scan of the
+/// redacted text then found more (found by the `response` fuzz target).
+#[test]
+fn partly_overlapping_findings_are_merged() {
+    let cases: &[(&str, &str, &[(EntityType, &str)])] = &[
+        (
+            "first URL longer, its path into the second",
+            "see db://u:pw1@host.b://v:sec|ret@h2.co ok",
+            &[(
+                EntityType::UrlCredentials,
+                "db://u:pw1@host.b://v:sec|ret@h2.co",
+            )],
+        ),
+        (
+            "second URL longer",
+            "p.exant://0o+.spmltq::.@p.exacont://А:zorHcщpzv:o@os5pw.dpco./ ok",
+            &[(
+                EntityType::UrlCredentials,
+                "p.exant://0o+.spmltq::.@p.exacont://А:zorHcщpzv:o@os5pw.dpco./",
+            )],
+        ),
+        (
+            "one inside the other stays the outer one",
+            "x postgres://bob:s3cr3t@db.example.com/app y",
+            &[(
+                EntityType::UrlCredentials,
+                "postgres://bob:s3cr3t@db.example.com/app",
+            )],
+        ),
+        (
+            "equal spans keep the specific type",
+            "password = ghp_1234567890abcdefghijklmnopqrstuvwxyzAB",
+            &[(
+                EntityType::GithubToken,
+                "ghp_1234567890abcdefghijklmnopqrstuvwxyzAB",
+            )],
+        ),
+    ];
+    let scanner = EntityScanner::new(EntityType::ALL).unwrap();
+    for (name, text, want) in cases {
+        let got = found(EntityType::ALL, text);
+        let want: Vec<(EntityType, String)> =
+            want.iter().map(|(e, v)| (*e, v.to_string())).collect();
+        assert_eq!(got, want, "case {name}: {text:?}");
+        let mut redacted = text.to_string();
+        for (entity, value) in &got {
+            redacted = redacted.replace(value.as_str(), &format!("[REDACTED:{}]", entity.name()));
+        }
+        let mut again = Vec::new();
+        scanner.scan(&redacted, &mut again);
+        assert!(again.is_empty(), "case {name}: {redacted:?} gives {again:?}");
+    }
+}
+
 /// Adversarial inputs: a megabyte of one repeated trigger must scan without panicking and give
 /// disjoint findings. How fast is a benchmark's job (`benches/entities.rs`, group
 /// `adversarial`), not a timed assertion here; a quadratic rescan would still show as a test

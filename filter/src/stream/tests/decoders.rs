@@ -237,6 +237,32 @@ fn sse_event_size_is_bounded() {
     assert_eq!(d.finish(&mut out), Err(err));
 }
 
+/// The bound holds however an event is split, the `\n` of a `\r\n` that arrives in the next
+/// chunk included: an event one byte over it fails under every split, one at it passes.
+#[test]
+fn sse_event_bound_holds_under_every_split() {
+    let event = format!("data: {}\r\n\r\n", "x".repeat(10));
+    for (name, limit, fits) in [
+        ("one byte over", event.len() - 1, false),
+        ("at the bound", event.len(), true),
+    ] {
+        for chunks in splits(event.as_bytes()) {
+            let mut d = Decoder::new(limit);
+            let mut out = Vec::new();
+            let result = chunks
+                .iter()
+                .try_for_each(|c| d.push(c, &mut out))
+                .and_then(|()| d.finish(&mut out));
+            assert_eq!(
+                result.is_ok(),
+                fits,
+                "{name}: chunks {chunks:?} gave {result:?}, {} block(s)",
+                out.len()
+            );
+        }
+    }
+}
+
 #[test]
 fn ndjson_lines_under_every_split() {
     let input = "{\"a\":1}\n\n{\"b\":\"é\"}\r\n{\"c\":3}";

@@ -225,6 +225,40 @@ fn unterminated_private_key_is_redacted_at_the_end() {
     assert_eq!(pushes.concat() + &tail, "see [REDACTED:PRIVATE_KEY]");
 }
 
+/// The END-line search resumes a fixed number of bytes before the text already searched, which
+/// can fall inside a multi-byte character. A search that needs a char boundary there (as
+/// `str::find` on a sub-slice did before 20c06cd) finds nothing and keeps holding the block
+/// and everything after it; the search reads bytes, so the block is redacted as soon as its
+/// END line arrives.
+#[test]
+fn end_line_is_found_when_the_search_resumes_inside_a_character() {
+    let det = detector();
+    let line = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun";
+    // 97 bytes of header and body line, then three-byte characters: the next search starts
+    // `END_TAIL` (62) bytes before the end of this delta, one byte into a `€`.
+    let first = format!(
+        "-----BEGIN RSA PRIVATE KEY-----\n{line}\n{}",
+        "€".repeat(30)
+    );
+    assert_eq!(
+        (first.len() - 62 - 97) % 3,
+        1,
+        "resume point inside a character"
+    );
+    let second = format!("\n-----END RSA PRIVATE KEY-----\n{}", "z ".repeat(200));
+    let (pushes, tail) = run(det.as_ref(), opts(), &[&first, &second]);
+    assert_eq!(pushes[0], "", "the block is held while open");
+    assert!(
+        pushes[1].starts_with("[REDACTED:PRIVATE_KEY]\nz z"),
+        "released once its END line is in: {:?}",
+        pushes[1]
+    );
+    assert_eq!(
+        pushes.concat() + &tail,
+        format!("[REDACTED:PRIVATE_KEY]\n{}", "z ".repeat(200))
+    );
+}
+
 #[test]
 fn public_pem_blocks_are_not_held() {
     let det = detector();
