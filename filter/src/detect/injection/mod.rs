@@ -458,7 +458,7 @@ impl InjectionScreen {
         }
 
         // Adversarial suffix.
-        if let Some(offset) = soup::token_soup(text) {
+        if let Some(offset) = soup::token_soup(text, stats.line_breaks) {
             // 0.4: soup plus a model score of 0.17 flags (dev: GCG caught 0.32 -> 0.58 at equal
             // overall FPR; the soup rule alone never flags).
             out.add(RULE_SUFFIX, Category::AdversarialSuffix, 0.4, at(offset));
