@@ -50,7 +50,7 @@ use phrases::{
     OVERRIDE, OVERRIDE_ANCHORS, OVERRIDE_FILLERS, OVERRIDE_OBJECTS, OVERRIDE_WEAK, PHRASES,
 };
 use std::fmt;
-use structure::{MARKDOWN_EXFIL, MARKERS};
+use structure::{marker_windows, MARKDOWN_EXFIL, MARKERS};
 
 /// Total decoded bytes screened per request (base64, hex, escapes).
 const DECODE_BUDGET: usize = 64 * 1024;
@@ -172,6 +172,8 @@ pub struct InjectionScreen {
     squashed_ids: Vec<usize>,
     rot13_ids: Vec<usize>,
     markers: AhoCorasick,
+    /// The longest marker (see `structure::marker_windows`).
+    marker_reach: usize,
     model: Model,
 }
 
@@ -328,6 +330,7 @@ impl InjectionScreen {
             squashed_ids,
             rot13_ids,
             markers: build(&markers)?,
+            marker_reach: structure::marker_reach(),
             model: Model::default(),
         })
     }
@@ -406,7 +409,7 @@ impl InjectionScreen {
                 out.add_in_view(rot, job, ViewKind::Words, m.start());
             }
         }
-        if let Some((strong, start)) = override_grammar(word_view, &views.verbs) {
+        if let Some((strong, start)) = override_grammar(word_view, &views.marks.verbs) {
             let (rule, weight) = if strong {
                 (OVERRIDE, 0.9)
             } else {
@@ -436,20 +439,26 @@ impl InjectionScreen {
             }
         }
 
-        // Structure.
-        for m in self.markers.find_iter(folded) {
-            if let Some(mk) = MARKERS.get(m.pattern().as_usize()) {
-                let sig = (mk.rule, mk.category, mk.weight);
-                out.add_in_view(sig, job, ViewKind::Fold, m.start());
+        // Structure: the marker automaton reads only the stretches around the hints.
+        let hints = &views.marks.marker_hints;
+        for (from, to) in marker_windows(hints, self.marker_reach, folded.len()) {
+            for m in self
+                .markers
+                .find_iter(folded.get(from..to).unwrap_or_default())
+            {
+                if let Some(mk) = MARKERS.get(m.pattern().as_usize()) {
+                    let sig = (mk.rule, mk.category, mk.weight);
+                    out.add_in_view(sig, job, ViewKind::Fold, from + m.start());
+                }
             }
         }
-        if let Some(i) = structure::markdown_image_exfil(folded) {
+        if let Some(i) = structure::markdown_image_exfil(folded, &views.marks.image_links) {
             let sig = (MARKDOWN_EXFIL, Category::Exfiltration, 0.6);
             out.add_in_view(sig, job, ViewKind::Fold, i);
         }
 
         // Adversarial suffix.
-        if let Some(offset) = soup::token_soup(text) {
+        if let Some(offset) = soup::token_soup(text, stats.line_breaks) {
             // 0.4: soup plus a model score of 0.17 flags (dev: GCG caught 0.32 -> 0.58 at equal
             // overall FPR; the soup rule alone never flags).
             out.add(RULE_SUFFIX, Category::AdversarialSuffix, 0.4, at(offset));

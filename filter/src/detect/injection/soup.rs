@@ -2,7 +2,7 @@
 //! plain request — words glued to brackets and markup, case flips inside words, scripts mixed
 //! mid-token — that neither prose nor ordinary code produces in such density.
 //!
-//! One pass over whitespace-separated tokens with a fixed-size window; linear in the text.
+//! One pass over the first whitespace-separated tokens with a fixed-size window; bounded work.
 
 /// Tokens per window.
 const WINDOW: usize = 10;
@@ -71,19 +71,18 @@ fn classify(token: &str) -> Kind {
     }
 }
 
-/// Byte offset of the first token of a soup run that follows prose, if any.
-pub fn token_soup(text: &str) -> Option<usize> {
+/// Byte offset of the first token of a soup run that follows prose, if any. `line_breaks` is
+/// how many line feeds `text` has (the normaliser counts them on its way).
+pub fn token_soup(text: &str, line_breaks: usize) -> Option<usize> {
     // Code and documents have lines; optimised suffixes are one line glued to a request.
-    if text.bytes().filter(|&b| b == b'\n').take(3).count() >= 3 {
+    if line_breaks >= 3 {
         return None;
     }
     let mut prose = 0usize;
     let mut window: [(Kind, usize); WINDOW] = [(Kind::Other, 0); WINDOW];
     let mut weird = 0usize;
     let mut n = 0usize;
-    let base = text.as_ptr() as usize;
-    for token in text.split_whitespace().take(MAX_TOKENS) {
-        let offset = (token.as_ptr() as usize).saturating_sub(base);
+    for (offset, token) in tokens(text).take(MAX_TOKENS) {
         let kind = classify(token);
         let slot = n % WINDOW;
         if let Some(old) = window.get_mut(slot) {
@@ -107,6 +106,34 @@ pub fn token_soup(text: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// The whitespace-separated tokens of `text` with their byte offsets: what
+/// `str::split_whitespace` yields, found a byte at a time where the text is ASCII.
+fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    // Whether the character at `i` is white space, and its length.
+    let space_at = move |i: usize| match bytes.get(i) {
+        None => None,
+        Some(&b) if b < 0x80 => Some((matches!(b, b'\t'..=b'\r' | b' '), 1)),
+        Some(_) => {
+            let c = text.get(i..)?.chars().next()?;
+            Some((c.is_whitespace(), c.len_utf8()))
+        }
+    };
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while let Some((true, len)) = space_at(i) {
+            i += len;
+        }
+        let start = i;
+        while let Some((false, len)) = space_at(i) {
+            i += len;
+        }
+        text.get(start..i)
+            .filter(|t| !t.is_empty())
+            .map(|t| (start, t))
+    })
 }
 
 #[cfg(test)]
@@ -144,7 +171,30 @@ mod tests {
             ),
         ];
         for (name, input, expected) in cases {
-            assert_eq!(token_soup(input).is_some(), expected, "case {name}");
+            let lines = input.matches('\n').count();
+            assert_eq!(token_soup(input, lines).is_some(), expected, "case {name}");
+        }
+    }
+
+    /// The tokens are exactly `split_whitespace`'s, at their offsets.
+    #[test]
+    fn tokens_match_split_whitespace() {
+        let cases = [
+            "",
+            "   ",
+            "one",
+            " two  words ",
+            "tab\tnew\nline\rcr\x0bvt\x0cff",
+            "nbsp\u{A0}ideo\u{3000}graphic \u{2003}em",
+            "caf\u{E9} na\u{EF}ve \u{1F642}x",
+            "\u{85}nel\u{1C}fs",
+        ];
+        for text in cases {
+            let expected: Vec<(usize, &str)> = text
+                .split_whitespace()
+                .map(|t| (t.as_ptr() as usize - text.as_ptr() as usize, t))
+                .collect();
+            assert_eq!(tokens(text).collect::<Vec<_>>(), expected, "{text:?}");
         }
     }
 }

@@ -57,22 +57,83 @@ pub const MARKERS: &[Marker] = &[
 
 pub const MARKDOWN_EXFIL: &str = "injection.exfiltration.markdown_image";
 
-/// Finds a markdown image whose URL carries a query (`![x](https://h/p?q=...)`), the classic
-/// channel for leaking conversation data through a rendered image. Returns the view offset.
-/// Linear: each `](http` is inspected once, over a bounded URL length; the search itself jumps
-/// from `]` to `]` (memchr), so prose without brackets costs next to nothing.
-pub fn markdown_image_exfil(view: &[u8]) -> Option<usize> {
-    const MAX_URL: usize = 512;
-    let mut from = 0;
-    while let Some(rel) = view
-        .get(from..)
-        .and_then(|v| v.iter().position(|&b| b == b']'))
-    {
-        let at = from + rel;
-        from = at + 1;
-        if !view.get(at..).is_some_and(|v| v.starts_with(b"](http")) {
-            continue;
+/// What a `fold`-view byte says about the structural rules (see `hint_at`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    None,
+    /// Every marker occurrence contains a byte with this hint, or a word with `word_hint`.
+    Marker,
+    /// The `](http` of a markdown link or image.
+    ImageLink,
+}
+
+/// The hint of `view[i]`, a byte that is not a letter or digit (the normaliser's `words` pass
+/// asks for each such byte, so the marker automaton and the image search only run where they
+/// can match). The markers open with `<`, `[` or `#`, or hold `system:` or `assistant:`; the
+/// two that have none of these hold a word starting with "override" (`word_hint`).
+#[inline(always)]
+pub fn hint_at(view: &[u8], i: usize) -> Hint {
+    match view.get(i) {
+        Some(b'<' | b'[' | b'#') => Hint::Marker,
+        Some(b':')
+            if view
+                .get(..i)
+                .is_some_and(|v| v.ends_with(b"system") || v.ends_with(b"assistant")) =>
+        {
+            Hint::Marker
         }
+        Some(b']') if view.get(i..).is_some_and(|v| v.starts_with(b"](http")) => Hint::ImageLink,
+        _ => Hint::None,
+    }
+}
+
+/// The start of the `words`-view words that mark where a marker can be (see `hint_at`).
+pub const HINT_WORD: &str = "override";
+
+/// Whether a `words`-view word marks where a marker can be (see `hint_at`); its offset in the
+/// `fold` view is the hint.
+#[inline(always)]
+pub fn word_hint(word: &[u8]) -> bool {
+    word.starts_with(HINT_WORD.as_bytes())
+}
+
+/// The longest marker: every occurrence lies within this many bytes either side of its hint.
+pub fn marker_reach() -> usize {
+    MARKERS.iter().map(|m| m.text.len()).max().unwrap_or(0)
+}
+
+/// The stretches of a `fold` view of length `len` that the marker automaton must read, given
+/// the hints in increasing order: `reach` bytes either side of each, merged where they
+/// overlap. No marker occurrence lies outside them or across two of them, so a leftmost-longest
+/// search of each in turn finds exactly what a search of the whole view would.
+pub fn marker_windows(
+    hints: &[usize],
+    reach: usize,
+    len: usize,
+) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut hints = hints.iter().peekable();
+    std::iter::from_fn(move || {
+        let &first = hints.next()?;
+        let start = first.saturating_sub(reach);
+        let mut end = first.saturating_add(reach);
+        while let Some(&&h) = hints.peek() {
+            if h.saturating_sub(reach) > end {
+                break;
+            }
+            end = end.max(h.saturating_add(reach));
+            hints.next();
+        }
+        Some((start, end.min(len)))
+    })
+}
+
+/// Finds a markdown image whose URL carries a query (`![x](https://h/p?q=...)`), the classic
+/// channel for leaking conversation data through a rendered image. `links` are the offsets of
+/// each `](http` in `view` (`Hint::ImageLink`), in order. Returns the view offset. Linear: each
+/// link is inspected once, over a bounded URL and alt-text length.
+pub fn markdown_image_exfil(view: &[u8], links: &[usize]) -> Option<usize> {
+    const MAX_URL: usize = 512;
+    for &at in links {
         // An image: "![" before the "](" on the same stretch (alt text is bounded too).
         let alt_start = at.saturating_sub(MAX_URL);
         let alt = view.get(alt_start..at).unwrap_or_default();
@@ -99,7 +160,14 @@ pub fn markdown_image_exfil(view: &[u8]) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::normalise::{normalise, Views};
     use super::*;
+
+    fn views(text: &str) -> Views {
+        let mut v = Views::default();
+        normalise(text, &mut v);
+        v
+    }
 
     #[test]
     fn markdown_images() {
@@ -119,11 +187,57 @@ mod tests {
             ("no image", "see https://example.com/?a=b", false),
         ];
         for (name, input, expected) in cases {
-            assert_eq!(
-                markdown_image_exfil(input.as_bytes()).is_some(),
-                expected,
-                "case {name}"
-            );
+            let v = views(input);
+            let found = markdown_image_exfil(&v.fold.bytes, &v.marks.image_links);
+            assert_eq!(found.is_some(), expected, "case {name}");
+        }
+    }
+
+    /// Every marker, in any surroundings, holds a hint, so the windows cannot miss it.
+    #[test]
+    fn every_marker_holds_a_hint() {
+        for m in MARKERS {
+            for (before, after) in [
+                ("", ""),
+                ("see ", " now"),
+                ("x", "y"),
+                ("1 ", "!"),
+                ("<", ""),
+            ] {
+                let text = format!("{before}{}{after}", m.text);
+                let v = views(&text);
+                let start = v.fold.bytes.len() - after.len() - m.text.len();
+                let span = start..start + m.text.len();
+                assert_eq!(
+                    v.fold.bytes.get(span.clone()),
+                    Some(m.text.as_bytes()),
+                    "{text:?}"
+                );
+                assert!(
+                    v.marks.marker_hints.iter().any(|h| span.contains(h)),
+                    "marker {:?} in {text:?}: hints {:?}",
+                    m.text,
+                    v.marks.marker_hints
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn windows_cover_hints_and_merge() {
+        // (hints, reach, len, windows)
+        type Case<'a> = (&'a [usize], usize, usize, &'a [(usize, usize)]);
+        let cases: &[Case] = &[
+            (&[], 5, 100, &[]),
+            (&[0], 5, 100, &[(0, 5)]),
+            (&[50], 5, 100, &[(45, 55)]),
+            (&[50, 58], 5, 100, &[(45, 63)]),
+            (&[50, 61], 5, 100, &[(45, 55), (56, 66)]),
+            (&[98], 5, 100, &[(93, 100)]),
+        ];
+        for (hints, reach, len, expected) in cases {
+            let got: Vec<_> = marker_windows(hints, *reach, *len).collect();
+            assert_eq!(got, *expected, "hints {hints:?}");
         }
     }
 }

@@ -1,0 +1,270 @@
+//! The `words` pass: a `fold` view to the `words` view (see `super`), noting on the way what
+//! later stages would otherwise search the views for: where override verbs start, whether
+//! letters come spaced out, and where the structural rules can match (`Marks`).
+//!
+//! Speed: folded prose is mostly lower-case letters and single spaces, which the `words` view
+//! keeps as they are; `letters_run` copies eight such bytes at once and only looks at the
+//! words that end in them. Digits, symbols and non-ASCII bytes go one byte at a time.
+
+use super::super::phrases::{is_override_verb, OVERRIDE_VERBS};
+use super::super::structure;
+use super::fold;
+use super::swar;
+use super::{class, Marks, Origins, View, LEET, LETTER, NONE, WORD};
+
+/// The word being copied and what the finished words added up to.
+struct WordState {
+    /// Where the current word starts in the output (`NONE` between words) and in the source.
+    at: usize,
+    src_at: usize,
+    /// Union of the byte classes of the current word.
+    seen: u8,
+    one_letter_run: usize,
+    spaced: bool,
+}
+
+/// Builds the `words` view of a `fold` view: ASCII letters and digits (leet folded inside
+/// words with a letter) with single spaces between words. Non-ASCII text becomes a space: the
+/// phrases are English, other scripts are the model's business. Fills `marks` and returns
+/// whether four one-letter words came in a row. Offsets are read from `folded.origin` when `O`
+/// tracks them; a space takes the offset of the word after it.
+pub(super) fn words_into<O: Origins>(
+    folded: &View,
+    out: &mut Vec<u8>,
+    out_origin: &mut O,
+    marks: &mut Marks,
+) -> bool {
+    let mut bytes = std::mem::take(out);
+    let mut origin = std::mem::take(out_origin);
+    bytes.clear();
+    origin.clear();
+    marks.clear();
+    bytes.reserve(folded.bytes.len());
+    origin.reserve(folded.bytes.len());
+    let src = folded.bytes.as_slice();
+    let src_origin = folded.origin.as_slice();
+    let mut w = WordState {
+        at: NONE,
+        src_at: 0,
+        seen: 0,
+        one_letter_run: 0,
+        spaced: false,
+    };
+    let mut i = 0;
+    while let Some(&b) = src.get(i) {
+        if b == b' ' || b.is_ascii_lowercase() {
+            let n = letters_run((src, src_origin, i), &mut bytes, &mut origin, &mut w, marks);
+            if n > 0 {
+                i += n;
+                continue;
+            }
+        }
+        let k = class(b);
+        if k & WORD != 0 {
+            if w.at == NONE {
+                start_word((src, src_origin, i), &mut bytes, &mut origin, &mut w);
+            }
+            // The whole word, or what of it the run above does not take (digits, symbols).
+            let start = i;
+            while let Some(&b) = src.get(i) {
+                let k = class(b);
+                if k & WORD == 0 {
+                    break;
+                }
+                w.seen |= k;
+                bytes.push(b.to_ascii_lowercase());
+                i += 1;
+            }
+            origin.extend_from(src_origin.get(start..i).unwrap_or_default());
+            continue;
+        }
+        if w.at != NONE {
+            finish_word((src, src_origin, i), &mut bytes, &mut origin, &mut w, marks);
+        }
+        match structure::hint_at(src, i) {
+            structure::Hint::Marker => marks.marker_hints.push(i),
+            structure::Hint::ImageLink => marks.image_links.push(i),
+            structure::Hint::None => {}
+        }
+        i += 1;
+    }
+    if w.at != NONE {
+        let end = (src, src_origin, src.len());
+        finish_word(end, &mut bytes, &mut origin, &mut w, marks);
+    }
+    *out = bytes;
+    *out_origin = origin;
+    w.spaced
+}
+
+/// The source view, its offsets, and a position in it.
+type At<'a> = (&'a [u8], &'a [u32], usize);
+
+/// Starts a word at the source position: a space before it unless it is the first.
+#[inline(always)]
+fn start_word<O: Origins>(at: At, bytes: &mut Vec<u8>, origin: &mut O, w: &mut WordState) {
+    let (_, src_origin, i) = at;
+    if !bytes.is_empty() {
+        bytes.push(b' ');
+        origin.extend_from(src_origin.get(i..=i).unwrap_or_default());
+    }
+    w.at = bytes.len();
+    w.src_at = i;
+    w.seen = 0;
+}
+
+/// Ends the current word at source position `end`: folds leetspeak ("$5" or "@home" are not
+/// leetspeak; only a word with a letter is folded) and notes the word.
+fn finish_word<O: Origins>(
+    at: At,
+    bytes: &mut Vec<u8>,
+    origin: &mut O,
+    w: &mut WordState,
+    marks: &mut Marks,
+) {
+    let (src, src_origin, end) = at;
+    if w.seen & LEET != 0 {
+        let has_letter = w.seen & LETTER != 0;
+        bytes.truncate(w.at);
+        origin.truncate(w.at);
+        let word_origin = src_origin.get(w.src_at..end).unwrap_or_default();
+        let word = src.get(w.src_at..end).unwrap_or_default();
+        for (k, &b) in word.iter().enumerate() {
+            let b = match (has_letter, fold::leet(b)) {
+                (true, Some(l)) => l,
+                _ if b == b'@' || b == b'$' => continue,
+                _ => b,
+            };
+            bytes.push(b);
+            origin.extend_from(word_origin.get(k..=k).unwrap_or_default());
+        }
+    }
+    note_word(bytes.get(w.at..).unwrap_or_default(), w, marks);
+    w.at = NONE;
+}
+
+/// Notes a finished word: one-letter runs, override verbs, marker hints.
+#[inline(always)]
+fn note_word(word: &[u8], w: &mut WordState, marks: &mut Marks) {
+    let len = word.len();
+    if len == 1 {
+        w.one_letter_run += 1;
+        w.spaced |= w.one_letter_run >= 4;
+    } else {
+        w.one_letter_run = 0;
+    }
+    // Most words start with a letter or have a length no verb or hint word has.
+    let first = word.first().map_or(0, |&b| usize::from(b));
+    let lengths = NOTABLE.get(first).copied().unwrap_or(0);
+    if (lengths >> len.min(15)) & 1 == 0 {
+        return;
+    }
+    if is_override_verb(word) {
+        marks.verbs.push(w.at);
+    }
+    if structure::word_hint(word) {
+        marks.marker_hints.push(w.src_at);
+    }
+}
+
+/// For each first byte, the lengths (bit `n`: `n` bytes, bit 15: 15 or more) of the override
+/// verbs and of the words that can hold a marker hint (`structure::HINT_WORD` and longer).
+// Const evaluation: an out-of-range index would fail the build, it cannot panic at run time.
+#[allow(clippy::indexing_slicing)]
+const NOTABLE: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut k = 0;
+    while k < OVERRIDE_VERBS.len() {
+        let verb = OVERRIDE_VERBS[k].as_bytes();
+        t[verb[0] as usize] |= 1 << verb.len();
+        k += 1;
+    }
+    let hint = structure::HINT_WORD.as_bytes();
+    let mut len = hint.len();
+    while len <= 15 {
+        t[hint[0] as usize] |= 1 << len;
+        len += 1;
+    }
+    t
+};
+
+/// Copies the lower-case letters and single spaces at the source position (a space only when
+/// a letter follows it) exactly as the byte-by-byte path would, and returns how many bytes it
+/// took (0 when that path must take the next byte). Such a run is the same in both views, so
+/// it is measured eight bytes at a time, noting the words that end in it, and copied in one
+/// go.
+#[inline(always)]
+fn letters_run<O: Origins>(
+    at: At,
+    bytes: &mut Vec<u8>,
+    origin: &mut O,
+    w: &mut WordState,
+    marks: &mut Marks,
+) -> usize {
+    let (src, src_origin, start) = at;
+    // The first block must hold a letter for the run to be non-empty (the caller saw a letter
+    // or a space at `start`).
+    let lead_space = src.get(start) == Some(&b' ');
+    if src.len() < start + 8
+        || lead_space && !src.get(start + 1).is_some_and(u8::is_ascii_lowercase)
+    {
+        return 0;
+    }
+    if lead_space {
+        if w.at != NONE {
+            finish_word(at, bytes, origin, w, marks);
+        }
+        if bytes.is_empty() {
+            // A space before the first word is not written.
+            return 0;
+        }
+    } else if w.at == NONE {
+        start_word(at, bytes, origin, w);
+    }
+    // Words that end in the run were copied as they are (a leetspeak word stops the run at
+    // its end), so their `words` bytes are their source bytes.
+    let leet = w.at != NONE && w.seen & LEET != 0;
+    let out = bytes.len();
+    let mut i = start;
+    while let Some(x) = swar::load(src, i) {
+        let alpha = swar::range(x, b'a', b'z');
+        let space = swar::eq(x, b' ');
+        let odd = !(alpha | (space & (alpha >> 8))) & swar::HI;
+        let mut n = swar::first(odd);
+        // A space last in the block: the next block starts with it and sees what follows.
+        let mut more = n == 8 || (n == 7 && space >> 63 != 0);
+        if leet {
+            n = n.min(swar::first(space));
+            more &= n == 8;
+        }
+        let mut spaces = space & swar::prefix(n);
+        while spaces != 0 {
+            let p = i + swar::first(spaces);
+            spaces &= spaces - 1;
+            if w.at != NONE {
+                let word = src.get(w.src_at..p).unwrap_or_default();
+                note_word(word, w, marks);
+            }
+            w.at = out + (p + 1 - start);
+            w.src_at = p + 1;
+            w.seen = 0;
+        }
+        i += n;
+        if !more {
+            break;
+        }
+    }
+    w.seen |= WORD | LETTER;
+    let run = src.get(start..i).unwrap_or_default();
+    bytes.extend_from_slice(run);
+    if O::TRACKED {
+        origin.extend_from(src_origin.get(start..i).unwrap_or_default());
+        // The space between two words takes the offset of the word after it.
+        for (k, _) in run.iter().enumerate().filter(|&(_, &b)| b == b' ') {
+            if let Some(&o) = src_origin.get(start + k + 1) {
+                origin.set(out + k, o);
+            }
+        }
+    }
+    i - start
+}
