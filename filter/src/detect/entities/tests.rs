@@ -317,11 +317,8 @@ fn partly_overlapping_findings_are_merged() {
         ),
         (
             "equal spans keep the specific type",
-            "password = ghp_1234567890abcdefghijklmnopqrstuvwxyzAB",
-            &[(
-                EntityType::GithubToken,
-                "ghp_1234567890abcdefghijklmnopqrstuvwxyzAB",
-            )],
+            "password = AKIAZ7Q3H2LMNP4RSTUV",
+            &[(EntityType::AwsAccessKeyId, "AKIAZ7Q3H2LMNP4RSTUV")],
         ),
     ];
     let scanner = EntityScanner::new(EntityType::ALL).unwrap();
