@@ -5,7 +5,7 @@ Reads the DEV split of the shared injection corpus by path (never copies it), ke
 from sources whose licence is permissive (drops every CC BY-SA source listed in the corpus
 README's provenance table), adds clean copies of the documents that carry planted instructions
 (derived from the dev attacks themselves, see `derive_clean`), trains an L2-regularised
-logistic regression over hashed byte 4-grams and word uni/bigrams with multiple-instance
+logistic regression over hashed byte 6-grams and word uni/bigrams with multiple-instance
 learning over windows, calibrates the decision offset on out-of-fold scores, quantises the
 weights to i8 and writes
 
@@ -22,7 +22,7 @@ pure Rust. Deterministic: same input, same output (seeded shuffles).
 
 Usage:
     scripts/train-injection-model.py [--dev PATH] [--readme PATH] [--out DIR] [--folds N]
-                                      [--grouped] [--oof FILE] [--print-vectors]
+                                      [--per-item] [--oof FILE] [--print-vectors]
 """
 
 import argparse
@@ -63,7 +63,12 @@ def ensure_deps():
 DEV = "/work/shared/eval/injection/dev.jsonl"
 README = "/work/shared/eval/injection/README.md"
 OUT = os.path.join(ROOT, "filter/src/detect/injection/model")
-AUGMENT = os.path.join(ROOT, "testdata/injection/benign-augment.jsonl")
+# Team-written items (see testdata/injection/README.md): benign texts, then attack/benign pairs
+# composed from hand-written parts by testdata/injection/compose/compose.py.
+AUGMENT = [
+    os.path.join(ROOT, "testdata/injection/benign-augment.jsonl"),
+    os.path.join(ROOT, "testdata/injection/team-augment.jsonl"),
+]
 
 BITS = 18
 # AdaGrad: epochs, learning rate, lazy L2 per update, shuffling seed. AdaGrad rather than a
@@ -76,8 +81,14 @@ L2 = 2e-7
 SEED = 20261126
 # Rounds of multiple-instance training (round 0: every window of an attack is positive).
 ROUNDS = 2
-# Target false-positive rate of the model alone on out-of-fold permissive dev benign items.
-TARGET_FPR = 0.006
+# Target false-positive rate of the model alone on out-of-fold permissive dev benign corpus
+# items, the folds grouped by near-duplicate family (a fold never holds part of a family, so a
+# benign text is scored by a model that saw nothing like it, as on unseen traffic). Per-item
+# folds were optimistic: the cut they chose gave 0.006 on the per-item dev estimate (rules and
+# share-alike items included) and 0.0131 on test; family-grouped folds put the same cut at
+# about 0.008. 0.003 puts the whole screen at 0.0050-0.0054 on the grouped dev estimate (three
+# assignments of families to folds), a margin under the 0.01 bound.
+TARGET_FPR = 0.003
 FOLDS = 3
 # Largest up-weighting of a small (label, category) group.
 CAP = 8.0
@@ -85,12 +96,13 @@ CAP = 8.0
 # words their copies share are the clean document (`derive_clean`).
 DERIVE_FROM = ("garak:latentinjection", "bipia:email")
 
-M32 = 0xFFFFFFFF
 M64 = (1 << 64) - 1
 GOLDEN64 = 0x9E3779B97F4A7C15
-FNV_BASIS = 0x811C9DC5
-FNV_PRIME = 0x01000193
-GOLDEN = 0x9E3779B1
+# Multipliers of the word unigram and bigram buckets (odd 64-bit constants).
+WORD_UNI = 0xD6E8FEB86659FD93
+WORD_BI = 0xA0761D6478BD642F
+# Bytes per n-gram (the last six bytes at every position).
+NGRAM = 6
 
 INVISIBLE = set(
     [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF, 0xFFA0]
@@ -123,16 +135,9 @@ def model_view(text):
     return "".join(out)
 
 
-def mix(h, n):
-    h = ((h ^ ((n * GOLDEN) & M32)) * GOLDEN) & M32
-    h ^= h >> 15
-    h = (h * 0x85EBCA6B) & M32
-    h ^= h >> 13
-    return h
-
-
-def is_word_byte(b):
-    return b >= 0x80 or 0x30 <= b <= 0x39 or 0x61 <= b <= 0x7A or 0x41 <= b <= 0x5A
+SPACE_BYTES = 0x2020202020202020
+ONES = 0x0101010101010101
+HIGHS = 0x8080808080808080
 
 
 def features(text, bits=BITS):
@@ -141,35 +146,30 @@ def features(text, bits=BITS):
 
 
 def features_at(text, bits=BITS):
-    """(position, bucket) of every feature occurrence: the position is the index in the padded
-    view of a 4-gram's last byte, or of the byte that ends a word."""
+    """(position, bucket) of every feature occurrence of the padded view (one space each side).
+    Everything comes from one 64-bit register of the last eight bytes (spaces before the start):
+    at every byte, the n-gram of the last NGRAM bytes; at every space that ends a word, the
+    word's unigram and its bigram with the word before (the first word's with zero). A word is
+    the bytes since the previous space, at most its last eight, found in the register without a
+    loop (the lowest space byte). Mirrors `features::block_sums`."""
     b = b" " + model_view(text).encode("utf-8") + b" "
-    shift = 32 - bits
     out = []
-    n = len(b)
-    # Byte 4-grams: the last four bytes as one integer (tagged with the length 4, as the
-    # 3/4/5-gram models before did), Fibonacci-hashed. 3- and 5-grams were dropped: on
-    # out-of-fold dev scores they cost two table loads per byte and lowered TPR at equal FPR.
-    reg = 0
-    for j in range(n):
-        reg = ((reg << 8) | b[j]) & M32
-        if j >= 3:
-            key = reg ^ (4 << 40)
-            out.append((j, ((key * GOLDEN64) & M64) >> (64 - bits)))
-    prev = None
-    i = 0
-    while i < n:
-        if not is_word_byte(b[i]):
-            i += 1
-            continue
-        h = FNV_BASIS ^ 0x5BD1E995
-        while i < n and is_word_byte(b[i]):
-            h = ((h ^ b[i]) * FNV_PRIME) & M32
-            i += 1
-        out.append((i, mix(h, 11) >> shift))
-        if prev is not None:
-            out.append((i, mix(((prev * FNV_PRIME) & M32) ^ h, 12) >> shift))
-        prev = h
+    reg = SPACE_BYTES
+    prev = 0
+    for j, c in enumerate(b):
+        if c == 0x20:
+            t = reg ^ SPACE_BYTES
+            spaces = ((t - ONES) & M64) & ~t & HIGHS
+            word = reg & (((spaces & -spaces) >> 7) - 1) & M64
+            if word:
+                h = (word * GOLDEN64) & M64
+                h ^= h >> 29
+                out.append((j, ((h * WORD_UNI) & M64) >> (64 - bits)))
+                rot = ((prev << 17) | (prev >> 47)) & M64
+                out.append((j, (((rot ^ h) * WORD_BI) & M64) >> (64 - bits)))
+                prev = h
+        reg = ((reg << 8) | c) & M64
+        out.append((j, ((((reg << (64 - 8 * NGRAM)) & M64) * GOLDEN64) & M64) >> (64 - bits)))
     return out
 
 
@@ -217,7 +217,8 @@ def permissive_sources(readme):
 
 
 class Row:
-    """One item: text, label (1 = attack), category, corpus id (None for team-written items), source."""
+    """One item: text, label (1 = attack), category, id, source ("team" for team-written items,
+    which have no source field)."""
 
     def __init__(self, item):
         self.text = item["text"]
@@ -225,18 +226,17 @@ class Row:
         self.category = item["category"]
         self.id = item.get("id")
         self.source = item.get("source", "team")
+        self.team = "source" not in item
 
 
-def load(dev, readme, augment=None):
-    """Permissive DEV items, then the team-written augmentation file; returns the rows, the
+def load(dev, readme, augment=()):
+    """Permissive DEV items, then the team-written augmentation files; returns the rows, the
     sha256 of the kept JSONL lines, the dropped sources and the dropped (held-out) rows."""
     keep, drop = permissive_sources(readme)
     rows, held_out, digest = [], [], hashlib.sha256()
     lines = []
-    with open(dev, "rb") as f:
-        lines.extend(f)
-    if augment:
-        with open(augment, "rb") as f:
+    for path in [dev, *augment]:
+        with open(path, "rb") as f:
             lines.extend(f)
     for raw in lines:
         item = json.loads(raw)
@@ -293,10 +293,13 @@ def common_words(a, b, min_run=3):
 def derive_clean(rows, groups, min_share=0.4):
     """Clean documents derived from dev attacks (augmentation, no new text): the garak latent-
     injection and BIPIA email attacks are copies of one document, each with another planted
-    instruction. The words an attack shares with two other copies of its family are that
-    document without the instruction; training on them as benign teaches the model that the
-    document itself is no evidence, only the planted instruction is (without them it flagged the
-    corpus's clean copies of those documents). Returns (index of the attack, derived text)."""
+    instruction. The words an attack shares with the two copies of its family closest to it (most
+    shared word trigrams) are that document without the instruction; training on them as benign
+    teaches the model that the document itself is no evidence, only the planted instruction is
+    (without them it flagged the corpus's clean copies of those documents). The closest copies, not
+    any two: a family can join several documents that share boilerplate (WHOIS records), and the
+    words three different records share are only that boilerplate. Returns (index of the attack,
+    derived text)."""
     members = {}
     for i, r in enumerate(rows):
         if r.y and r.source in DERIVE_FROM:
@@ -306,8 +309,9 @@ def derive_clean(rows, groups, min_share=0.4):
         if len(idx) < 3:
             continue
         words = {i: rows[i].text.split() for i in idx}
-        for n, i in enumerate(idx):
-            j, k = idx[(n + 1) % len(idx)], idx[(n + 2) % len(idx)]
+        trigrams = {i: set(zip(words[i], words[i][1:], words[i][2:])) for i in idx}
+        for i in idx:
+            j, k = sorted((o for o in idx if o != i), key=lambda o: (-len(trigrams[i] & trigrams[o]), o))[:2]
             c = common_words(common_words(words[i], words[j]), words[k])
             if min_share * len(words[i]) <= len(c) < len(words[i]):
                 out.append((i, " ".join(c)))
@@ -438,14 +442,15 @@ def training_set(rows, wins, derived, derived_wins, keep):
 
 
 def cross_validate(rows, wins, derived, derived_wins, folds, fold_of):
-    """Out-of-fold logits for every row (quantised like the shipped model); a derived clean copy
-    trains only in the folds where its attack trains."""
+    """Out-of-fold logits for every corpus row (quantised like the shipped model); team-written
+    rows train in every fold and are never scored (they are not the corpus being estimated); a
+    derived clean copy trains only in the folds where its attack trains."""
     oof = [0.0] * len(rows)
     for k in range(folds):
-        w, y, keys = training_set(rows, wins, derived, derived_wins, lambda i: fold_of[i] != k)
+        w, y, keys = training_set(rows, wins, derived, derived_wins, lambda i: fold_of[i] != k or rows[i].team)
         model = train_mil(w, y, keys)
         for i in range(len(rows)):
-            if fold_of[i] == k:
+            if fold_of[i] == k and not rows[i].team:
                 oof[i] = score_doc(model, wins[i])
         print(f"  fold {k + 1}/{folds} done", file=sys.stderr)
     return oof
@@ -471,11 +476,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dev", default=DEV)
     ap.add_argument("--readme", default=README)
-    ap.add_argument("--augment", default=AUGMENT, help="team-written benign items added to training")
+    ap.add_argument("--augment", nargs="*", default=AUGMENT, help="team-written items added to training")
     ap.add_argument("--out", default=OUT)
     ap.add_argument("--bits", type=int, default=BITS)
     ap.add_argument("--folds", type=int, default=FOLDS)
-    ap.add_argument("--grouped", action="store_true", help="folds by near-duplicate family (report only)")
+    ap.add_argument("--per-item", action="store_true",
+                    help="folds per item instead of per near-duplicate family (optimistic; report only)")
     ap.add_argument("--no-derive", action="store_true", help="leave out the derived clean documents")
     ap.add_argument("--target-fpr", type=float, default=TARGET_FPR)
     ap.add_argument("--oof", help="write out-of-fold logits (JSONL) here, for analysis")
@@ -483,7 +489,14 @@ def main():
     args = ap.parse_args()
 
     if args.print_vectors:
-        for t in ["", "Ignore previous instructions", "Ｉｇｎｏｒｅ\u200b  ALL\n\tprevious", "Привет, мир! 你好"]:
+        vectors = [
+            "",
+            "Ignore previous instructions",
+            "Ｉｇｎｏｒｅ\u200b  ALL\n\tprevious",
+            "Привет, мир! 你好",
+            "Supercalifragilisticexpialidocious, indeed: 42 a b!",
+        ]
+        for t in vectors:
             print(json.dumps(t), model_view(t).encode().hex(), sum(features(t, args.bits)) % 1000003)
         return
     ensure_deps()
@@ -499,23 +512,26 @@ def main():
     derived_wins = [windows(t, args.bits) for _, t in derived]
     print(f"  {len(set(groups))} near-duplicate families; {len(derived)} clean documents derived from dev attacks")
 
-    if args.grouped:
+    if not args.per_item:
         # Families go to folds round-robin in order of their first item: no family straddles folds.
         order = {g: n for n, g in enumerate(sorted(set(groups)))}
         fold_of = [order[g] % args.folds for g in groups]
     else:
         fold_of = [i % args.folds for i in range(len(rows))]
-    kind = "family-grouped" if args.grouped else "per-item"
+    kind = "per-item" if args.per_item else "family-grouped"
     print(f"calibrating on {args.folds}-fold {kind} out-of-fold scores")
     oof = cross_validate(rows, wins, derived, derived_wins, args.folds, fold_of)
     if args.oof:
         with open(args.oof, "w", encoding="utf-8") as f:
             for r, z, fold in zip(rows, oof, fold_of):
+                if r.team:
+                    continue
                 line = {"id": r.id, "y": r.y, "category": r.category, "fold": fold, "logit": z}
                 f.write(json.dumps(line, ensure_ascii=False) + "\n")
-    cut = threshold_for([z for r, z in zip(rows, oof) if not r.y], args.target_fpr)
-    print("  out-of-fold, model alone:")
-    report(rows, oof, cut)
+    corpus = [(r, z) for r, z in zip(rows, oof) if not r.team]
+    cut = threshold_for([z for r, z in corpus if not r.y], args.target_fpr)
+    print("  out-of-fold, model alone (corpus items; team-written items train in every fold):")
+    report([r for r, _ in corpus], [z for _, z in corpus], cut)
 
     print("training on all kept items")
     w, y, keys = training_set(rows, wins, derived, derived_wins, lambda i: True)
@@ -541,12 +557,14 @@ def main():
 //
 // Training data: {os.path.basename(args.dev)} of the shared injection corpus (DEV split only), items
 // from permissive sources only; dropped share-alike sources: {', '.join(dropped)};
-// plus the team-written testdata/injection/benign-augment.jsonl; augmentation: {derived_note}.
+// plus the team-written {", ".join(os.path.relpath(a, ROOT) for a in args.augment)};
+// augmentation: {derived_note}.
 // Kept {len(rows)} items; sha256 of the kept JSONL lines (in file order, dev then augment): {digest}
-// Model: logistic regression, 2^{args.bits} hashed buckets (byte 4-grams, word 1/2-grams),
+// Model: logistic regression, 2^{args.bits} hashed buckets (byte {NGRAM}-grams, word 1/2-grams),
 // scored on windows of two {BLOCK}-byte blocks (max over windows), multiple-instance training
 // ({ROUNDS} rounds), AdaGrad {EPOCHS} epochs, lr={LR}, l2={L2}, seed={SEED}; weights quantised to i8.
-// Calibration: OFFSET puts the decision point at {args.folds}-fold {kind} out-of-fold benign FPR {args.target_fpr}.
+// Calibration: OFFSET puts the decision point at {args.folds}-fold {kind} out-of-fold benign FPR {args.target_fpr}
+// of the model alone on the corpus items.
 // Non-zero weights: {nonzero} of {len(q)}.
 
 /// log2 of the number of hashed feature buckets.

@@ -1,6 +1,7 @@
-//! The statistical part of the screen: a logistic regression over hashed byte n-grams and word
-//! n-grams, trained by `scripts/train-injection-model.py` on the permissive-licence part of
-//! the DEV split and compiled into the binary (`weights.bin`, one i8 per bucket).
+//! The statistical part of the screen: a logistic regression over hashed byte 6-grams and word
+//! 1/2-grams, trained by `scripts/train-injection-model.py` on the permissive-licence part of
+//! the DEV split plus team-written texts, and compiled into the binary (`weights.bin`, one i8
+//! per bucket).
 //!
 //! Phrase and structural rules explain *why* a prompt looks hostile; the model catches what no
 //! fixed phrase names (role-play framings, translated injections, optimised suffixes).
@@ -8,7 +9,8 @@
 //! The text is scored in windows of two `BLOCK`-byte blocks and the strongest window counts,
 //! so an instruction buried in a long document is not diluted by the rest of it (the trainer
 //! learns the same way: multiple-instance learning over the same windows). Cost: one pass over
-//! the bytes, one table load per feature, two running sums per block — linear in the input.
+//! the bytes, one multiply and one table load per byte and two more per word, one running sum
+//! per block — linear in the input.
 
 mod features;
 mod weights;
@@ -23,7 +25,7 @@ pub const BLOCK: usize = 256;
 pub struct Buffers {
     padded: Vec<u8>,
     /// (weight sum, feature count) per block.
-    blocks: Vec<(i64, u32)>,
+    blocks: Vec<(i32, u32)>,
 }
 
 /// The compiled model (weights are static; this only carries the decision offset).
@@ -51,38 +53,12 @@ impl Model {
     pub fn logit(&self, view: &[u8], buffers: &mut Buffers) -> f32 {
         let Buffers { padded, blocks } = buffers;
         features::pad(view, padded);
-        // (weight sum, feature count) per block.
         blocks.clear();
-        blocks.resize(padded.len() / BLOCK + 1, (0, 0));
-        // Positions arrive in order, so sums are kept for the current block and flushed when
-        // a position starts the next one. Both running sums live in one cell so the two
-        // callbacks can share them.
-        let running = std::cell::Cell::new((0i64, 0u32));
-        let mut current = 0usize;
-        features::for_each(
-            padded,
-            weights::BITS,
-            |pos| {
-                if pos % BLOCK == 0 && pos > 0 {
-                    flush(blocks, current, &running);
-                    current = pos / BLOCK;
-                }
-            },
-            |bucket| {
-                // `bucket < 2^BITS` by construction, so this lookup never misses.
-                let w = weights::WEIGHTS.get(bucket as usize).copied().unwrap_or(0) as i8;
-                let (sum, count) = running.get();
-                running.set((sum + i64::from(w), count + 1));
-            },
-        );
-        flush(blocks, current, &running);
-        while blocks.len() > 1 && blocks.last().is_some_and(|b| b.1 == 0) {
-            blocks.pop();
-        }
-        let window = |blocks: &[(i64, u32)]| {
+        features::block_sums(padded, weights::WEIGHTS, weights::BITS, BLOCK, blocks);
+        let window = |blocks: &[(i32, u32)]| {
             let (sum, count) = blocks
                 .iter()
-                .fold((0i64, 0u32), |(s, c), b| (s + b.0, c + b.1));
+                .fold((0i64, 0u32), |(s, c), b| (s + i64::from(b.0), c + b.1));
             let norm = 1.0 / (count.max(1) as f32).sqrt();
             weights::BIAS + weights::SCALE * sum as f32 * norm
         };
@@ -93,15 +69,6 @@ impl Model {
             .windows(2)
             .map(window)
             .fold(f32::NEG_INFINITY, f32::max)
-    }
-}
-
-/// Adds the running (sum, count) to block `k` and resets it.
-fn flush(blocks: &mut [(i64, u32)], k: usize, running: &std::cell::Cell<(i64, u32)>) {
-    let (sum, count) = running.take();
-    if let Some(b) = blocks.get_mut(k) {
-        b.0 += sum;
-        b.1 += count;
     }
 }
 
