@@ -61,7 +61,7 @@ pub mod sse;
 
 use crate::json::{self, Edit};
 use bytes::{find_string_stop, same};
-use dialect::{Framing, Key, KeyKind, NewEvent, StreamDialect, SynthContext, WholeArgs};
+use dialect::{Framing, Key, NewEvent, StreamDialect, SynthContext, WholeArgs};
 use redactor::{redact_whole, Detector, FindingAction, Hit, Redactor, RedactorOptions, Sink};
 use sse::{DecodeError, LineEnding};
 use std::borrow::Cow;
@@ -351,6 +351,13 @@ struct Pending<'c> {
     pre: Vec<u8>,
     /// Edits already decided (whole texts, sequence numbers).
     edits: Vec<Edit>,
+    /// Edits that empty the event's token echoes (`logprobs`), applied when any of its text
+    /// reaches the client other than as the upstream sent it: the tokens repeat the text the
+    /// upstream sent, which hold-back and redaction exist to keep from the client until it is
+    /// judged. An event whose text passes unchanged keeps them.
+    echoes: Vec<Edit>,
+    /// Whether a whole text in the event was redacted.
+    rewritten: bool,
     /// Its delta slots: a range of the batch's `slots`.
     slots: std::ops::Range<usize>,
 }
@@ -748,6 +755,8 @@ impl StreamRewriter {
                 frame,
                 pre: Vec::new(),
                 edits: Vec::new(),
+                echoes: Vec::new(),
+                rewritten: false,
                 slots: first_slot..first_slot,
             });
             return Ok(());
@@ -782,6 +791,8 @@ impl StreamRewriter {
                 frame,
                 pre: Vec::new(),
                 edits: Vec::new(),
+                echoes: Vec::new(),
+                rewritten: false,
                 slots: first_slot..batch.slots.len(),
             });
             batch.template = Some(index);
@@ -830,6 +841,7 @@ impl StreamRewriter {
         }
 
         let det: &dyn Detector = self.detector.as_ref();
+        let mut rewritten = false;
         for (s, repeat) in an
             .full
             .iter()
@@ -844,6 +856,7 @@ impl StreamRewriter {
             collect(&mut sink, out)?;
             if sink.text != s.text {
                 edits.push(Edit::string(s, &sink.text));
+                rewritten = true;
             }
         }
         if let Some((span, n)) = &an.sequence {
@@ -856,6 +869,12 @@ impl StreamRewriter {
             }
             self.last_seq = Some(new);
         }
+        // Token echoes are looked for only in events that name them (a substring search; the
+        // walk over the parse is the rare case).
+        let echoes = match &doc {
+            Some(doc) if data.contains("logprobs") => crate::dialect::drop_token_echoes(data, doc),
+            _ => Vec::new(),
+        };
         let is_template = !an.deltas.is_empty() && doc.as_ref().is_some_and(json::Value::is_object);
         self.envelope_outline = None;
         self.envelope = match an.deltas.as_slice() {
@@ -868,7 +887,8 @@ impl StreamRewriter {
                     && an.tool_keys.is_empty()
                     && an.tool_args.is_empty()
                     && an.sequence.is_none()
-                    && an.item_id.is_none() =>
+                    && an.item_id.is_none()
+                    && echoes.is_empty() =>
             {
                 Some(Envelope::new(event, data, *key, s.span.clone()))
             }
@@ -880,6 +900,8 @@ impl StreamRewriter {
             frame,
             pre,
             edits,
+            echoes,
+            rewritten,
             slots: first_slot..batch.slots.len(),
         });
         if is_template {
@@ -1144,7 +1166,16 @@ impl StreamRewriter {
         for (index, event) in events.into_iter().enumerate() {
             out.bytes.extend_from_slice(&event.pre);
             let mut edits = event.edits;
-            for slot in slots.get_mut(event.slots).unwrap_or_default() {
+            let event_slots = slots.get_mut(event.slots).unwrap_or_default();
+            // Echoes go unless every text of the event passes exactly as sent (an event with
+            // echoes and no text to compare them with loses them too).
+            let passes = !event.rewritten
+                && !event_slots.is_empty()
+                && event_slots.iter().all(|s| matches!(s.text, SlotText::Same));
+            if !passes {
+                edits.extend(event.echoes);
+            }
+            for slot in event_slots {
                 let replacement = match std::mem::replace(&mut slot.text, SlotText::Same) {
                     SlotText::Same => continue,
                     SlotText::Pending => String::from("\"\""),
@@ -1212,7 +1243,7 @@ fn key_index(
         redactor: Redactor::new(opts.redactor),
         item_id: None,
         tool: None,
-        hold: hold && key.kind == KeyKind::Tool,
+        hold: hold && key.kind.is_arguments(),
         checked: false,
         pending: Vec::new(),
     });
