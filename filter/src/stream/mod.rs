@@ -593,6 +593,9 @@ pub struct StreamRewriter {
     stopped: Option<StreamError>,
 }
 
+/// The most bytes of a chunk read in one batch (see [`StreamRewriter::push`]).
+pub const MAX_BATCH_BYTES: usize = 64 * 1024;
+
 impl StreamRewriter {
     pub fn new(api: StreamApi, opts: StreamOptions, detector: Box<dyn Detector>) -> Self {
         let dialect = api.dialect();
@@ -623,8 +626,26 @@ impl StreamRewriter {
     }
 
     /// Feeds a body chunk; returns what to send now.
+    ///
+    /// A chunk is read in pieces of at most [`MAX_BATCH_BYTES`]. Why: a batch keeps the
+    /// bookkeeping of every event of its piece until the piece's releases are known, and a
+    /// 1 MiB chunk (what Envoy hands over from a fast upstream) of small deltas is some 16,000
+    /// events; that bookkeeping, larger than the chunk, stayed as high-water mark in the Wasm
+    /// VM's linear memory, which never shrinks. The decoders accept any split, and one
+    /// release per piece instead of per chunk costs nothing measurable.
     pub fn push(&mut self, chunk: &[u8]) -> Output {
-        self.run(chunk, false)
+        let mut pieces = chunk.chunks(MAX_BATCH_BYTES);
+        let mut out = self.run(pieces.next().unwrap_or_default(), false);
+        if chunk.len() > MAX_BATCH_BYTES {
+            out.bytes.reserve(chunk.len() + chunk.len() / 8);
+        }
+        for piece in pieces {
+            if out.error.is_some() {
+                break;
+            }
+            out.absorb(self.run(piece, false));
+        }
+        out
     }
 
     /// Ends the stream (end of body or trailers): releases everything held, in synthesized

@@ -928,3 +928,44 @@ fn function_call_and_reasoning_text_streams() {
         }
     }
 }
+
+/// A chunk larger than one batch (`MAX_BATCH_BYTES`) is read in pieces: what the client gets
+/// is still the redaction of the whole text, with secrets planted across every piece
+/// boundary of the chunk.
+#[test]
+fn chunks_larger_than_a_batch() {
+    const SECRET: &str = "jane.doe@example.com";
+    let mut input = String::new();
+    let mut n = 0;
+    while input.len() < 3 * crate::stream::MAX_BATCH_BYTES + 1000 {
+        let delta = if n % 97 == 0 {
+            format!("mail {SECRET} ")
+        } else {
+            format!("word{n} ")
+        };
+        // Split the secret over two deltas now and then.
+        let (a, b) = delta.split_at(delta.len() / 2);
+        for d in [a, b] {
+            input += &format!(
+                "data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":{}}},\"finish_reason\":null}}]}}\n\n",
+                crate::stream::literal(d)
+            );
+        }
+        n += 1;
+    }
+    input += "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+    let bytes = input.as_bytes();
+    let secrets = [SECRET.to_owned()];
+    let mut rng = Rng(11);
+    let mut chunkings = vec![vec![bytes]];
+    for _ in 0..4 {
+        let cut = rng.below(bytes.len());
+        chunkings.push(vec![&bytes[..cut], &bytes[cut..]]);
+    }
+    for chunks in chunkings {
+        if let Err(e) = super::fixtures::check(StreamApi::OpenAiChat, bytes, &chunks, &secrets, 320)
+        {
+            panic!("{e}");
+        }
+    }
+}
