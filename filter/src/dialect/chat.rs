@@ -184,6 +184,47 @@ pub fn openai_chat_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
             out,
         );
         tool_call_arguments(message, &at, out);
+        // Text outside `content` that the model wrote: a refusal, reasoning (DeepSeek, vLLM),
+        // and the deprecated single `function_call`.
+        for field in ["refusal", "reasoning_content"] {
+            if let Some(v) = message.get(field) {
+                push(out, Role::Assistant, v, format!("{at}.{field}"));
+            }
+        }
+        if let Some(args) = message
+            .get("function_call")
+            .and_then(|f| f.get("arguments"))
+        {
+            push(
+                out,
+                Role::Assistant,
+                args,
+                format!("{at}.function_call.arguments"),
+            );
+        }
+    }
+}
+
+/// Anthropic Messages responses: the content blocks, the text of `thinking` blocks, and the
+/// `cited_text` of citations (it quotes the source documents, which may hold what the
+/// answer's own text does not).
+pub fn anthropic_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
+    content(doc.get("content"), "content", Role::Assistant, out);
+    let blocks = doc
+        .get("content")
+        .and_then(Value::as_array)
+        .unwrap_or_default();
+    for (i, block) in blocks.iter().enumerate() {
+        if let Some(v) = block.get("thinking") {
+            push(out, Role::Assistant, v, format!("content[{i}].thinking"));
+        }
+        let citations = block.get("citations").and_then(Value::as_array);
+        for (j, c) in citations.unwrap_or_default().iter().enumerate() {
+            if let Some(v) = c.get("cited_text") {
+                let at = format!("content[{i}].citations[{j}].cited_text");
+                push(out, Role::Assistant, v, at);
+            }
+        }
     }
 }
 
@@ -213,5 +254,46 @@ pub fn responses_output<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
         if let Some(args) = item.get("arguments") {
             push(out, Role::Assistant, args, format!("output[{i}].arguments"));
         }
+        // Refusal parts, and the summaries of reasoning items.
+        let parts = item
+            .get("content")
+            .and_then(Value::as_array)
+            .unwrap_or_default();
+        for (j, part) in parts.iter().enumerate() {
+            if let Some(v) = part.get("refusal") {
+                let at = format!("output[{i}].content[{j}].refusal");
+                push(out, Role::Assistant, v, at);
+            }
+        }
+        let summary = item
+            .get("summary")
+            .and_then(Value::as_array)
+            .unwrap_or_default();
+        for (j, part) in summary.iter().enumerate() {
+            if let Some(v) = part.get("text") {
+                push(
+                    out,
+                    Role::Assistant,
+                    v,
+                    format!("output[{i}].summary[{j}].text"),
+                );
+            }
+        }
+    }
+}
+
+/// Ollama `/api/chat` responses: the message's content and thinking, and the arguments of its
+/// tool calls (JSON objects: every string in them).
+pub fn ollama_chat_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
+    let Some(m) = doc.get("message") else { return };
+    content(m.get("content"), "message.content", Role::Assistant, out);
+    if let Some(v) = m.get("thinking") {
+        push(out, Role::Assistant, v, "message.thinking".to_string());
+    }
+    let calls = m.get("tool_calls").and_then(Value::as_array);
+    for (j, call) in calls.unwrap_or_default().iter().enumerate() {
+        let args = call.get("function").and_then(|f| f.get("arguments"));
+        let at = format!("message.tool_calls[{j}].function.arguments");
+        strings_in(args, &at, Role::Assistant, out);
     }
 }

@@ -222,24 +222,13 @@ pub fn response_segments(api: Api, doc: &Value) -> Vec<Segment<'_>> {
     let mut out = Vec::new();
     match api {
         Api::OpenAiChat => chat::openai_chat_response(doc, &mut out),
-        Api::AnthropicMessages => {
-            chat::content(doc.get("content"), "content", Role::Assistant, &mut out)
-        }
+        Api::AnthropicMessages => chat::anthropic_response(doc, &mut out),
         Api::OpenAiCompletions => chat::openai_completions_response(doc, &mut out),
         Api::OpenAiResponses => chat::responses_output(doc, &mut out),
         Api::OpenAiEmbeddings => {}
         Api::Gemini => other::gemini_response(doc, &mut out),
         Api::BedrockConverse => other::bedrock_response(doc, &mut out),
-        Api::OllamaChat => {
-            if let Some(m) = doc.get("message") {
-                chat::content(
-                    m.get("content"),
-                    "message.content",
-                    Role::Assistant,
-                    &mut out,
-                );
-            }
-        }
+        Api::OllamaChat => chat::ollama_chat_response(doc, &mut out),
         Api::OllamaGenerate => chat::strings(doc, "response", Role::Assistant, &mut out),
         Api::GenericJson => chat::every_string(doc, Role::Assistant, &mut out),
     }

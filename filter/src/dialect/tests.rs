@@ -136,6 +136,27 @@ fn responses_of_each_api() {
             r#"{"data":[{"embedding":[0.1]}]}"#,
             &[],
         ),
+        // Text the model writes outside the main content: each is redacted like it.
+        (
+            Api::OpenAiChat,
+            r#"{"choices":[{"message":{"content":null,"refusal":"r","reasoning_content":"th","function_call":{"name":"f","arguments":"{\"a\":1}"}}}]}"#,
+            &["r", "th", r#"{"a":1}"#],
+        ),
+        (
+            Api::AnthropicMessages,
+            r#"{"content":[{"type":"thinking","thinking":"th","signature":"s"},{"type":"text","text":"a","citations":[{"type":"char_location","cited_text":"c"}]}]}"#,
+            &["a", "th", "c"],
+        ),
+        (
+            Api::OpenAiResponses,
+            r#"{"output":[{"type":"reasoning","summary":[{"type":"summary_text","text":"s"}]},{"type":"message","content":[{"type":"refusal","refusal":"r"}]}]}"#,
+            &["s", "r"],
+        ),
+        (
+            Api::OllamaChat,
+            r#"{"message":{"role":"assistant","content":"a","thinking":"th","tool_calls":[{"function":{"name":"f","arguments":{"q":"v","n":[1,"w"]}}}]}}"#,
+            &["a", "th", "v", "w"],
+        ),
     ];
     for (api, body, want) in cases {
         let doc = parse(body).unwrap();

@@ -61,7 +61,7 @@ pub mod sse;
 
 use crate::json::{self, Edit};
 use bytes::{find_string_stop, same};
-use dialect::{Framing, Key, KeyKind, NewEvent, StreamDialect, SynthContext, WholeArgs};
+use dialect::{Framing, Key, NewEvent, StreamDialect, SynthContext, WholeArgs};
 use redactor::{redact_whole, Detector, FindingAction, Hit, Redactor, RedactorOptions, Sink};
 use sse::{DecodeError, LineEnding};
 use std::borrow::Cow;
@@ -351,6 +351,13 @@ struct Pending<'c> {
     pre: Vec<u8>,
     /// Edits already decided (whole texts, sequence numbers).
     edits: Vec<Edit>,
+    /// Edits that empty the event's token echoes (`logprobs`), applied when any of its text
+    /// reaches the client other than as the upstream sent it: the tokens repeat the text the
+    /// upstream sent, which hold-back and redaction exist to keep from the client until it is
+    /// judged. An event whose text passes unchanged keeps them.
+    echoes: Vec<Edit>,
+    /// Whether a whole text in the event was redacted.
+    rewritten: bool,
     /// Its delta slots: a range of the batch's `slots`.
     slots: std::ops::Range<usize>,
 }
@@ -586,6 +593,9 @@ pub struct StreamRewriter {
     stopped: Option<StreamError>,
 }
 
+/// The most bytes of a chunk read in one batch (see [`StreamRewriter::push`]).
+pub const MAX_BATCH_BYTES: usize = 64 * 1024;
+
 impl StreamRewriter {
     pub fn new(api: StreamApi, opts: StreamOptions, detector: Box<dyn Detector>) -> Self {
         let dialect = api.dialect();
@@ -616,8 +626,26 @@ impl StreamRewriter {
     }
 
     /// Feeds a body chunk; returns what to send now.
+    ///
+    /// A chunk is read in pieces of at most [`MAX_BATCH_BYTES`]. Why: a batch keeps the
+    /// bookkeeping of every event of its piece until the piece's releases are known, and a
+    /// 1 MiB chunk (what Envoy hands over from a fast upstream) of small deltas is some 16,000
+    /// events; that bookkeeping, larger than the chunk, stayed as high-water mark in the Wasm
+    /// VM's linear memory, which never shrinks. The decoders accept any split, and one
+    /// release per piece instead of per chunk costs nothing measurable.
     pub fn push(&mut self, chunk: &[u8]) -> Output {
-        self.run(chunk, false)
+        let mut pieces = chunk.chunks(MAX_BATCH_BYTES);
+        let mut out = self.run(pieces.next().unwrap_or_default(), false);
+        if chunk.len() > MAX_BATCH_BYTES {
+            out.bytes.reserve(chunk.len() + chunk.len() / 8);
+        }
+        for piece in pieces {
+            if out.error.is_some() {
+                break;
+            }
+            out.absorb(self.run(piece, false));
+        }
+        out
     }
 
     /// Ends the stream (end of body or trailers): releases everything held, in synthesized
@@ -748,6 +776,8 @@ impl StreamRewriter {
                 frame,
                 pre: Vec::new(),
                 edits: Vec::new(),
+                echoes: Vec::new(),
+                rewritten: false,
                 slots: first_slot..first_slot,
             });
             return Ok(());
@@ -782,6 +812,8 @@ impl StreamRewriter {
                 frame,
                 pre: Vec::new(),
                 edits: Vec::new(),
+                echoes: Vec::new(),
+                rewritten: false,
                 slots: first_slot..batch.slots.len(),
             });
             batch.template = Some(index);
@@ -830,6 +862,7 @@ impl StreamRewriter {
         }
 
         let det: &dyn Detector = self.detector.as_ref();
+        let mut rewritten = false;
         for (s, repeat) in an
             .full
             .iter()
@@ -844,6 +877,7 @@ impl StreamRewriter {
             collect(&mut sink, out)?;
             if sink.text != s.text {
                 edits.push(Edit::string(s, &sink.text));
+                rewritten = true;
             }
         }
         if let Some((span, n)) = &an.sequence {
@@ -856,6 +890,12 @@ impl StreamRewriter {
             }
             self.last_seq = Some(new);
         }
+        // Token echoes are looked for only in events that name them (a substring search; the
+        // walk over the parse is the rare case).
+        let echoes = match &doc {
+            Some(doc) if data.contains("logprobs") => crate::dialect::drop_token_echoes(data, doc),
+            _ => Vec::new(),
+        };
         let is_template = !an.deltas.is_empty() && doc.as_ref().is_some_and(json::Value::is_object);
         self.envelope_outline = None;
         self.envelope = match an.deltas.as_slice() {
@@ -868,7 +908,8 @@ impl StreamRewriter {
                     && an.tool_keys.is_empty()
                     && an.tool_args.is_empty()
                     && an.sequence.is_none()
-                    && an.item_id.is_none() =>
+                    && an.item_id.is_none()
+                    && echoes.is_empty() =>
             {
                 Some(Envelope::new(event, data, *key, s.span.clone()))
             }
@@ -880,6 +921,8 @@ impl StreamRewriter {
             frame,
             pre,
             edits,
+            echoes,
+            rewritten,
             slots: first_slot..batch.slots.len(),
         });
         if is_template {
@@ -1144,7 +1187,16 @@ impl StreamRewriter {
         for (index, event) in events.into_iter().enumerate() {
             out.bytes.extend_from_slice(&event.pre);
             let mut edits = event.edits;
-            for slot in slots.get_mut(event.slots).unwrap_or_default() {
+            let event_slots = slots.get_mut(event.slots).unwrap_or_default();
+            // Echoes go unless every text of the event passes exactly as sent (an event with
+            // echoes and no text to compare them with loses them too).
+            let passes = !event.rewritten
+                && !event_slots.is_empty()
+                && event_slots.iter().all(|s| matches!(s.text, SlotText::Same));
+            if !passes {
+                edits.extend(event.echoes);
+            }
+            for slot in event_slots {
                 let replacement = match std::mem::replace(&mut slot.text, SlotText::Same) {
                     SlotText::Same => continue,
                     SlotText::Pending => String::from("\"\""),
@@ -1212,7 +1264,7 @@ fn key_index(
         redactor: Redactor::new(opts.redactor),
         item_id: None,
         tool: None,
-        hold: hold && key.kind == KeyKind::Tool,
+        hold: hold && key.kind.is_arguments(),
         checked: false,
         pending: Vec::new(),
     });

@@ -290,7 +290,8 @@ fn chained_addresses_are_redacted_in_one_pass() {
 /// redacted text then found more (found by the `response` fuzz target).
 #[test]
 fn partly_overlapping_findings_are_merged() {
-    let cases: &[(&str, &str, &[(EntityType, &str)])] = &[
+    type Case<'a> = (&'a str, &'a str, &'a [(EntityType, &'a str)]);
+    let cases: &[Case] = &[
         (
             "first URL longer, its path into the second",
             "see db://u:pw1@host.b://v:sec|ret@h2.co ok",
@@ -333,7 +334,10 @@ fn partly_overlapping_findings_are_merged() {
         }
         let mut again = Vec::new();
         scanner.scan(&redacted, &mut again);
-        assert!(again.is_empty(), "case {name}: {redacted:?} gives {again:?}");
+        assert!(
+            again.is_empty(),
+            "case {name}: {redacted:?} gives {again:?}"
+        );
     }
 }
 

@@ -40,6 +40,10 @@ impl StreamDialect for Anthropic {
                 let Some(delta) = doc.get("delta") else {
                     return an;
                 };
+                // A citation quotes its source whole, in one event.
+                if let Some(c) = delta.get("citation") {
+                    an.full.extend(text(c.get("cited_text")));
+                }
                 for (field, kind) in [
                     ("text", KeyKind::Content),
                     ("partial_json", KeyKind::Tool),
@@ -101,8 +105,12 @@ impl StreamDialect for Anthropic {
     fn synthesize(&self, key: Key, text: &str, _cx: &SynthContext<'_>) -> NewEvent {
         let t = quoted(text);
         let delta = match key.kind {
-            KeyKind::Tool => format!("{{\"type\":\"input_json_delta\",\"partial_json\":{t}}}"),
-            KeyKind::Reasoning => format!("{{\"type\":\"thinking_delta\",\"thinking\":{t}}}"),
+            KeyKind::Tool | KeyKind::Function => {
+                format!("{{\"type\":\"input_json_delta\",\"partial_json\":{t}}}")
+            }
+            KeyKind::Reasoning | KeyKind::ReasoningText => {
+                format!("{{\"type\":\"thinking_delta\",\"thinking\":{t}}}")
+            }
             KeyKind::Content | KeyKind::Refusal => {
                 format!("{{\"type\":\"text_delta\",\"text\":{t}}}")
             }

@@ -30,6 +30,18 @@ pub enum KeyKind {
     Reasoning,
     /// Tool / function-call arguments (JSON text, streamed in pieces).
     Tool,
+    /// The arguments of OpenAI's deprecated single `function_call`.
+    Function,
+    /// Raw reasoning text (Responses `reasoning_text`, from open models), as opposed to a
+    /// reasoning summary.
+    ReasoningText,
+}
+
+impl KeyKind {
+    /// Whether the stream carries a call's JSON arguments.
+    pub fn is_arguments(self) -> bool {
+        matches!(self, KeyKind::Tool | KeyKind::Function)
+    }
 }
 
 /// Identifies one text stream within a response: `a` is the choice / candidate / content

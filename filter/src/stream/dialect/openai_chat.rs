@@ -8,8 +8,8 @@
 //! is what every stream's first chunk carries, so a delta emptied by hold-back is routine for
 //! clients; a synthesized chunk carries only `index` and `function.arguments` for a tool call,
 //! never `id`/`name`, because SDKs concatenate every string they see per tool-call index.
-//! The called tool's name is in the call's first delta (`function.name`, or the legacy
-//! `delta.function_call.name`).
+//! The called tool's name is in the call's first delta (`function.name`, or the deprecated
+//! `delta.function_call.name`, whose `arguments` stream like a tool call's).
 
 use super::{
     envelope, items, name_of, quoted, text, uint, Analysis, Framing, Key, KeyKind, NewEvent, Scope,
@@ -69,9 +69,18 @@ impl StreamDialect for OpenAiChat {
                         an.deltas.push((key, s));
                     }
                 }
-                // The legacy single `function_call`.
-                an.tool_calls
-                    .extend(name_of(delta.get("function_call"), "name"));
+                // The deprecated single `function_call`: its name in the first delta, its
+                // arguments streamed like a tool call's.
+                if let Some(call) = delta.get("function_call") {
+                    let key = Key::new(KeyKind::Function, i, 0);
+                    if let Some(name) = name_of(Some(call), "name") {
+                        an.tool_calls.push(name);
+                        an.tool_keys.push((key, name));
+                    }
+                    if let Some(s) = text(call.get("arguments")) {
+                        an.deltas.push((key, s));
+                    }
+                }
             }
             if text(choice.get("finish_reason")).is_some() {
                 an.ends.push(Scope::Group(i));
@@ -85,7 +94,10 @@ impl StreamDialect for OpenAiChat {
         let delta = match key.kind {
             KeyKind::Content => format!("{{\"content\":{t}}}"),
             KeyKind::Refusal => format!("{{\"refusal\":{t}}}"),
-            KeyKind::Reasoning => format!("{{\"reasoning_content\":{t}}}"),
+            KeyKind::Reasoning | KeyKind::ReasoningText => {
+                format!("{{\"reasoning_content\":{t}}}")
+            }
+            KeyKind::Function => format!("{{\"function_call\":{{\"arguments\":{t}}}}}"),
             KeyKind::Tool => format!(
                 "{{\"tool_calls\":[{{\"index\":{},\"function\":{{\"arguments\":{t}}}}}]}}",
                 key.b

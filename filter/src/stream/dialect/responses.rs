@@ -2,7 +2,8 @@
 //!
 //! Deltas: `response.output_text.delta` and `response.refusal.delta` (key: output_index,
 //! content_index), `response.reasoning_summary_text.delta` (key: output_index, summary_index)
-//! and `response.function_call_arguments.delta` (key: output_index). The same
+//! `response.reasoning_text.delta` (raw reasoning of open models; key: output_index,
+//! content_index) and `response.function_call_arguments.delta` (key: output_index). The same
 //! text comes back whole in `*.done`, `response.content_part.done`, `response.output_item.done`
 //! and the final `response.completed` snapshot; all of those are redacted whole, which gives
 //! the same text as the streamed deltas. Events are numbered (`sequence_number`); the rewriter
@@ -82,6 +83,15 @@ impl StreamDialect for Responses {
                     an.repeats.extend(text(part.get("text")));
                 }
             }
+            "response.reasoning_text.delta" => {
+                an.deltas
+                    .extend(delta.map(|s| (Key::new(KeyKind::ReasoningText, oi, ci), s)));
+            }
+            "response.reasoning_text.done" => {
+                an.repeats.extend(text(doc.get("text")));
+                an.ends
+                    .push(Scope::Key(Key::new(KeyKind::ReasoningText, oi, ci)));
+            }
             "response.function_call_arguments.delta" => {
                 an.deltas
                     .extend(delta.map(|s| (Key::new(KeyKind::Tool, oi, 0), s)));
@@ -111,6 +121,8 @@ impl StreamDialect for Responses {
                 if kind == Some("response.content_part.done") {
                     an.ends.push(Scope::Key(Key::new(KeyKind::Content, oi, ci)));
                     an.ends.push(Scope::Key(Key::new(KeyKind::Refusal, oi, ci)));
+                    an.ends
+                        .push(Scope::Key(Key::new(KeyKind::ReasoningText, oi, ci)));
                 }
             }
             "response.output_item.added" | "response.output_item.done" => {
@@ -170,9 +182,10 @@ impl StreamDialect for Responses {
 
     fn synthesize(&self, key: Key, text: &str, cx: &SynthContext<'_>) -> NewEvent {
         let kind = match key.kind {
-            KeyKind::Tool => "response.function_call_arguments.delta",
+            KeyKind::Tool | KeyKind::Function => "response.function_call_arguments.delta",
             KeyKind::Refusal => "response.refusal.delta",
             KeyKind::Reasoning => "response.reasoning_summary_text.delta",
+            KeyKind::ReasoningText => "response.reasoning_text.delta",
             KeyKind::Content => "response.output_text.delta",
         };
         let mut data = format!("{{\"type\":\"{kind}\"");
@@ -184,11 +197,11 @@ impl StreamDialect for Responses {
         }
         data.push_str(&format!(",\"output_index\":{}", key.a));
         match key.kind {
-            KeyKind::Content | KeyKind::Refusal => {
+            KeyKind::Content | KeyKind::Refusal | KeyKind::ReasoningText => {
                 data.push_str(&format!(",\"content_index\":{}", key.b));
             }
             KeyKind::Reasoning => data.push_str(&format!(",\"summary_index\":{}", key.b)),
-            KeyKind::Tool => {}
+            KeyKind::Tool | KeyKind::Function => {}
         }
         data.push_str(&format!(",\"delta\":{}", quoted(text)));
         if key.kind == KeyKind::Content {

@@ -1,7 +1,7 @@
 //! The rewriter: golden outputs for flushes and blocks per dialect, multi-key streams, and the
 //! invariant over random texts streamed in random deltas and random chunkings.
 
-use super::fixtures::{expected_texts, rewrite};
+use super::fixtures::{expected_texts, no_holdback, rewrite, rewrite_with};
 use super::redactor::{planted, random_text};
 use super::support::{client_texts, detector, random_chunks, random_pieces, Rng};
 use crate::detect::Finding;
@@ -827,5 +827,145 @@ fn literals_match_the_json_writer() {
             Some(text.to_owned()),
             "case {text:?} round-trips"
         );
+    }
+}
+
+/// Token echoes (`logprobs`, `logprobsResult`) repeat the generated text token by token: an
+/// event whose text the rewriter holds back or redacts loses them (in every dialect that has
+/// them), whatever the chunking; an event whose text passes exactly as sent keeps them.
+#[test]
+fn token_echoes_go_with_held_text() {
+    const EMAIL: &str = "jane.doe@example.com";
+    let cases: &[(&str, StreamApi, String)] = &[
+        (
+            "openai chat",
+            StreamApi::OpenAiChat,
+            format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"mail {EMAIL}\"}},\"logprobs\":{{\"content\":[{{\"token\":\"{EMAIL}\",\"logprob\":-0.1,\"bytes\":[106],\"top_logprobs\":[]}}]}},\"finish_reason\":null}}]}}\n\ndata: {{\"choices\":[{{\"index\":0,\"delta\":{{}},\"logprobs\":null,\"finish_reason\":\"stop\"}}]}}\n\ndata: [DONE]\n\n"),
+        ),
+        (
+            "responses",
+            StreamApi::OpenAiResponses,
+            format!("event: response.output_text.delta\ndata: {{\"type\":\"response.output_text.delta\",\"sequence_number\":1,\"item_id\":\"m\",\"output_index\":0,\"content_index\":0,\"delta\":\"mail {EMAIL}\",\"logprobs\":[{{\"token\":\"{EMAIL}\",\"logprob\":-0.1}}]}}\n\nevent: response.output_text.done\ndata: {{\"type\":\"response.output_text.done\",\"sequence_number\":2,\"item_id\":\"m\",\"output_index\":0,\"content_index\":0,\"text\":\"mail {EMAIL}\",\"logprobs\":[{{\"token\":\"{EMAIL}\",\"logprob\":-0.1}}]}}\n\n"),
+        ),
+        (
+            "gemini",
+            StreamApi::Gemini,
+            format!("data: {{\"candidates\":[{{\"content\":{{\"parts\":[{{\"text\":\"mail {EMAIL}\"}}],\"role\":\"model\"}},\"index\":0,\"logprobsResult\":{{\"chosenCandidates\":[{{\"token\":\"{EMAIL}\",\"logProbability\":-0.1}}]}}}}]}}\n\n"),
+        ),
+    ];
+    for (name, api, input) in cases {
+        for chunks in [vec![input.as_bytes()], one_event_per_chunk(input)] {
+            let out = String::from_utf8(rewrite(*api, detector(), &chunks)).unwrap();
+            assert!(!out.contains(EMAIL), "case {name}: {out}");
+            assert!(
+                !out.contains("\"token\""),
+                "case {name}: echoes kept: {out}"
+            );
+        }
+    }
+    // Nothing held, nothing found: the stream passes byte for byte, echoes and all.
+    let clean = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},\"logprobs\":{\"content\":[{\"token\":\"hi\",\"logprob\":-0.1}]}}]}\n\ndata: [DONE]\n\n";
+    let out = rewrite_with(
+        StreamApi::OpenAiChat,
+        no_holdback(),
+        detector(),
+        &[clean.as_bytes()],
+    );
+    assert_eq!(String::from_utf8(out).unwrap(), clean);
+}
+
+/// The deprecated `function_call.arguments` (OpenAI chat) and raw `reasoning_text` (Responses)
+/// are text streams like the others: a secret split across their deltas is redacted, the
+/// held tail is flushed in the dialect's own shape before the stream closes, and the client
+/// assembles what a buffered scan of the whole text gives, whatever the chunking.
+#[test]
+fn function_call_and_reasoning_text_streams() {
+    const SECRET: &str = "jane.doe@example.com";
+    let pieces = ["{\"to\":\"jane.", "doe@exa", "mple.com\",\"n\":1}"];
+    let mut chat = String::from(
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"function_call\":{\"name\":\"send\",\"arguments\":\"\"}}}]}\n\n",
+    );
+    for p in pieces {
+        chat += &format!(
+            "data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"function_call\":{{\"arguments\":{}}}}}}}]}}\n\n",
+            crate::stream::literal(p)
+        );
+    }
+    chat += "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"function_call\"}]}\n\ndata: [DONE]\n\n";
+    let mut responses = String::new();
+    let mut seq = 0;
+    let mut text = String::new();
+    for p in ["thinking: mail jane.", "doe@exa", "mple.com now"] {
+        seq += 1;
+        text += p;
+        responses += &format!(
+            "event: response.reasoning_text.delta\ndata: {{\"type\":\"response.reasoning_text.delta\",\"sequence_number\":{seq},\"item_id\":\"rs_1\",\"output_index\":0,\"content_index\":0,\"delta\":{}}}\n\n",
+            crate::stream::literal(p)
+        );
+    }
+    responses += &format!(
+        "event: response.reasoning_text.done\ndata: {{\"type\":\"response.reasoning_text.done\",\"sequence_number\":{},\"item_id\":\"rs_1\",\"output_index\":0,\"content_index\":0,\"text\":{}}}\n\n",
+        seq + 1,
+        crate::stream::literal(&text)
+    );
+    let secrets = [SECRET.to_owned()];
+    for (name, api, input) in [
+        ("function_call", StreamApi::OpenAiChat, chat),
+        ("reasoning_text", StreamApi::OpenAiResponses, responses),
+    ] {
+        let want = expected_texts(api, input.as_bytes());
+        assert!(
+            want.values().any(|t| t.contains("[REDACTED:EMAIL]")),
+            "case {name}: the client assembles no redacted text: {want:?}"
+        );
+        let mut rng = Rng(7);
+        let mut chunkings = vec![vec![input.as_bytes()], one_event_per_chunk(&input)];
+        chunkings.extend((0..20).map(|_| random_chunks(&mut rng, input.as_bytes())));
+        for chunks in chunkings {
+            if let Err(e) = super::fixtures::check(api, input.as_bytes(), &chunks, &secrets, 320) {
+                panic!("case {name}: {e}");
+            }
+        }
+    }
+}
+
+/// A chunk larger than one batch (`MAX_BATCH_BYTES`) is read in pieces: what the client gets
+/// is still the redaction of the whole text, with secrets planted across every piece
+/// boundary of the chunk.
+#[test]
+fn chunks_larger_than_a_batch() {
+    const SECRET: &str = "jane.doe@example.com";
+    let mut input = String::new();
+    let mut n = 0;
+    while input.len() < 3 * crate::stream::MAX_BATCH_BYTES + 1000 {
+        let delta = if n % 97 == 0 {
+            format!("mail {SECRET} ")
+        } else {
+            format!("word{n} ")
+        };
+        // Split the secret over two deltas now and then.
+        let (a, b) = delta.split_at(delta.len() / 2);
+        for d in [a, b] {
+            input += &format!(
+                "data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":{}}},\"finish_reason\":null}}]}}\n\n",
+                crate::stream::literal(d)
+            );
+        }
+        n += 1;
+    }
+    input += "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+    let bytes = input.as_bytes();
+    let secrets = [SECRET.to_owned()];
+    let mut rng = Rng(11);
+    let mut chunkings = vec![vec![bytes]];
+    for _ in 0..4 {
+        let cut = rng.below(bytes.len());
+        chunkings.push(vec![&bytes[..cut], &bytes[cut..]]);
+    }
+    for chunks in chunkings {
+        if let Err(e) = super::fixtures::check(StreamApi::OpenAiChat, bytes, &chunks, &secrets, 320)
+        {
+            panic!("{e}");
+        }
     }
 }

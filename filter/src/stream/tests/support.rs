@@ -283,6 +283,9 @@ pub fn client_texts(api: StreamApi, bytes: &[u8]) -> Result<BTreeMap<String, Str
                             add!(format!("{tag}{i}"), t);
                         }
                     }
+                    if let Some(t) = d["function_call"]["arguments"].as_str() {
+                        add!(format!("fc{i}"), t);
+                    }
                     for tc in d["tool_calls"].as_array().into_iter().flatten() {
                         let j = tc["index"].as_u64().ok_or("tool call without index")?;
                         if let Some(t) = tc["function"]["arguments"].as_str() {
@@ -324,6 +327,9 @@ pub fn client_texts(api: StreamApi, bytes: &[u8]) -> Result<BTreeMap<String, Str
                     "response.function_call_arguments.delta" => {
                         add!(format!("f{oi}"), s(&v["delta"]).ok_or("delta")?)
                     }
+                    "response.reasoning_text.delta" => {
+                        add!(format!("rt{oi}.{ci}"), s(&v["delta"]).ok_or("delta")?)
+                    }
                     _ => {}
                 }
                 // A `.done` text must equal what the deltas assembled.
@@ -342,6 +348,9 @@ pub fn client_texts(api: StreamApi, bytes: &[u8]) -> Result<BTreeMap<String, Str
                     }
                     "response.function_call_arguments.done" => {
                         check(format!("f{oi}"), s(&v["arguments"]), &texts)?
+                    }
+                    "response.reasoning_text.done" => {
+                        check(format!("rt{oi}.{ci}"), s(&v["text"]), &texts)?
                     }
                     "response.completed" => {
                         for (oi, item) in v["response"]["output"]
