@@ -34,6 +34,7 @@ macro_rules! byte_table {
     }};
 }
 
+mod automaton;
 mod encodings;
 mod model;
 mod normalise;
@@ -43,7 +44,7 @@ mod structure;
 #[cfg(test)]
 mod tests;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use automaton::Dfa;
 use model::Model;
 use normalise::{normalise, normalise_tracked, squash, View, Views};
 use phrases::{
@@ -166,12 +167,12 @@ fn combine<'a>(signals: impl Iterator<Item = &'a Signal>) -> f32 {
 #[derive(Debug, Clone)]
 pub struct InjectionScreen {
     /// The phrases, then their ROT13 copies (pattern `PHRASES.len() + i` is `rot13_ids[i]`).
-    phrases: AhoCorasick,
+    phrases: Dfa,
     /// Squashed copies of the long phrases (spaced-out letters), pattern i = `squashed[i]`.
-    squashed: AhoCorasick,
+    squashed: Dfa,
     squashed_ids: Vec<usize>,
     rot13_ids: Vec<usize>,
-    markers: AhoCorasick,
+    markers: Dfa,
     /// The longest marker (see `structure::marker_windows`).
     marker_reach: usize,
     model: Model,
@@ -284,16 +285,9 @@ impl Collector {
 
 impl InjectionScreen {
     pub fn new() -> Result<InjectionScreen, String> {
-        // DFAs: a few hundred KiB once per config buys a search that is one table lookup per
-        // byte, where the default (a contiguous NFA for this many patterns) follows failure
-        // links. The views are lower-case, so the byte classes stay few.
-        let build = |patterns: &[String]| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(patterns)
-                .map_err(|e| e.to_string())
-        };
+        // DFA tables (see `automaton`): a few hundred KiB once per config buys a search that is
+        // two table lookups per byte.
+        let build = |patterns: &[String]| Dfa::new(patterns);
         let mut texts: Vec<String> = PHRASES.iter().map(|p| p.text.to_string()).collect();
         let mut squashed = Vec::new();
         let mut squashed_ids = Vec::new();
@@ -392,21 +386,21 @@ impl InjectionScreen {
 
         // Phrases.
         for m in self.phrases.find_iter(word_view) {
-            if !word_bounded(word_view, m.start(), m.end()) {
+            if !word_bounded(word_view, m.start, m.end) {
                 continue;
             }
-            let id = m.pattern().as_usize();
+            let id = m.pattern;
             if let Some(p) = PHRASES.get(id) {
                 let sig = (p.rule, p.category, p.weight);
-                out.add_in_view(sig, job, ViewKind::Words, m.start());
+                out.add_in_view(sig, job, ViewKind::Words, m.start);
             } else if let Some(&i) = self.rot13_ids.get(id.saturating_sub(PHRASES.len())) {
                 let sig = match PHRASES.get(i) {
                     Some(p) => (p.rule, p.category, p.weight),
                     None => (OVERRIDE, Category::InstructionOverride, 0.9),
                 };
-                out.add_in_view(sig, job, ViewKind::Words, m.start());
+                out.add_in_view(sig, job, ViewKind::Words, m.start);
                 let rot = (RULE_ROT13, Category::Evasion, 0.5);
-                out.add_in_view(rot, job, ViewKind::Words, m.start());
+                out.add_in_view(rot, job, ViewKind::Words, m.start);
             }
         }
         if let Some((strong, start)) = override_grammar(word_view, &views.marks.verbs) {
@@ -423,7 +417,7 @@ impl InjectionScreen {
         if views.spaced {
             squash(&views.words, &mut scratch.squashed);
             for m in self.squashed.find_iter(&scratch.squashed.bytes) {
-                let sig = self.phrase_of(&self.squashed_ids, m.pattern());
+                let sig = self.phrase_of(&self.squashed_ids, m.pattern);
                 // Plain text squashes to the same letters; only a phrase the words view missed
                 // (spaced-out or dotted letters) is an evasion.
                 if out
@@ -433,9 +427,9 @@ impl InjectionScreen {
                 {
                     continue;
                 }
-                out.add_in_view(sig, job, ViewKind::Squash, m.start());
+                out.add_in_view(sig, job, ViewKind::Squash, m.start);
                 let spaced = (RULE_SPACED, Category::Evasion, 0.3);
-                out.add_in_view(spaced, job, ViewKind::Squash, m.start());
+                out.add_in_view(spaced, job, ViewKind::Squash, m.start);
             }
         }
 
@@ -446,9 +440,9 @@ impl InjectionScreen {
                 .markers
                 .find_iter(folded.get(from..to).unwrap_or_default())
             {
-                if let Some(mk) = MARKERS.get(m.pattern().as_usize()) {
+                if let Some(mk) = MARKERS.get(m.pattern) {
                     let sig = (mk.rule, mk.category, mk.weight);
-                    out.add_in_view(sig, job, ViewKind::Fold, from + m.start());
+                    out.add_in_view(sig, job, ViewKind::Fold, from + m.start);
                 }
             }
         }
@@ -498,12 +492,8 @@ impl InjectionScreen {
         }
     }
 
-    fn phrase_of(
-        &self,
-        ids: &[usize],
-        pattern: aho_corasick::PatternID,
-    ) -> (&'static str, Category, f32) {
-        match ids.get(pattern.as_usize()).and_then(|&i| PHRASES.get(i)) {
+    fn phrase_of(&self, ids: &[usize], pattern: usize) -> (&'static str, Category, f32) {
+        match ids.get(pattern).and_then(|&i| PHRASES.get(i)) {
             Some(p) => (p.rule, p.category, p.weight),
             None => (OVERRIDE, Category::InstructionOverride, 0.9),
         }

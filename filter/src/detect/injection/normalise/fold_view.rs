@@ -29,6 +29,7 @@ fn is_word_breaker(c: char) -> bool {
 
 /// How a non-ASCII character (or a decoded tag character) affects the word-script tracking.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 enum Script {
     /// Plain ASCII after folding: a letter makes the word Latin.
     Ascii { alphabetic: bool },
@@ -42,6 +43,8 @@ enum Script {
 
 /// What one non-ASCII character does to the `fold` view. Computed by a pure function so the
 /// hot ASCII loop keeps its state in registers.
+#[derive(Clone, Copy)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 enum Step {
     Invisible {
         breaker: bool,
@@ -57,10 +60,51 @@ enum Step {
 
 /// What one non-ASCII character does: whether it was a Unicode tag character, its `Step`, and
 /// whether the model's view treats it the same way (see `Views::model_is_fold`).
+#[derive(Clone, Copy)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct Folding {
     tag: bool,
     step: Step,
     model_same: bool,
+}
+
+/// How many characters `StepCache` holds.
+const STEP_CACHE: usize = 64;
+
+/// The last `step` of each of a few code points, direct-mapped: text in another script, or
+/// an attack full of look-alikes, repeats a few dozen characters, and `step` costs hundreds
+/// of instructions per character (Unicode property look-ups), a hit a handful. `step` is a
+/// pure function, so a hit is exactly what it would return.
+struct StepCache {
+    slots: [(u32, Folding); STEP_CACHE],
+}
+
+impl StepCache {
+    fn new() -> StepCache {
+        let empty = Folding {
+            tag: false,
+            step: Step::Space,
+            model_same: true,
+        };
+        // No character is u32::MAX, so every slot starts empty.
+        StepCache {
+            slots: [(u32::MAX, empty); STEP_CACHE],
+        }
+    }
+
+    #[inline(always)]
+    fn step(&mut self, c: char) -> Folding {
+        let key = u32::from(c);
+        match self.slots.get_mut((key ^ (key >> 6)) as usize % STEP_CACHE) {
+            Some((k, hit)) if *k == key => *hit,
+            Some(slot) => {
+                let f = step(c);
+                *slot = (key, f);
+                f
+            }
+            None => step(c),
+        }
+    }
 }
 
 /// Folds one non-ASCII character.
@@ -322,6 +366,8 @@ pub(super) fn fold_into<O: Origins>(
         word_confusable: NONE,
         model_same: true,
     };
+    // Set up at the first non-ASCII character: ASCII text never pays for it.
+    let mut cache: Option<StepCache> = None;
     let src = text.as_bytes();
     let mut i = 0;
     while let Some(&b) = src.get(i) {
@@ -371,7 +417,7 @@ pub(super) fn fold_into<O: Origins>(
                 model_same: true,
             }
         } else {
-            step(c)
+            cache.get_or_insert_with(StepCache::new).step(c)
         };
         st.model_same &= model_same;
         if tag {
@@ -424,4 +470,23 @@ pub(super) fn fold_into<O: Origins>(
     *out = bytes;
     *out_origin = origin;
     (st.stats, st.model_same)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cache hit is what `step` returns, also where characters share a slot and evict each
+    /// other: every non-ASCII character up to U+3100 and the tag block, in two orders.
+    #[test]
+    fn cached_steps_equal_steps() {
+        let chars: Vec<char> = (0x80..0x3100u32)
+            .chain(0xE0000..0xE0080)
+            .filter_map(char::from_u32)
+            .collect();
+        let mut cache = StepCache::new();
+        for c in chars.iter().chain(chars.iter().rev()).chain(chars.iter()) {
+            assert_eq!(cache.step(*c), step(*c), "U+{:04X}", u32::from(*c));
+        }
+    }
 }

@@ -29,7 +29,7 @@ pub fn eq(x: u64, b: u8) -> u64 {
 /// Bytes of `x7` (a block with the high bits cleared) that are `>= n`, for `n` in `1..=0x80`.
 /// No byte can carry into the next: each is at most 0x7F + 0x7F.
 #[inline(always)]
-fn ge(x7: u64, n: u8) -> u64 {
+pub fn ge(x7: u64, n: u8) -> u64 {
     x7.wrapping_add(LO * u64::from(0x80u8.wrapping_sub(n))) & HI
 }
 
