@@ -356,7 +356,9 @@ struct Pending<'c> {
     /// upstream sent, which hold-back and redaction exist to keep from the client until it is
     /// judged. An event whose text passes unchanged keeps them.
     echoes: Vec<Edit>,
-    /// Whether a whole text in the event was redacted.
+    /// Whether the event carries whole texts (`.done` events, snapshots), and whether one of
+    /// them was redacted.
+    whole: bool,
     rewritten: bool,
     /// Its delta slots: a range of the batch's `slots`.
     slots: std::ops::Range<usize>,
@@ -777,6 +779,7 @@ impl StreamRewriter {
                 pre: Vec::new(),
                 edits: Vec::new(),
                 echoes: Vec::new(),
+                whole: false,
                 rewritten: false,
                 slots: first_slot..first_slot,
             });
@@ -813,6 +816,7 @@ impl StreamRewriter {
                 pre: Vec::new(),
                 edits: Vec::new(),
                 echoes: Vec::new(),
+                whole: false,
                 rewritten: false,
                 slots: first_slot..batch.slots.len(),
             });
@@ -896,6 +900,7 @@ impl StreamRewriter {
             Some(doc) if data.contains("logprobs") => crate::dialect::drop_token_echoes(data, doc),
             _ => Vec::new(),
         };
+        let whole = !an.full.is_empty() || !an.repeats.is_empty();
         let is_template = !an.deltas.is_empty() && doc.as_ref().is_some_and(json::Value::is_object);
         self.envelope_outline = None;
         self.envelope = match an.deltas.as_slice() {
@@ -922,6 +927,7 @@ impl StreamRewriter {
             pre,
             edits,
             echoes,
+            whole,
             rewritten,
             slots: first_slot..batch.slots.len(),
         });
@@ -1188,10 +1194,12 @@ impl StreamRewriter {
             out.bytes.extend_from_slice(&event.pre);
             let mut edits = event.edits;
             let event_slots = slots.get_mut(event.slots).unwrap_or_default();
-            // Echoes go unless every text of the event passes exactly as sent (an event with
-            // echoes and no text to compare them with loses them too).
+            // Echoes go unless every text of the event passes exactly as sent: its deltas
+            // released as they came, its whole texts (`.done`, snapshots: everything before
+            // them was released) unredacted. An event with echoes and no text to compare them
+            // with loses them too.
             let passes = !event.rewritten
-                && !event_slots.is_empty()
+                && (event.whole || !event_slots.is_empty())
                 && event_slots.iter().all(|s| matches!(s.text, SlotText::Same));
             if !passes {
                 edits.extend(event.echoes);

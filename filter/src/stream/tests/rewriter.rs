@@ -872,6 +872,16 @@ fn token_echoes_go_with_held_text() {
         &[clean.as_bytes()],
     );
     assert_eq!(String::from_utf8(out).unwrap(), clean);
+    // A `.done` event repeats a text already released whole: unredacted, it keeps its echoes
+    // even where the deltas were held (the default window).
+    let clean = "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":1,\"item_id\":\"m\",\"output_index\":0,\"content_index\":0,\"delta\":\"hi\",\"logprobs\":[{\"token\":\"hi\",\"logprob\":-0.1}]}\n\nevent: response.output_text.done\ndata: {\"type\":\"response.output_text.done\",\"sequence_number\":2,\"item_id\":\"m\",\"output_index\":0,\"content_index\":0,\"text\":\"hi\",\"logprobs\":[{\"token\":\"hi\",\"logprob\":-0.1}]}\n\n";
+    let out = rewrite(StreamApi::OpenAiResponses, detector(), &[clean.as_bytes()]);
+    let out = String::from_utf8(out).unwrap();
+    let done = out
+        .split("\n\n")
+        .find(|e| e.contains(".done"))
+        .unwrap_or_default();
+    assert!(done.contains("\"token\":\"hi\""), "{out}");
 }
 
 /// The deprecated `function_call.arguments` (OpenAI chat) and raw `reasoning_text` (Responses)
