@@ -6,10 +6,10 @@
 //! arguments as JSON objects; each string in them is redacted whole.
 
 use super::{
-    args_in, items, name_of, quoted, strings_in, text, Analysis, Framing, Key, KeyKind, NewEvent,
-    Scope, StreamDialect, SynthContext, WholeArgs,
+    args_in, items, name_of, quoted, strings_in, text, write_value, Analysis, Framing, Key,
+    KeyKind, NewEvent, Scope, StreamDialect, SynthContext, WholeArgs,
 };
-use crate::json::{splice, Edit, Value};
+use crate::json::Value;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ollama;
@@ -59,35 +59,40 @@ impl StreamDialect for Ollama {
         an
     }
 
-    /// The last delta line with its text fields replaced: `text` for `key`, `""` for others.
+    /// A new line carrying only `text` for `key`: `model` and `created_at` come from the last
+    /// delta line, nothing else does. Why fresh rather than a copy of that line with its text
+    /// replaced: a copy also repeated its tool calls (the client would run them twice, their
+    /// arguments unredacted) and its `logprobs`.
     fn synthesize(&self, key: Key, text_out: &str, cx: &SynthContext<'_>) -> NewEvent {
-        if let Some(template) = cx.template {
-            if let Ok(doc) = crate::json::parse(template) {
-                let mut edits = Vec::new();
-                for (k, s) in self.analyze(None, template, Some(&doc)).deltas {
-                    let t = if k == key { text_out } else { "" };
-                    edits.push(Edit::string(s, t));
-                }
-                if !edits.is_empty() {
-                    return NewEvent {
-                        event: None,
-                        data: splice(template, edits),
-                    };
+        let template = cx
+            .template
+            .and_then(|t| crate::json::parse(t).ok().map(|d| (t, d)));
+        let mut data = String::from("{");
+        let mut generate = false;
+        if let Some((src, doc)) = &template {
+            for field in ["model", "created_at"] {
+                if let Some(v) = doc.get(field) {
+                    data.push_str(&quoted(field));
+                    data.push(':');
+                    write_value(src, v, &mut data);
+                    data.push(',');
                 }
             }
+            generate = doc.get("message").is_none() && doc.get("response").is_some();
         }
-        let field = if key.kind == KeyKind::Reasoning {
-            "thinking"
-        } else {
-            "content"
+        let t = quoted(text_out);
+        let thinking = key.kind == KeyKind::Reasoning;
+        let body = match (generate, thinking) {
+            (true, true) => format!("\"response\":\"\",\"thinking\":{t}"),
+            (true, false) => format!("\"response\":{t}"),
+            (false, true) => {
+                format!("\"message\":{{\"role\":\"assistant\",\"content\":\"\",\"thinking\":{t}}}")
+            }
+            (false, false) => format!("\"message\":{{\"role\":\"assistant\",\"content\":{t}}}"),
         };
-        NewEvent {
-            event: None,
-            data: format!(
-                "{{\"message\":{{\"role\":\"assistant\",\"{field}\":{}}},\"done\":false}}",
-                quoted(text_out)
-            ),
-        }
+        data.push_str(&body);
+        data.push_str(",\"done\":false}");
+        NewEvent { event: None, data }
     }
 
     /// `{"error": "…"}`, the line Ollama itself writes when a stream fails.

@@ -940,20 +940,17 @@ fn function_call_and_reasoning_text_streams() {
 }
 
 /// A chunk larger than one batch (`MAX_BATCH_BYTES`) is read in pieces: what the client gets
-/// is still the redaction of the whole text, with secrets planted across every piece
-/// boundary of the chunk.
+/// is still the redaction of the whole text, with a secret split over every pair of events
+/// (so across every piece boundary of the chunk).
 #[test]
 fn chunks_larger_than_a_batch() {
     const SECRET: &str = "jane.doe@example.com";
     let mut input = String::new();
     let mut n = 0;
     while input.len() < 3 * crate::stream::MAX_BATCH_BYTES + 1000 {
-        let delta = if n % 97 == 0 {
-            format!("mail {SECRET} ")
-        } else {
-            format!("word{n} ")
-        };
-        // Split the secret over two deltas now and then.
+        // Every event carries half of a secret, so each piece boundary of the chunk falls
+        // inside an event whose text completes a secret.
+        let delta = format!("mail{n} {SECRET} ");
         let (a, b) = delta.split_at(delta.len() / 2);
         for d in [a, b] {
             input += &format!(
@@ -976,6 +973,51 @@ fn chunks_larger_than_a_batch() {
         if let Err(e) = super::fixtures::check(StreamApi::OpenAiChat, bytes, &chunks, &secrets, 320)
         {
             panic!("{e}");
+        }
+    }
+}
+
+/// Ollama's flush lines carry only the held text (and `model` / `created_at`): a copy of the
+/// last delta line used to repeat its tool calls, arguments unredacted, and its `logprobs`.
+#[test]
+fn ollama_flush_lines_carry_only_text() {
+    const SECRET: &str = "jane.doe@example.com";
+    let cases: &[(&str, String)] = &[
+        (
+            "thinking tail after a tool call",
+            format!(
+                "{{\"model\":\"m\",\"message\":{{\"role\":\"assistant\",\"content\":\"\",\"thinking\":\"I will mail {SECRET}\"}},\"done\":false}}\n{{\"model\":\"m\",\"message\":{{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{{\"function\":{{\"name\":\"send_email\",\"arguments\":{{\"to\":\"{SECRET}\"}}}}}}]}},\"done\":false}}\n{{\"model\":\"m\",\"message\":{{\"role\":\"assistant\",\"content\":\"\"}},\"done\":true}}\n"
+            ),
+        ),
+        (
+            "echoes on a line whose text is flushed",
+            format!("{{\"model\":\"m\",\"message\":{{\"role\":\"assistant\",\"content\":\"mail {SECRET}\"}},\"done\":false,\"logprobs\":[{{\"token\":\"{SECRET}\",\"logprob\":-0.1}}]}}\n{{\"model\":\"m\",\"message\":{{\"role\":\"assistant\",\"content\":\"\"}},\"done\":true}}\n"),
+        ),
+        (
+            "generate: thinking then response",
+            format!("{{\"model\":\"m\",\"response\":\"\",\"thinking\":\"The user wants {SECRET}.\",\"done\":false}}\n{{\"model\":\"m\",\"response\":\"Hello there, friend\",\"done\":false}}\n{{\"model\":\"m\",\"response\":\"\",\"done\":true}}\n"),
+        ),
+    ];
+    let secrets = [SECRET.to_owned()];
+    for (name, input) in cases {
+        let bytes = input.as_bytes();
+        let want = expected_texts(StreamApi::Ollama, bytes);
+        assert!(
+            want.values().any(|t| t.contains("[REDACTED:EMAIL]")),
+            "case {name}: {want:?}"
+        );
+        let chunkings = [vec![bytes], one_event_per_chunk(input)];
+        for chunks in chunkings {
+            if let Err(e) = super::fixtures::check(StreamApi::Ollama, bytes, &chunks, &secrets, 320)
+            {
+                panic!("case {name}: {e}");
+            }
+            let out = String::from_utf8(rewrite(StreamApi::Ollama, detector(), &chunks)).unwrap();
+            assert_eq!(
+                out.matches("send_email").count(),
+                input.matches("send_email").count(),
+                "case {name}: tool calls repeated: {out}"
+            );
         }
     }
 }

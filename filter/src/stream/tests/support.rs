@@ -278,6 +278,7 @@ pub fn client_texts(api: StreamApi, bytes: &[u8]) -> Result<BTreeMap<String, Str
                         ("content", "c"),
                         ("refusal", "r"),
                         ("reasoning_content", "z"),
+                        ("reasoning", "y"),
                     ] {
                         if let Some(t) = d.get(f).and_then(s) {
                             add!(format!("{tag}{i}"), t);
@@ -439,6 +440,20 @@ pub fn client_texts(api: StreamApi, bytes: &[u8]) -> Result<BTreeMap<String, Str
                 }
                 if let Some(t) = v.get("response").and_then(s) {
                     add!("c".into(), t);
+                }
+                for t in [&v["message"]["thinking"], &v["thinking"]] {
+                    if let Some(t) = t.as_str() {
+                        add!("z".into(), t);
+                    }
+                }
+                // Each tool call is a whole call: a client runs every one it reads.
+                for (j, call) in v["message"]["tool_calls"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    add!(format!("t{j}"), &call["function"].to_string());
                 }
                 done = v["done"].as_bool() == Some(true);
             }
