@@ -186,7 +186,7 @@ pub fn openai_chat_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
         tool_call_arguments(message, &at, out);
         // Text outside `content` that the model wrote: a refusal, reasoning (DeepSeek, vLLM),
         // and the deprecated single `function_call`.
-        for field in ["refusal", "reasoning_content"] {
+        for field in ["refusal", "reasoning_content", "reasoning"] {
             if let Some(v) = message.get(field) {
                 push(out, Role::Assistant, v, format!("{at}.{field}"));
             }

@@ -12,6 +12,10 @@ use crate::json::{self, Edit, Value};
 /// Member names that hold token echoes, in any API's response.
 const ECHOES: [&str; 2] = ["logprobs", "logprobsResult"];
 
+/// Members holding tool-call arguments as JSON (Gemini `args`, Ollama `arguments`, Anthropic
+/// `input`): never searched for echoes.
+const ARGUMENTS: [&str; 3] = ["args", "arguments", "input"];
+
 /// Edits that empty every token echo in `doc` (parsed from `src`): an array becomes `[]`
 /// (the Responses API types it as a list), anything else `null` (every API types it as
 /// optional). Already empty echoes are left as they are.
@@ -26,6 +30,11 @@ fn collect(src: &str, v: &Value, out: &mut Vec<Edit>) {
         Value::Array(items) => items.iter().for_each(|item| collect(src, item, out)),
         Value::Object(members) => {
             for (key, value) in members {
+                // Tool-call arguments are the model's data, judged as sent: a member named
+                // like an echo inside them is not one.
+                if ARGUMENTS.contains(&key.text.as_str()) {
+                    continue;
+                }
                 if !ECHOES.contains(&key.text.as_str()) {
                     collect(src, value, out);
                     continue;
@@ -75,6 +84,16 @@ mod tests {
                 "responses output_text keeps a list",
                 r#"{"output":[{"content":[{"type":"output_text","text":"x","logprobs":[{"token":"x"}]}]}]}"#,
                 r#"{"output":[{"content":[{"type":"output_text","text":"x","logprobs":[]}]}]}"#,
+            ),
+            (
+                "tool-call arguments are not echoes",
+                r#"{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{"logprobs":{"a":"b"}}}}]},"logprobsResult":{"chosenCandidates":[]}}]}"#,
+                r#"{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{"logprobs":{"a":"b"}}}}]},"logprobsResult":null}]}"#,
+            ),
+            (
+                "an escaped key is still an echo",
+                r#"{"choices":[{"logprob\u0073":{"content":[{"token":"x"}]}}]}"#,
+                r#"{"choices":[{"logprob\u0073":null}]}"#,
             ),
             (
                 "gemini",

@@ -229,7 +229,10 @@ pub fn response_segments(api: Api, doc: &Value) -> Vec<Segment<'_>> {
         Api::Gemini => other::gemini_response(doc, &mut out),
         Api::BedrockConverse => other::bedrock_response(doc, &mut out),
         Api::OllamaChat => chat::ollama_chat_response(doc, &mut out),
-        Api::OllamaGenerate => chat::strings(doc, "response", Role::Assistant, &mut out),
+        Api::OllamaGenerate => {
+            chat::strings(doc, "response", Role::Assistant, &mut out);
+            chat::strings(doc, "thinking", Role::Assistant, &mut out);
+        }
         Api::GenericJson => chat::every_string(doc, Role::Assistant, &mut out),
     }
     out

@@ -106,4 +106,21 @@ pub fn bedrock_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
         .and_then(|o| o.get("message"))
         .and_then(|m| m.get("content"));
     parts_text(content, "output.message.content", Role::Assistant, out);
+    // Reasoning blocks (`reasoningContent.reasoningText.text`) are model text too.
+    let blocks = content.and_then(Value::as_array).unwrap_or_default();
+    for (i, block) in blocks.iter().enumerate() {
+        let reasoning = block
+            .get("reasoningContent")
+            .and_then(|r| r.get("reasoningText"))
+            .and_then(|r| r.get("text"));
+        if let Some(literal) = reasoning.and_then(Value::as_str) {
+            out.push(Segment {
+                role: Role::Assistant,
+                literal,
+                location: format!(
+                    "output.message.content[{i}].reasoningContent.reasoningText.text"
+                ),
+            });
+        }
+    }
 }

@@ -157,6 +157,21 @@ fn responses_of_each_api() {
             r#"{"message":{"role":"assistant","content":"a","thinking":"th","tool_calls":[{"function":{"name":"f","arguments":{"q":"v","n":[1,"w"]}}}]}}"#,
             &["a", "th", "v", "w"],
         ),
+        (
+            Api::OpenAiChat,
+            r#"{"choices":[{"message":{"content":"a","reasoning":"th"}}]}"#,
+            &["a", "th"],
+        ),
+        (
+            Api::OllamaGenerate,
+            r#"{"response":"a","thinking":"th","done":true}"#,
+            &["a", "th"],
+        ),
+        (
+            Api::BedrockConverse,
+            r#"{"output":{"message":{"content":[{"reasoningContent":{"reasoningText":{"text":"th","signature":"s"}}},{"text":"a"}]}}}"#,
+            &["a", "th"],
+        ),
     ];
     for (api, body, want) in cases {
         let doc = parse(body).unwrap();

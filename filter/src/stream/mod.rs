@@ -894,10 +894,13 @@ impl StreamRewriter {
             }
             self.last_seq = Some(new);
         }
-        // Token echoes are looked for only in events that name them (a substring search; the
-        // walk over the parse is the rare case).
+        // Token echoes are looked for only in events that name them, or that escape characters
+        // (a key can be spelled with `\u` escapes): a substring search, the walk over the
+        // parse is the rare case.
         let echoes = match &doc {
-            Some(doc) if data.contains("logprobs") => crate::dialect::drop_token_echoes(data, doc),
+            Some(doc) if data.contains("logprobs") || data.contains("\\u") => {
+                crate::dialect::drop_token_echoes(data, doc)
+            }
             _ => Vec::new(),
         };
         let whole = !an.full.is_empty() || !an.repeats.is_empty();

@@ -1,8 +1,8 @@
 //! OpenAI chat completions chunks (`chat.completion.chunk`), also spoken by most
 //! OpenAI-compatible servers.
 //!
-//! Text lives in `choices[i].delta.content` (also `refusal`, and `reasoning_content` on
-//! DeepSeek/vLLM) and tool-call arguments in `choices[i].delta.tool_calls[j].function.arguments`.
+//! Text lives in `choices[i].delta.content` (also `refusal`, `reasoning_content` on
+//! DeepSeek/vLLM, and `reasoning` on OpenRouter, Groq and newer vLLM) and tool-call arguments in `choices[i].delta.tool_calls[j].function.arguments`.
 //! A choice ends with its `finish_reason`; a tool call ends when the next one starts (an `id`),
 //! the choice's text when its first tool call starts; `data: [DONE]` ends the stream. An empty `content`
 //! is what every stream's first chunk carries, so a delta emptied by hold-back is routine for
@@ -19,6 +19,10 @@ use crate::json::Value;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OpenAiChat;
+
+/// The key's `b` for `delta.reasoning` (OpenRouter, Groq, newer vLLM), a text stream of its own
+/// beside DeepSeek's `reasoning_content` (`b` 0): a server may send both.
+const REASONING: u64 = 1;
 
 impl StreamDialect for OpenAiChat {
     fn framing(&self) -> Framing {
@@ -40,13 +44,14 @@ impl StreamDialect for OpenAiChat {
         for (pos, choice) in items(doc.get("choices")).iter().enumerate() {
             let i = uint(data, choice.get("index")).unwrap_or(pos as u64);
             if let Some(delta) = choice.get("delta") {
-                for (field, kind) in [
-                    ("content", KeyKind::Content),
-                    ("refusal", KeyKind::Refusal),
-                    ("reasoning_content", KeyKind::Reasoning),
+                for (field, kind, b) in [
+                    ("content", KeyKind::Content, 0),
+                    ("refusal", KeyKind::Refusal, 0),
+                    ("reasoning_content", KeyKind::Reasoning, 0),
+                    ("reasoning", KeyKind::Reasoning, REASONING),
                 ] {
                     if let Some(s) = text(delta.get(field)) {
-                        an.deltas.push((Key::new(kind, i, 0), s));
+                        an.deltas.push((Key::new(kind, i, b), s));
                     }
                 }
                 for (tpos, call) in items(delta.get("tool_calls")).iter().enumerate() {
@@ -94,6 +99,7 @@ impl StreamDialect for OpenAiChat {
         let delta = match key.kind {
             KeyKind::Content => format!("{{\"content\":{t}}}"),
             KeyKind::Refusal => format!("{{\"refusal\":{t}}}"),
+            KeyKind::Reasoning if key.b == REASONING => format!("{{\"reasoning\":{t}}}"),
             KeyKind::Reasoning | KeyKind::ReasoningText => {
                 format!("{{\"reasoning_content\":{t}}}")
             }

@@ -10,7 +10,12 @@ const EMAIL: &str = "jane.doe@example.com";
 
 /// Open gaps: each still leaks its secret.
 fn cases() -> Vec<(&'static str, StreamApi, String, String)> {
-    Vec::new()
+    vec![(
+        "ollama-generate-context",
+        StreamApi::Ollama,
+        format!("{{\"model\":\"m\",\"response\":\"{EMAIL}\",\"done\":false}}\n{{\"model\":\"m\",\"response\":\"\",\"done\":true,\"context\":[101,202,303]}}\n"),
+        "[101,202,303]".to_owned(),
+    )]
 }
 
 /// Gaps once listed in the ledger, now closed: token echoes (`logprobs`) go with held text,
@@ -22,6 +27,12 @@ fn closed() -> Vec<(&'static str, StreamApi, String, String)> {
             "openai-chat-logprobs",
             StreamApi::OpenAiChat,
             format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{EMAIL}\"}},\"logprobs\":{{\"content\":[{{\"token\":\"{EMAIL}\",\"logprob\":-0.1,\"bytes\":[106],\"top_logprobs\":[]}}]}}}}]}}\n\ndata: [DONE]\n\n"),
+            EMAIL.to_owned(),
+        ),
+        (
+            "openai-chat-reasoning",
+            StreamApi::OpenAiChat,
+            format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"reasoning\":\"{EMAIL}\"}}}}]}}\n\ndata: [DONE]\n\n"),
             EMAIL.to_owned(),
         ),
         (
