@@ -144,8 +144,27 @@ pub fn labelled_phrase(text: &str, start: usize, anchor_end: usize) -> Option<Ra
     after_label(text, start, anchor_end)
 }
 
+/// Whether the label is the type name inside one of our own replacements,
+/// `[REDACTED:PASSWORD]` or a keyed hash `[PASSWORD:3f9a0c21b7d4]`. Why: a redacted text is
+/// scanned again (a response that repeats the prompt, a second filter in the chain), and the
+/// name would then label whatever follows it, so redacting twice would not give the same text.
+fn in_replacement(text: &str, key_start: usize, key_end: usize) -> bool {
+    let before = text.as_bytes().get(..key_start).unwrap_or_default();
+    if before.ends_with(b"[REDACTED:") && byte_at(text, key_end) == Some(b']') {
+        return true;
+    }
+    if byte_before(text, key_start) != Some(b'[') || byte_at(text, key_end) != Some(b':') {
+        return false;
+    }
+    let hex = run_len_max(text, key_end + 1, 64, |b| b.is_ascii_hexdigit());
+    hex > 0 && byte_at(text, key_end + 1 + hex) == Some(b']')
+}
+
 /// The value after a password label that spans `key_start..key_end`.
 fn after_label(text: &str, key_start: usize, key_end: usize) -> Option<Range<usize>> {
+    if in_replacement(text, key_start, key_end) {
+        return None;
+    }
     // `<password>value</password>`
     if byte_before(text, key_start) == Some(b'<') && byte_at(text, key_end) == Some(b'>') {
         let from = key_end + 1;

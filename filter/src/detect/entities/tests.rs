@@ -505,3 +505,24 @@ fn anchor_word_comparison_agrees_with_byte_comparison() {
         );
     }
 }
+
+/// Our own replacements name the type: `[REDACTED:PASSWORD]` or a keyed hash
+/// `[PASSWORD:3f9a0c21b7d4]` must not label the value after them, or a second scan of a
+/// redacted text would find more (found by the `response` fuzz target, crash-143cc75a).
+#[test]
+fn replacements_are_not_password_labels() {
+    let cases: &[(&str, &str, usize)] = &[
+        ("label replacement", "pw:[REDACTED:PASSWORD] :opw", 0),
+        ("hash replacement", "pw:[PASSWORD:3f9a0c21b7d4] :opw", 0),
+        ("a real label still counts", "password: hunter2x", 1),
+        (
+            "a real bracketed key still counts",
+            "cfg['password'] = 's3cr3t!x'",
+            1,
+        ),
+    ];
+    for (name, text, want) in cases {
+        let got = found(&[EntityType::Password], text);
+        assert_eq!(got.len(), *want, "case {name}: {text:?} gives {got:?}");
+    }
+}
