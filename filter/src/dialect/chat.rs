@@ -218,12 +218,18 @@ pub fn anthropic_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
         if let Some(v) = block.get("thinking") {
             push(out, Role::Assistant, v, format!("content[{i}].thinking"));
         }
-        let citations = block.get("citations").and_then(Value::as_array);
-        for (j, c) in citations.unwrap_or_default().iter().enumerate() {
-            if let Some(v) = c.get("cited_text") {
-                let at = format!("content[{i}].citations[{j}].cited_text");
-                push(out, Role::Assistant, v, at);
-            }
+        let at = format!("content[{i}].citations");
+        field_of_each(block.get("citations"), &at, "cited_text", out);
+    }
+}
+
+/// The string member `field` of each object in the array `list` (model text), located as
+/// `{at}[j].{field}`.
+fn field_of_each<'d>(list: Option<&'d Value>, at: &str, field: &str, out: &mut Vec<Segment<'d>>) {
+    let items = list.and_then(Value::as_array).unwrap_or_default();
+    for (j, item) in items.iter().enumerate() {
+        if let Some(v) = item.get(field) {
+            push(out, Role::Assistant, v, format!("{at}[{j}].{field}"));
         }
     }
 }
@@ -255,30 +261,14 @@ pub fn responses_output<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
             push(out, Role::Assistant, args, format!("output[{i}].arguments"));
         }
         // Refusal parts, and the summaries of reasoning items.
-        let parts = item
-            .get("content")
-            .and_then(Value::as_array)
-            .unwrap_or_default();
-        for (j, part) in parts.iter().enumerate() {
-            if let Some(v) = part.get("refusal") {
-                let at = format!("output[{i}].content[{j}].refusal");
-                push(out, Role::Assistant, v, at);
-            }
-        }
-        let summary = item
-            .get("summary")
-            .and_then(Value::as_array)
-            .unwrap_or_default();
-        for (j, part) in summary.iter().enumerate() {
-            if let Some(v) = part.get("text") {
-                push(
-                    out,
-                    Role::Assistant,
-                    v,
-                    format!("output[{i}].summary[{j}].text"),
-                );
-            }
-        }
+        let at = format!("output[{i}]");
+        field_of_each(
+            item.get("content"),
+            &format!("{at}.content"),
+            "refusal",
+            out,
+        );
+        field_of_each(item.get("summary"), &format!("{at}.summary"), "text", out);
     }
 }
 
