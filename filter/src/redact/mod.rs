@@ -118,9 +118,13 @@ pub fn write_replacement(
     }
 }
 
+/// What opens a label replacement, `[REDACTED:<name>]`. The detectors know it too: a second
+/// scan of a redacted text must not read the label as text (`detect::entities::password`).
+pub const LABEL_PREFIX: &str = "[REDACTED:";
+
 /// `[REDACTED:<name>]`.
 pub fn write_label(name: &str, out: &mut String) {
-    out.push_str("[REDACTED:");
+    out.push_str(LABEL_PREFIX);
     out.push_str(name);
     out.push(']');
 }

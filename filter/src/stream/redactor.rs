@@ -668,9 +668,7 @@ fn is_separator(b: u8) -> bool {
 }
 
 fn push_label(out: &mut String, entity: EntityType) {
-    out.push_str("[REDACTED:");
-    out.push_str(entity.name());
-    out.push(']');
+    crate::redact::write_label(entity.name(), out);
 }
 
 fn find_begin(buf: &str, from: usize) -> Option<Begin> {

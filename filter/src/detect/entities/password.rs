@@ -8,6 +8,7 @@ use super::util::{
     byte_at, byte_before, contains_ci, ends_with_ci, letters_and_spaces, line_before, run_len_back,
     run_len_max, starts_with_ci,
 };
+use crate::redact::LABEL_PREFIX;
 use std::ops::Range;
 
 const MAX_VALUE: usize = 256;
@@ -150,7 +151,7 @@ pub fn labelled_phrase(text: &str, start: usize, anchor_end: usize) -> Option<Ra
 /// name would then label whatever follows it, so redacting twice would not give the same text.
 fn in_replacement(text: &str, key_start: usize, key_end: usize) -> bool {
     let before = text.as_bytes().get(..key_start).unwrap_or_default();
-    if before.ends_with(b"[REDACTED:") && byte_at(text, key_end) == Some(b']') {
+    if before.ends_with(LABEL_PREFIX.as_bytes()) && byte_at(text, key_end) == Some(b']') {
         return true;
     }
     if byte_before(text, key_start) != Some(b'[') || byte_at(text, key_end) != Some(b':') {
@@ -241,7 +242,10 @@ fn value_at(text: &str, i: usize, ado: bool, prose: bool) -> Option<Range<usize>
     // A value holding one of our replacements was judged when that part was redacted: read
     // again, it would be shorter than the run first rejected as too long, and a second scan
     // of a redacted text would find more than the first.
-    if value.windows(10).any(|w| w == b"[REDACTED:") {
+    if value
+        .windows(LABEL_PREFIX.len())
+        .any(|w| w == LABEL_PREFIX.as_bytes())
+    {
         return None;
     }
     if !text.is_char_boundary(from + len) {
