@@ -20,6 +20,21 @@ pub struct Finding {
     pub span: Range<usize>,
 }
 
+/// `text` with each of `findings` (in order, disjoint) replaced by its label: what tests
+/// compare a redaction with, or scan again.
+#[cfg(test)]
+pub(crate) fn labelled(text: &str, findings: &[Finding]) -> String {
+    let mut out = String::new();
+    let mut cursor = 0;
+    for f in findings {
+        out.push_str(&text[cursor..f.span.start]);
+        crate::redact::write_label(f.entity.name(), &mut out);
+        cursor = f.span.end;
+    }
+    out.push_str(&text[cursor..]);
+    out
+}
+
 /// Sorts findings by position and resolves overlaps: the earlier start wins, then the longer
 /// span ("outermost entity wins", as the corpus labels them). The result never overlaps, which
 /// redaction relies on.

@@ -931,11 +931,7 @@ fn function_call_and_reasoning_text_streams() {
         let mut rng = Rng(7);
         let mut chunkings = vec![vec![input.as_bytes()], one_event_per_chunk(&input)];
         chunkings.extend((0..20).map(|_| random_chunks(&mut rng, input.as_bytes())));
-        for chunks in chunkings {
-            if let Err(e) = super::fixtures::check(api, input.as_bytes(), &chunks, &secrets, 320) {
-                panic!("case {name}: {e}");
-            }
-        }
+        check_chunkings(name, api, input.as_bytes(), &chunkings, &secrets);
     }
 }
 
@@ -969,12 +965,13 @@ fn chunks_larger_than_a_batch() {
         let cut = rng.below(bytes.len());
         chunkings.push(vec![&bytes[..cut], &bytes[cut..]]);
     }
-    for chunks in chunkings {
-        if let Err(e) = super::fixtures::check(StreamApi::OpenAiChat, bytes, &chunks, &secrets, 320)
-        {
-            panic!("{e}");
-        }
-    }
+    check_chunkings(
+        "one chunk",
+        StreamApi::OpenAiChat,
+        bytes,
+        &chunkings,
+        &secrets,
+    );
 }
 
 /// Ollama's flush lines carry only the held text (and `model` / `created_at`): a copy of the
@@ -1007,17 +1004,30 @@ fn ollama_flush_lines_carry_only_text() {
             "case {name}: {want:?}"
         );
         let chunkings = [vec![bytes], one_event_per_chunk(input)];
+        check_chunkings(name, StreamApi::Ollama, bytes, &chunkings, &secrets);
         for chunks in chunkings {
-            if let Err(e) = super::fixtures::check(StreamApi::Ollama, bytes, &chunks, &secrets, 320)
-            {
-                panic!("case {name}: {e}");
-            }
             let out = String::from_utf8(rewrite(StreamApi::Ollama, detector(), &chunks)).unwrap();
             assert_eq!(
                 out.matches("send_email").count(),
                 input.matches("send_email").count(),
                 "case {name}: tool calls repeated: {out}"
             );
+        }
+    }
+}
+
+/// `fixtures::check` of `input` under each chunking, with the default hold-back window.
+fn check_chunkings(
+    name: &str,
+    api: StreamApi,
+    input: &[u8],
+    chunkings: &[Vec<&[u8]>],
+    secrets: &[String],
+) {
+    let window = crate::stream::redactor::RedactorOptions::default().window;
+    for chunks in chunkings {
+        if let Err(e) = super::fixtures::check(api, input, chunks, secrets, window) {
+            panic!("case {name}: {e}");
         }
     }
 }

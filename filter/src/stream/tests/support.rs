@@ -117,15 +117,7 @@ pub fn detector() -> Box<dyn Detector> {
 pub fn reference_redact(det: &dyn Detector, text: &str) -> String {
     let mut findings = Vec::new();
     det.scan(text, &mut findings);
-    let mut out = String::new();
-    let mut cursor = 0;
-    for f in findings {
-        out.push_str(&text[cursor..f.span.start]);
-        out.push_str(&format!("[REDACTED:{}]", f.entity.name()));
-        cursor = f.span.end;
-    }
-    out.push_str(&text[cursor..]);
-    out
+    crate::detect::labelled(text, &findings)
 }
 
 /// One event as a client sees it.
