@@ -313,6 +313,11 @@ fn partly_overlapping_findings_are_merged() {
             )],
         ),
         (
+            "non-ASCII letter in the host, then another at",
+            "x nt://:r@tӿ@p.ef y",
+            &[(EntityType::UrlCredentials, "nt://:r@tӿ@p.ef")],
+        ),
+        (
             "one inside the other stays the outer one",
             "x postgres://bob:s3cr3t@db.example.com/app y",
             &[(

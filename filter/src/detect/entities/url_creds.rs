@@ -83,18 +83,34 @@ pub fn url_credentials(text: &str, sep: usize, anchor_end: usize) -> Option<Rang
     if !(first.is_ascii_alphanumeric() || first == b'[') {
         return None;
     }
+    // Non-ASCII letters belong to an internationalised host name (`u:p@müller.de`), as they do
+    // to an e-mail domain: were the host cut before them, the e-mail rule would read them as the
+    // local part of a following `…@x.y` and a second pass over the redacted text would find an
+    // address the first pass did not (redaction must be idempotent). After the host (path,
+    // query, port) a non-ASCII character ends the URL, so prose that follows it without a space
+    // (Chinese, Japanese) is not swallowed.
     let mut end = host_start;
-    for &b in bytes.get(host_start..)?.iter().take(MAX_URL) {
-        let stop = b.is_ascii_whitespace()
-            || matches!(
-                b,
-                b'"' | b'\'' | b'`' | b'<' | b'>' | b'\\' | b'|' | b'^' | b'{' | b'}'
-            )
-            || b >= 0x80;
+    let mut in_host = true;
+    for c in text.get(host_start..)?.chars() {
+        if end - host_start >= MAX_URL {
+            break;
+        }
+        let stop = if c.is_ascii() {
+            c.is_ascii_whitespace()
+                || matches!(
+                    c,
+                    '"' | '\'' | '`' | '<' | '>' | '\\' | '|' | '^' | '{' | '}'
+                )
+        } else {
+            !(in_host && c.is_alphanumeric())
+        };
         if stop {
             break;
         }
-        end += 1;
+        if matches!(c, '/' | '?' | '#' | ':') {
+            in_host = false;
+        }
+        end += c.len_utf8();
     }
     // Sentence punctuation after the URL is not part of it.
     while end > host_start
@@ -135,6 +151,21 @@ mod tests {
                 Some("mysql://u:p4ss@db/x"),
             ),
             ("scheme in a word", "xhttp://u:p@h", Some("xhttp://u:p@h")),
+            (
+                "idn host",
+                "redis://u:p4ss@müller.de/0 ok",
+                Some("redis://u:p4ss@müller.de/0"),
+            ),
+            (
+                "prose after the path",
+                "连接 mysql://u:p4ss@db/x并且重试",
+                Some("mysql://u:p4ss@db/x"),
+            ),
+            (
+                "prose after the port",
+                "mysql://u:p4ss@db:3306并且",
+                Some("mysql://u:p4ss@db:3306"),
+            ),
         ];
         for (name, text, want) in cases {
             let sep = text.find("://").unwrap();
