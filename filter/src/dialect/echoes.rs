@@ -8,6 +8,7 @@
 //! secret is spread over many tokens and their alternatives.
 
 use crate::json::{self, Edit, Value};
+use std::ops::Range;
 
 /// Member names that hold token echoes, in any API's response.
 const ECHOES: [&str; 2] = ["logprobs", "logprobsResult"];
@@ -16,16 +17,40 @@ const ECHOES: [&str; 2] = ["logprobs", "logprobsResult"];
 /// `input`): never searched for echoes.
 const ARGUMENTS: [&str; 3] = ["args", "arguments", "input"];
 
+/// A token echo found in a document: the edit that empties it, and the byte range of the
+/// object that holds it (a choice, a candidate, a content part, the whole event), whose text
+/// the echo repeats.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Echo {
+    pub edit: Edit,
+    pub within: Range<usize>,
+}
+
 /// Edits that empty every token echo in `doc` (parsed from `src`): an array becomes `[]`
 /// (the Responses API types it as a list), anything else `null` (every API types it as
 /// optional). Already empty echoes are left as they are.
 pub fn drop_token_echoes(src: &str, doc: &Value) -> Vec<Edit> {
+    token_echoes(src, doc).into_iter().map(|e| e.edit).collect()
+}
+
+/// The token echoes of `doc` with the objects that hold them, so a stream can keep the echoes
+/// of a choice whose text passed unchanged and empty those of another in the same event.
+pub fn token_echoes(src: &str, doc: &Value) -> Vec<Echo> {
     let mut out = Vec::new();
     collect(src, doc, &mut out);
     out
 }
 
-fn collect(src: &str, v: &Value, out: &mut Vec<Edit>) {
+/// The byte range of an object from its first member's key to its last member's value (the
+/// braces excluded; an empty object has none).
+fn members_span(src: &str, members: &[(json::Str, Value)]) -> Option<Range<usize>> {
+    let (first, _) = members.first()?;
+    let (last, _) = members.last()?;
+    let end = json::value_span(src, json::after_colon(src, last)?)?.end;
+    Some(first.span.start..end)
+}
+
+fn collect(src: &str, v: &Value, out: &mut Vec<Echo>) {
     match v {
         Value::Array(items) => items.iter().for_each(|item| collect(src, item, out)),
         Value::Object(members) => {
@@ -47,9 +72,15 @@ fn collect(src: &str, v: &Value, out: &mut Vec<Edit>) {
                 };
                 let span = json::after_colon(src, key).and_then(|at| json::value_span(src, at));
                 if let Some(span) = span {
-                    out.push(Edit {
-                        span,
-                        replacement: replacement.to_string(),
+                    // The holder's range; should it not be found (it always is: the parse
+                    // came from `src`), the echo's own range holds no text, so it goes.
+                    let within = members_span(src, members).unwrap_or_else(|| span.clone());
+                    out.push(Echo {
+                        edit: Edit {
+                            span,
+                            replacement: replacement.to_string(),
+                        },
+                        within,
                     });
                 }
             }

@@ -351,11 +351,12 @@ struct Pending<'c> {
     pre: Vec<u8>,
     /// Edits already decided (whole texts, sequence numbers).
     edits: Vec<Edit>,
-    /// Edits that empty the event's token echoes (`logprobs`), applied when any of its text
-    /// reaches the client other than as the upstream sent it: the tokens repeat the text the
-    /// upstream sent, which hold-back and redaction exist to keep from the client until it is
-    /// judged. An event whose text passes unchanged keeps them.
-    echoes: Vec<Edit>,
+    /// The event's token echoes (`logprobs`), each emptied when any text of the object that
+    /// holds it (its choice, candidate or the event) reaches the client other than as the
+    /// upstream sent it: the tokens repeat the text the upstream sent, which hold-back and
+    /// redaction exist to keep from the client until it is judged. A choice whose text passes
+    /// unchanged keeps them.
+    echoes: Vec<crate::dialect::Echo>,
     /// Whether the event carries whole texts (`.done` events, snapshots), and whether one of
     /// them was redacted.
     whole: bool,
@@ -899,7 +900,7 @@ impl StreamRewriter {
         // parse is the rare case.
         let echoes = match &doc {
             Some(doc) if data.contains("logprobs") || data.contains("\\u") => {
-                crate::dialect::drop_token_echoes(data, doc)
+                crate::dialect::token_echoes(data, doc)
             }
             _ => Vec::new(),
         };
@@ -1197,15 +1198,22 @@ impl StreamRewriter {
             out.bytes.extend_from_slice(&event.pre);
             let mut edits = event.edits;
             let event_slots = slots.get_mut(event.slots).unwrap_or_default();
-            // Echoes go unless every text of the event passes exactly as sent: its deltas
-            // released as they came, its whole texts (`.done`, snapshots: everything before
-            // them was released) unredacted. An event with echoes and no text to compare them
-            // with loses them too.
-            let passes = !event.rewritten
-                && (event.whole || !event_slots.is_empty())
-                && event_slots.iter().all(|s| matches!(s.text, SlotText::Same));
-            if !passes {
-                edits.extend(event.echoes);
+            // An echo goes unless every text of the object holding it passes exactly as sent:
+            // its deltas released as they came, and the event's whole texts (`.done`,
+            // snapshots: everything before them was released) unredacted. An echo with no text
+            // beside it to compare with goes too (in an `n > 1` event, a choice with echoes
+            // and no text keeps nothing because another choice's text passed).
+            for echo in event.echoes {
+                let mut beside = event_slots
+                    .iter()
+                    .filter(|s| echo.within.start <= s.span.start && s.span.end <= echo.within.end)
+                    .peekable();
+                let passes = !event.rewritten
+                    && (event.whole || beside.peek().is_some())
+                    && beside.all(|s| matches!(s.text, SlotText::Same));
+                if !passes {
+                    edits.push(echo.edit);
+                }
             }
             for slot in event_slots {
                 let replacement = match std::mem::replace(&mut slot.text, SlotText::Same) {

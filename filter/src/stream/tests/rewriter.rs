@@ -882,6 +882,21 @@ fn token_echoes_go_with_held_text() {
         .find(|e| e.contains(".done"))
         .unwrap_or_default();
     assert!(done.contains("\"token\":\"hi\""), "{out}");
+    // `n > 1`: the echo decision is per choice. A choice whose text passes keeps its echoes;
+    // another choice in the same event with echoes and no text loses them.
+    let two = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},\"logprobs\":{\"content\":[{\"token\":\"hi\",\"logprob\":-0.1}]}},{\"index\":1,\"delta\":{},\"logprobs\":{\"content\":[{\"token\":\"other\",\"logprob\":-0.1}]}}]}\n\ndata: [DONE]\n\n";
+    let out = rewrite_with(
+        StreamApi::OpenAiChat,
+        no_holdback(),
+        detector(),
+        &[two.as_bytes()],
+    );
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("\"token\":\"hi\""), "choice 0 passes: {out}");
+    assert!(
+        !out.contains("\"token\":\"other\""),
+        "choice 1 has no text: {out}"
+    );
 }
 
 /// The deprecated `function_call.arguments` (OpenAI chat) and raw `reasoning_text` (Responses)
