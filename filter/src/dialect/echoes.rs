@@ -28,9 +28,38 @@ pub struct Echo {
 
 /// Edits that empty every token echo in `doc` (parsed from `src`): an array becomes `[]`
 /// (the Responses API types it as a list), anything else `null` (every API types it as
-/// optional). Already empty echoes are left as they are.
+/// optional). Already empty echoes are left as they are. Ollama's exchange tokens go too
+/// (`drop_exchange_tokens`).
 pub fn drop_token_echoes(src: &str, doc: &Value) -> Vec<Edit> {
-    token_echoes(src, doc).into_iter().map(|e| e.edit).collect()
+    let mut edits: Vec<Edit> = token_echoes(src, doc).into_iter().map(|e| e.edit).collect();
+    edits.extend(drop_exchange_tokens(src, doc));
+    edits
+}
+
+/// Edits that empty Ollama `/api/generate`'s `context` (`[]`) when `doc` is such an answer
+/// and carries one. `context` holds the token ids of the whole exchange, prompt and
+/// answer, for the client to send back and continue the conversation; with the model's
+/// tokenizer they spell out the answer as the model wrote it, so they go when its text was
+/// redacted (a client sending `[]` back starts afresh, which Ollama accepts).
+pub fn drop_exchange_tokens(src: &str, doc: &Value) -> Vec<Edit> {
+    let Value::Object(members) = doc else {
+        return Vec::new();
+    };
+    if doc.get("done").is_none() || doc.get("response").is_none() {
+        return Vec::new();
+    }
+    // Duplicate keys: every copy goes, whichever one a client's parser keeps.
+    members
+        .iter()
+        .filter(|(key, value)| {
+            key.text == "context" && !matches!(value, Value::Array(items) if items.is_empty())
+        })
+        .filter_map(|(key, _)| json::value_span(src, json::after_colon(src, key)?))
+        .map(|span| Edit {
+            span,
+            replacement: "[]".to_string(),
+        })
+        .collect()
 }
 
 /// The token echoes of `doc` with the objects that hold them, so a stream can keep the echoes
@@ -140,6 +169,16 @@ mod tests {
                 "null and empty echoes stay",
                 r#"{"choices":[{"logprobs":null},{"logprobs":[]}]}"#,
                 r#"{"choices":[{"logprobs":null},{"logprobs":[]}]}"#,
+            ),
+            (
+                "ollama generate context",
+                r#"{"model":"m","response":"x","done":true,"context":[1,2,3],"eval_count":1}"#,
+                r#"{"model":"m","response":"x","done":true,"context":[],"eval_count":1}"#,
+            ),
+            (
+                "a context member elsewhere is not ollama's",
+                r#"{"choices":[{"message":{"content":"x"}}],"context":[1,2,3]}"#,
+                r#"{"choices":[{"message":{"content":"x"}}],"context":[1,2,3]}"#,
             ),
             (
                 "no echo, no change",

@@ -9,7 +9,7 @@ mod definitions;
 mod echoes;
 mod other;
 
-pub use echoes::{drop_token_echoes, token_echoes, Echo};
+pub use echoes::{drop_exchange_tokens, drop_token_echoes, token_echoes, Echo};
 
 use crate::json::{Str, Value};
 use std::fmt;

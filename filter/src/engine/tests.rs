@@ -123,6 +123,32 @@ fn token_echoes_go_with_a_redaction() {
     assert_eq!(d.verdict, Verdict::Continue);
 }
 
+/// Ollama `/api/generate` answers carry `context`, the token ids of the exchange: emptied with
+/// a redaction, kept when nothing was redacted.
+#[test]
+fn ollama_context_goes_with_a_redaction() {
+    let body = r#"{"model":"m","response":"Contact ops@corp.example.com.","done":true,"context":[101,202,303]}"#;
+    let d = inspect_response(
+        &default_policy(),
+        Some(Api::OllamaGenerate),
+        body.as_bytes(),
+    );
+    let Verdict::Rewrite(out) = &d.verdict else {
+        panic!("{:?}", d.verdict)
+    };
+    assert_eq!(
+        out,
+        r#"{"model":"m","response":"Contact [REDACTED:EMAIL].","done":true,"context":[]}"#
+    );
+    let clean = body.replace("ops@corp.example.com", "the operations team");
+    let d = inspect_response(
+        &default_policy(),
+        Some(Api::OllamaGenerate),
+        clean.as_bytes(),
+    );
+    assert_eq!(d.verdict, Verdict::Continue);
+}
+
 #[test]
 fn uninspectable_bodies_pass_through_with_a_reason() {
     let p = default_policy();

@@ -594,6 +594,9 @@ pub struct StreamRewriter {
     seq_shift: u64,
     last_seq: Option<u64>,
     stopped: Option<StreamError>,
+    /// Whether any text of the stream reached the client redacted so far: then the answer's
+    /// token ids (Ollama's `context`) go too.
+    redacted: bool,
 }
 
 /// The most bytes of a chunk read in one batch (see [`StreamRewriter::push`]).
@@ -618,6 +621,7 @@ impl StreamRewriter {
             seq_shift: 0,
             last_seq: None,
             stopped: None,
+            redacted: false,
         }
     }
 
@@ -1194,9 +1198,17 @@ impl StreamRewriter {
             mut slots,
             template,
         } = batch;
+        // Hits are recorded when text is released, before its events are written.
+        self.redacted = self.redacted
+            || out.hits.iter().any(|h| h.action == FindingAction::Redact)
+            || out.leaks.contains(&FindingAction::Redact);
         for (index, event) in events.into_iter().enumerate() {
             out.bytes.extend_from_slice(&event.pre);
             let mut edits = event.edits;
+            // Ollama's final `context`: the token ids of the exchange as the model wrote it.
+            if self.redacted && self.framing == Framing::Ndjson {
+                edits.extend(exchange_tokens(&event.frame));
+            }
             let event_slots = slots.get_mut(event.slots).unwrap_or_default();
             // An echo goes unless every text of the object holding it passes exactly as sent:
             // its deltas released as they came, and the event's whole texts (`.done`,
@@ -1298,6 +1310,20 @@ fn write_new(framing: Framing, ending: LineEnding, ev: &NewEvent, out: &mut Vec<
             out.push(b'\n');
         }
     }
+}
+
+/// Edits that empty an Ollama final line's `context` (see `dialect::drop_exchange_tokens`);
+/// only lines that name it are parsed.
+fn exchange_tokens(frame: &Frame<'_>) -> Vec<Edit> {
+    let Some(data) = frame.data() else {
+        return Vec::new();
+    };
+    if !data.contains("\"context\"") {
+        return Vec::new();
+    }
+    json::parse(&data)
+        .map(|doc| crate::dialect::drop_exchange_tokens(&data, &doc))
+        .unwrap_or_default()
 }
 
 /// Moves a sink's hits to the output; a block stops the stream.

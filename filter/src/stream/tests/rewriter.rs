@@ -899,6 +899,28 @@ fn token_echoes_go_with_held_text() {
     );
 }
 
+/// Ollama `/api/generate` ends with `context`, the token ids of the exchange: emptied when any
+/// text of the stream was redacted (whatever the chunking), kept byte for byte otherwise.
+#[test]
+fn ollama_context_goes_with_redacted_text() {
+    const EMAIL: &str = "jane.doe@example.com";
+    let redacted = format!("{{\"model\":\"m\",\"response\":\"mail {EMAIL}\",\"done\":false}}\n{{\"model\":\"m\",\"response\":\" ok\",\"done\":false}}\n{{\"model\":\"m\",\"response\":\"\",\"done\":true,\"context\":[101,202,303],\"eval_count\":3}}\n");
+    for chunks in [vec![redacted.as_bytes()], one_event_per_chunk(&redacted)] {
+        let out = String::from_utf8(rewrite(StreamApi::Ollama, detector(), &chunks)).unwrap();
+        assert!(out.contains("[REDACTED:EMAIL]"), "{out}");
+        assert!(out.contains("\"context\":[]"), "{out}");
+        assert!(!out.contains("101"), "{out}");
+    }
+    let clean = "{\"model\":\"m\",\"response\":\"hello\",\"done\":false}\n{\"model\":\"m\",\"response\":\"\",\"done\":true,\"context\":[101,202,303]}\n";
+    let out = rewrite(StreamApi::Ollama, detector(), &[clean.as_bytes()]);
+    assert!(
+        String::from_utf8(out)
+            .unwrap()
+            .contains("\"context\":[101,202,303]"),
+        "nothing redacted, context kept"
+    );
+}
+
 /// The deprecated `function_call.arguments` (OpenAI chat) and raw `reasoning_text` (Responses)
 /// are text streams like the others: a secret split across their deltas is redacted, the
 /// held tail is flushed in the dialect's own shape before the stream closes, and the client
