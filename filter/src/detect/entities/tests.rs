@@ -318,6 +318,11 @@ fn partly_overlapping_findings_are_merged() {
             &[(EntityType::UrlCredentials, "nt://:r@tӿ@p.ef")],
         ),
         (
+            "scheme glued to an e-mail domain by a non-ASCII letter",
+            "x i@p.tӿnt://:z@c.com y",
+            &[],
+        ),
+        (
             "one inside the other stays the outer one",
             "x postgres://bob:s3cr3t@db.example.com/app y",
             &[(

@@ -2,7 +2,7 @@
 //! Span = the whole URL; URLs without a password, or whose password is a placeholder or a
 //! template reference, are not credentials.
 
-use super::util::{byte_at, byte_before};
+use super::util::byte_at;
 use std::ops::Range;
 
 const MAX_SCHEME: usize = 24;
@@ -32,6 +32,23 @@ pub fn placeholder_password(p: &[u8]) -> bool {
         || lower.starts_with(b"your")
 }
 
+/// Whether `userinfo` contains `[` + an upper-case type name + `:`, how our labels and keyed
+/// hashes begin. A URL's userinfo cannot hold `[` unencoded (RFC 3986), so no credential is
+/// lost.
+fn holds_replacement(userinfo: &[u8]) -> bool {
+    userinfo.iter().enumerate().any(|(i, &b)| {
+        b == b'[' && {
+            let name = userinfo
+                .get(i + 1..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|c| c.is_ascii_uppercase() || **c == b'_')
+                .count();
+            name >= 2 && userinfo.get(i + 1 + name) == Some(&b':')
+        }
+    })
+}
+
 /// A credentials URL around the `://` at `sep`.
 pub fn url_credentials(text: &str, sep: usize, anchor_end: usize) -> Option<Range<usize>> {
     let bytes = text.as_bytes();
@@ -46,8 +63,13 @@ pub fn url_credentials(text: &str, sep: usize, anchor_end: usize) -> Option<Rang
     while start < sep && !bytes.get(start).is_some_and(u8::is_ascii_alphabetic) {
         start += 1;
     }
+    // A scheme glued to a word is no scheme. Non-ASCII letters count: the e-mail rule reads
+    // `a@p.tӿnt://…` as one domain run, and both rules must see the same words.
     if sep - start < 2
-        || byte_before(text, start).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+        || text
+            .get(..start)
+            .and_then(|before| before.chars().next_back())
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
     {
         return None;
     }
@@ -72,6 +94,12 @@ pub fn url_credentials(text: &str, sep: usize, anchor_end: usize) -> Option<Rang
         }
     }
     let (at, colon) = (at?, colon?);
+    // Userinfo holding one of our replacements (`[REDACTED:TYPE]`, `[TYPE:3f9a…]`) was judged
+    // when that part was redacted; its colon would read as a password's on a second scan of
+    // the redacted text, which would then find more than the first (found by fuzzing).
+    if holds_replacement(bytes.get(anchor_end..at)?) {
+        return None;
+    }
     let password = bytes.get(colon + 1..at)?;
     // `<db_password>` contains no `@`, but `<password>` parsing stops at `>`, handled above.
     if placeholder_password(password) {
@@ -151,6 +179,17 @@ mod tests {
                 Some("mysql://u:p4ss@db/x"),
             ),
             ("scheme in a word", "xhttp://u:p@h", Some("xhttp://u:p@h")),
+            ("scheme after a non-ASCII letter", "ӿnt://u:p@h", None),
+            (
+                "userinfo holding a label",
+                "nt://[REDACTED:URL_CREDENTIALS]:x@p",
+                None,
+            ),
+            (
+                "userinfo holding a keyed hash",
+                "nt://[URL_CREDENTIALS:3f9a0c]:x@p",
+                None,
+            ),
             (
                 "idn host",
                 "redis://u:p4ss@müller.de/0 ok",
