@@ -376,7 +376,8 @@ fn national_form(text: &str, start: usize) -> Option<Range<usize>> {
     if sep == 0 || (1..t.n_groups).any(|k| t.sep(k) != sep) {
         return None;
     }
-    let before = super::util::line_before(text, start, 48).to_lowercase();
+    let before = super::util::line_before(text, start, 48);
+    let before = super::util::without_replacements(before).to_lowercase();
     PHONE_LABELS
         .iter()
         .any(|l| before.contains(l))
@@ -458,6 +459,23 @@ mod tests {
             ),
             ("plus inside word", "a+14155550132", None),
             ("double zero single group", "004930901820", None),
+            (
+                "national with a label",
+                "Telefon: 030 1234567",
+                Some("030 1234567"),
+            ),
+            // Our own label names no phone: a second scan of a redacted text decides as the
+            // first did.
+            (
+                "national after our label",
+                "[REDACTED:PHONE] 030 1234567",
+                None,
+            ),
+            (
+                "national after a keyed hash",
+                "[PHONE:3f9a0c21] 030 1234567",
+                None,
+            ),
         ];
         for (name, text, want) in cases {
             let at = text.find(|c: char| c.is_ascii_digit()).unwrap();
