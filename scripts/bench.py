@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Envoy with and without llm-warden, measured in one run (issue: performance).
 
-Envoys (--concurrency 1) in front of the same mock provider, by default four:
+Envoys (--concurrency 1 unless told) in front of the same mock provider, by default four:
   A  no Wasm filter
   B  the no-op filter (noop/): buffers and reads both bodies, nothing else
   C  llm-warden, default policy plus PII redaction on requests
@@ -12,6 +12,10 @@ and, with --configs, variants of C that switch one part off, to see where C's co
   C-noresp  C without the response's entity scan (the request is inspected as in C)
   C-parse   nothing but a model allow-list: the request is parsed and its texts extracted, no
             detector; the response is not buffered
+  B-spin    B that also burns ~25 µs of register-only arithmetic in the request body callback
+  B-touch   B that also writes one byte per cache line over 1 MiB there: with B-spin, tells
+            the cost of the module's work from the cost of its memory traffic to Envoy's own
+            code (caches the module fills are cold for Envoy afterwards)
 Each scenario is driven by wrk in alternation (A B C P A B C P …) so that drift on a shared
 machine hits all alike. Envoy's CPU per request comes from /proc (utime + stime over the run ÷
 requests), steadier than req/s on a noisy machine. RSS is read right after start (idle) and
@@ -20,7 +24,9 @@ after the load. `--alt-wasm PATH` A/Bs two builds in one run: a configuration na
 
     bench.py [--rounds 3] [--seconds 5] [--connections 8] [--scenarios 1k,16k,256k,s64k,s1m]
              [--configs A,B,C,P,C-noinj,C-noent,C-noresp,C-parse,C+alt] [--alt-wasm PATH]
-             [--wasm PATH] [--markdown BENCHMARKS.md]
+             [--wasm PATH] [--concurrency 1] [--markdown BENCHMARKS.md]
+`--concurrency N` runs each Envoy with N workers (Istio's sidecar default is 2); RSS then
+includes one VM per worker, the idle readings show what each worker adds.
 """
 
 from __future__ import annotations
@@ -58,6 +64,8 @@ CONFIGS: dict[str, dict | None] = {
     "C-noent": {"policies": {"default": {"request": {"secrets": OFF, "pii": OFF}}}},
     "C-noresp": {"policies": {"default": {"request": {"pii": {"action": "redact"}},
                                           "response": {"secrets": OFF, "pii": OFF}}}},
+    "B-spin": {"spin": 20000},
+    "B-touch": {"touch_kib": 1024},
     "C-parse": {"policies": {"default": {
         "request": {"injection": OFF, "secrets": OFF, "pii": OFF},
         "response": {"secrets": OFF, "pii": OFF},
@@ -112,7 +120,8 @@ def rss_kib(pid: int) -> int:
 
 
 class Proxy:
-    def __init__(self, name: str, workdir: Path, mock_port: int, wasm: Path | None, config: str):
+    def __init__(self, name: str, workdir: Path, mock_port: int, wasm: Path | None, config: str,
+                 concurrency: int = 1):
         self.name, self.port, self.admin = name, free_port(), free_port()
         boot = render(listen_port=self.port, admin_port=self.admin, mock_port=mock_port,
                       wasm=wasm or NOOP, plugin_config=config)
@@ -124,7 +133,7 @@ class Proxy:
         path.write_text(yaml.safe_dump(boot))
         envoy = os.environ.get("ENVOY_BIN") or str(REPO / ".venv/bin/envoy")
         self.log = open(workdir / f"{name}.log", "wb")
-        self.proc = subprocess.Popen([envoy, "-c", str(path), "--concurrency", "1",
+        self.proc = subprocess.Popen([envoy, "-c", str(path), "--concurrency", str(concurrency),
                                       "--disable-hot-restart", "--log-level", "error"],
                                      stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + 60
@@ -181,6 +190,7 @@ def main(argv: list[str]) -> int:
                    help=f"comma-separated, of {','.join(CONFIGS)}")
     p.add_argument("--wasm", type=Path, default=WASM, help="the llm-warden module")
     p.add_argument("--alt-wasm", type=Path, help="the module of `X+alt` configurations")
+    p.add_argument("--concurrency", type=int, default=1, help="Envoy worker threads")
     p.add_argument("--markdown", type=Path)
     a = p.parse_args(argv)
     names = [c for c in a.configs.split(",") if c]
@@ -204,8 +214,9 @@ def main(argv: list[str]) -> int:
     for name in names:
         base = name.removesuffix("+alt")
         wasm = a.alt_wasm if name != base else a.wasm
-        wasm = None if CONFIGS[base] is None else NOOP if base == "B" else wasm
-        proxies.append(Proxy(name, work, mock_port, wasm, json.dumps(CONFIGS[base] or {})))
+        wasm = None if CONFIGS[base] is None else NOOP if base.startswith("B") else wasm
+        proxies.append(Proxy(name, work, mock_port, wasm, json.dumps(CONFIGS[base] or {}),
+                             a.concurrency))
     scenarios = [SCENARIOS[k] for k in keys]
     results: dict[tuple[str, str], list[dict]] = {}
     time.sleep(1)  # let start-up work (module compilation, config compilation) settle
@@ -264,12 +275,14 @@ def report(results, scenarios, names, idle, rss, a, ttfb) -> list[str]:
         options += f" --alt-wasm {a.alt_wasm}"
     if a.configs != DEFAULT_CONFIGS:
         options += f" --configs {a.configs}"
+    if a.concurrency != 1:
+        options += f" --concurrency {a.concurrency}"
     if a.scenarios != ",".join(SCENARIOS):
         options += f" --scenarios {a.scenarios}"
     load = os.getloadavg()
     lines = [f"\n## {date}", "",
              f"`./scripts/bench.sh {options}`"
-             f" · Envoy --concurrency 1 · wrk -t1 -c{a.connections} · {os.cpu_count()} CPUs"
+             f" · Envoy --concurrency {a.concurrency} · wrk -t1 -c{a.connections} · {os.cpu_count()} CPUs"
              f" · load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}", "",
              "| scenario | config | req/s | p50 ms | p99 ms | Envoy CPU µs/req | CPU ×A | CPU ×B | CPU −P µs | req/s C/B | req/s C/P |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -315,7 +328,8 @@ def report(results, scenarios, names, idle, rss, a, ttfb) -> list[str]:
     gap = ""
     if "B" in names and "C" in names:
         gap = (f" C − B: {mib(idle['C'] - idle['B'])} MiB idle, "
-               f"{mib(rss['C'] - rss['B'])} MiB after the load (one worker).")
+               f"{mib(rss['C'] - rss['B'])} MiB after the load ({a.concurrency} worker"
+               f"{'s' if a.concurrency > 1 else ''}).")
     lines += [f"Envoy RSS in MiB, idle after start → after the load: {cells}.{gap} "
               f"Module sizes: llm_warden.wasm {a.wasm.stat().st_size:,} B, "
               f"llm_warden_noop.wasm {NOOP.stat().st_size:,} B."

@@ -1,7 +1,7 @@
 //! Text locations in OpenAI and Anthropic bodies. Both put text either in a plain string or in
 //! an array of typed parts carrying a `text` field, so one walker serves both.
 
-use super::{Role, Segment};
+use super::{Loc, Role, Segment};
 use crate::json::Value;
 
 fn push<'d>(out: &mut Vec<Segment<'d>>, role: Role, v: &'d Value, location: String) {
@@ -24,13 +24,13 @@ pub fn content<'d>(v: Option<&'d Value>, at: &str, role: Role, out: &mut Vec<Seg
     }
     let Some(parts) = v.as_array() else { return };
     for (i, part) in parts.iter().enumerate() {
-        let here = format!("{at}[{i}]");
+        let here = Loc::at(at).index(i).done();
         if part.as_str().is_some() {
             push(out, role, part, here);
             continue;
         }
         for text in part.get_all("text") {
-            push(out, role, text, format!("{here}.text"));
+            push(out, role, text, Loc::at(&here).key("text").done());
         }
         let kind = part
             .get("type")
@@ -39,7 +39,7 @@ pub fn content<'d>(v: Option<&'d Value>, at: &str, role: Role, out: &mut Vec<Seg
         if kind == Some("tool_result") {
             content(
                 part.get("content"),
-                &format!("{here}.content"),
+                &Loc::at(&here).key("content").done(),
                 Role::Tool,
                 out,
             );
@@ -48,7 +48,7 @@ pub fn content<'d>(v: Option<&'d Value>, at: &str, role: Role, out: &mut Vec<Seg
             // Tool arguments as a JSON object: every string in it can carry a secret.
             strings_in(
                 part.get("input"),
-                &format!("{here}.input"),
+                &Loc::at(&here).key("input").done(),
                 Role::Assistant,
                 out,
             );
@@ -71,12 +71,12 @@ pub(super) fn strings_in<'d>(
         }),
         Some(Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
-                strings_in(Some(item), &format!("{at}[{i}]"), role, out);
+                strings_in(Some(item), &Loc::at(at).index(i).done(), role, out);
             }
         }
         Some(Value::Object(members)) => {
             for (k, item) in members {
-                strings_in(Some(item), &format!("{at}.{}", k.text), role, out);
+                strings_in(Some(item), &Loc::at(at).key(&k.text).done(), role, out);
             }
         }
         _ => {}
@@ -98,9 +98,14 @@ pub fn request<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
     for (i, m) in messages.iter().enumerate() {
         let role = Role::of(m, Role::Other);
         for c in m.get_all("content") {
-            content(Some(c), &format!("messages[{i}].content"), role, out);
+            content(
+                Some(c),
+                &Loc::at("messages").index(i).key("content").done(),
+                role,
+                out,
+            );
         }
-        tool_call_arguments(m, &format!("messages[{i}]"), out);
+        tool_call_arguments(m, &Loc::at("messages").index(i).done(), out);
     }
 }
 
@@ -114,7 +119,11 @@ fn tool_call_arguments<'d>(message: &'d Value, at: &str, out: &mut Vec<Segment<'
                 out,
                 Role::Assistant,
                 args,
-                format!("{at}.tool_calls[{j}].function.arguments"),
+                Loc::at(at)
+                    .key("tool_calls")
+                    .index(j)
+                    .key("function.arguments")
+                    .done(),
             );
         }
     }
@@ -127,7 +136,7 @@ pub fn strings<'d>(doc: &'d Value, key: &str, role: Role, out: &mut Vec<Segment<
         push(out, role, v, key.to_string());
     } else if let Some(items) = v.as_array() {
         for (i, item) in items.iter().enumerate() {
-            push(out, role, item, format!("{key}[{i}]"));
+            push(out, role, item, Loc::at(key).index(i).done());
         }
     }
 }
@@ -158,12 +167,17 @@ pub fn responses_request<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
         };
         content(
             item.get("content"),
-            &format!("input[{i}].content"),
+            &Loc::at("input").index(i).key("content").done(),
             role,
             out,
         );
         if let Some(o) = item.get("output") {
-            push(out, Role::Tool, o, format!("input[{i}].output"));
+            push(
+                out,
+                Role::Tool,
+                o,
+                Loc::at("input").index(i).key("output").done(),
+            );
         }
     }
 }
@@ -176,10 +190,10 @@ pub fn openai_chat_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
         let Some(message) = choice.get("message") else {
             continue;
         };
-        let at = format!("choices[{i}].message");
+        let at = Loc::at("choices").index(i).key("message").done();
         content(
             message.get("content"),
-            &format!("{at}.content"),
+            &Loc::at(&at).key("content").done(),
             Role::Assistant,
             out,
         );
@@ -188,7 +202,7 @@ pub fn openai_chat_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
         // and the deprecated single `function_call`.
         for field in ["refusal", "reasoning_content", "reasoning"] {
             if let Some(v) = message.get(field) {
-                push(out, Role::Assistant, v, format!("{at}.{field}"));
+                push(out, Role::Assistant, v, Loc::at(&at).key(field).done());
             }
         }
         if let Some(args) = message
@@ -199,7 +213,7 @@ pub fn openai_chat_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
                 out,
                 Role::Assistant,
                 args,
-                format!("{at}.function_call.arguments"),
+                Loc::at(&at).key("function_call.arguments").done(),
             );
         }
     }
@@ -216,9 +230,14 @@ pub fn anthropic_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
         .unwrap_or_default();
     for (i, block) in blocks.iter().enumerate() {
         if let Some(v) = block.get("thinking") {
-            push(out, Role::Assistant, v, format!("content[{i}].thinking"));
+            push(
+                out,
+                Role::Assistant,
+                v,
+                Loc::at("content").index(i).key("thinking").done(),
+            );
         }
-        let at = format!("content[{i}].citations");
+        let at = Loc::at("content").index(i).key("citations").done();
         field_of_each(block.get("citations"), &at, "cited_text", out);
     }
 }
@@ -229,7 +248,12 @@ fn field_of_each<'d>(list: Option<&'d Value>, at: &str, field: &str, out: &mut V
     let items = list.and_then(Value::as_array).unwrap_or_default();
     for (j, item) in items.iter().enumerate() {
         if let Some(v) = item.get(field) {
-            push(out, Role::Assistant, v, format!("{at}[{j}].{field}"));
+            push(
+                out,
+                Role::Assistant,
+                v,
+                Loc::at(at).index(j).key(field).done(),
+            );
         }
     }
 }
@@ -240,7 +264,12 @@ pub fn openai_completions_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>
     };
     for (i, choice) in choices.iter().enumerate() {
         if let Some(t) = choice.get("text") {
-            push(out, Role::Assistant, t, format!("choices[{i}].text"));
+            push(
+                out,
+                Role::Assistant,
+                t,
+                Loc::at("choices").index(i).key("text").done(),
+            );
         }
     }
 }
@@ -253,22 +282,32 @@ pub fn responses_output<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
     for (i, item) in items.iter().enumerate() {
         content(
             item.get("content"),
-            &format!("output[{i}].content"),
+            &Loc::at("output").index(i).key("content").done(),
             Role::Assistant,
             out,
         );
         if let Some(args) = item.get("arguments") {
-            push(out, Role::Assistant, args, format!("output[{i}].arguments"));
+            push(
+                out,
+                Role::Assistant,
+                args,
+                Loc::at("output").index(i).key("arguments").done(),
+            );
         }
         // Refusal parts, and the summaries of reasoning items.
-        let at = format!("output[{i}]");
+        let at = Loc::at("output").index(i).done();
         field_of_each(
             item.get("content"),
-            &format!("{at}.content"),
+            &Loc::at(&at).key("content").done(),
             "refusal",
             out,
         );
-        field_of_each(item.get("summary"), &format!("{at}.summary"), "text", out);
+        field_of_each(
+            item.get("summary"),
+            &Loc::at(&at).key("summary").done(),
+            "text",
+            out,
+        );
     }
 }
 
@@ -283,7 +322,10 @@ pub fn ollama_chat_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
     let calls = m.get("tool_calls").and_then(Value::as_array);
     for (j, call) in calls.unwrap_or_default().iter().enumerate() {
         let args = call.get("function").and_then(|f| f.get("arguments"));
-        let at = format!("message.tool_calls[{j}].function.arguments");
+        let at = Loc::at("message.tool_calls")
+            .index(j)
+            .key("function.arguments")
+            .done();
         strings_in(args, &at, Role::Assistant, out);
     }
 }

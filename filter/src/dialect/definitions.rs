@@ -2,7 +2,7 @@
 //! descriptions in tool definitions (where "tool poisoning" hides instructions, e.g. in an
 //! MCP server's tool list) and the `name` of a message.
 
-use super::{Role, Segment};
+use super::{Loc, Role, Segment};
 use crate::json::Value;
 
 /// Every `description` string in the request's tool definitions (`tools`, legacy
@@ -11,12 +11,12 @@ use crate::json::Value;
 pub fn definitions<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
     for key in ["tools", "functions"] {
         for (i, tool) in doc.get_all(key).flat_map(items).enumerate() {
-            descriptions(tool, &format!("{key}[{i}]"), out);
+            descriptions(tool, &Loc::at(key).index(i).done(), out);
         }
     }
     if let Some(tools) = doc.get("toolConfig").and_then(|c| c.get("tools")) {
         for (i, tool) in items(tools).enumerate() {
-            descriptions(tool, &format!("toolConfig.tools[{i}]"), out);
+            descriptions(tool, &Loc::at("toolConfig.tools").index(i).done(), out);
         }
     }
     for (i, m) in doc
@@ -31,7 +31,7 @@ pub fn definitions<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
                 out.push(Segment {
                     role: Role::of(m, Role::Other),
                     literal,
-                    location: format!("messages[{i}].name"),
+                    location: Loc::at("messages").index(i).key("name").done(),
                 });
             }
         }
@@ -46,7 +46,7 @@ fn descriptions<'d>(v: &'d Value, at: &str, out: &mut Vec<Segment<'d>>) {
     match v {
         Value::Object(members) => {
             for (k, item) in members {
-                let here = format!("{at}.{}", k.text);
+                let here = Loc::at(at).key(&k.text).done();
                 match item.as_str() {
                     Some(literal) if k.text == "description" => out.push(Segment {
                         role: Role::Tool,
@@ -59,7 +59,7 @@ fn descriptions<'d>(v: &'d Value, at: &str, out: &mut Vec<Segment<'d>>) {
         }
         Value::Array(list) => {
             for (i, item) in list.iter().enumerate() {
-                descriptions(item, &format!("{at}[{i}]"), out);
+                descriptions(item, &Loc::at(at).index(i).done(), out);
             }
         }
         _ => {}

@@ -1,7 +1,7 @@
 //! Text locations in Gemini and Bedrock Converse bodies (Ollama's are chat-shaped and handled
 //! by the chat walker).
 
-use super::{Role, Segment};
+use super::{Loc, Role, Segment};
 use crate::json::Value;
 
 /// The `text` of every part, and the strings in the arguments of tool calls (Gemini
@@ -12,11 +12,11 @@ fn parts_text<'d>(parts: Option<&'d Value>, at: &str, role: Role, out: &mut Vec<
     };
     for (j, part) in parts.iter().enumerate() {
         if let Some(call) = part.get("functionCall") {
-            let here = format!("{at}[{j}].functionCall.args");
+            let here = Loc::at(at).index(j).key("functionCall.args").done();
             super::chat::strings_in(call.get("args"), &here, role, out);
         }
         if let Some(call) = part.get("toolUse") {
-            let here = format!("{at}[{j}].toolUse.input");
+            let here = Loc::at(at).index(j).key("toolUse.input").done();
             super::chat::strings_in(call.get("input"), &here, role, out);
         }
         for text in part.get_all("text") {
@@ -24,7 +24,7 @@ fn parts_text<'d>(parts: Option<&'d Value>, at: &str, role: Role, out: &mut Vec<
                 out.push(Segment {
                     role,
                     literal,
-                    location: format!("{at}[{j}].text"),
+                    location: Loc::at(at).index(j).key("text").done(),
                 });
             }
         }
@@ -49,7 +49,12 @@ pub fn gemini_request<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
     };
     for (i, c) in contents.iter().enumerate() {
         let role = Role::of(c, Role::User);
-        parts_text(c.get("parts"), &format!("contents[{i}].parts"), role, out);
+        parts_text(
+            c.get("parts"),
+            &Loc::at("contents").index(i).key("parts").done(),
+            role,
+            out,
+        );
     }
 }
 
@@ -62,7 +67,7 @@ pub fn gemini_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
         let parts = c.get("content").and_then(|content| content.get("parts"));
         parts_text(
             parts,
-            &format!("candidates[{i}].content.parts"),
+            &Loc::at("candidates").index(i).key("content.parts").done(),
             Role::Assistant,
             out,
         );
@@ -78,7 +83,7 @@ pub fn bedrock_request<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
     };
     for (i, m) in messages.iter().enumerate() {
         let role = Role::of(m, Role::Other);
-        let at = format!("messages[{i}].content");
+        let at = Loc::at("messages").index(i).key("content").done();
         parts_text(m.get("content"), &at, role, out);
         for (j, block) in m
             .get("content")
@@ -90,7 +95,7 @@ pub fn bedrock_request<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
             if let Some(result) = block.get("toolResult") {
                 parts_text(
                     result.get("content"),
-                    &format!("{at}[{j}].toolResult.content"),
+                    &Loc::at(&at).index(j).key("toolResult.content").done(),
                     Role::Tool,
                     out,
                 );
@@ -117,9 +122,10 @@ pub fn bedrock_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
             out.push(Segment {
                 role: Role::Assistant,
                 literal,
-                location: format!(
-                    "output.message.content[{i}].reasoningContent.reasoningText.text"
-                ),
+                location: Loc::at("output.message.content")
+                    .index(i)
+                    .key("reasoningContent.reasoningText.text")
+                    .done(),
             });
         }
     }

@@ -336,3 +336,45 @@ fn segments_know_their_turn() {
     let gemini = parse(r#"{"contents":[{"role":"user","parts":[{"text":"x"}]}]}"#).unwrap();
     assert_eq!(request_segments(Api::Gemini, &gemini)[0].turn(), Some(0));
 }
+
+#[test]
+fn locations_built_step_by_step() {
+    let cases: &[(&str, String, &str)] = &[
+        ("a base alone", Loc::at("system").done(), "system"),
+        (
+            "index then key",
+            Loc::at("messages").index(0).key("content").done(),
+            "messages[0].content",
+        ),
+        (
+            "indices past one digit",
+            Loc::at("a").index(9).index(10).index(1234).done(),
+            "a[9][10][1234]",
+        ),
+        (
+            "a dotted key",
+            Loc::at("choices")
+                .index(2)
+                .key("function_call.arguments")
+                .done(),
+            "choices[2].function_call.arguments",
+        ),
+        ("an empty key", Loc::at("$").key("").done(), "$."),
+    ];
+    for (name, got, want) in cases {
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+#[test]
+fn many_messages_are_located_by_index() {
+    let messages: Vec<String> = (0..12)
+        .map(|i| format!(r#"{{"role":"user","content":"m{i}"}}"#))
+        .collect();
+    let body = format!(r#"{{"messages":[{}]}}"#, messages.join(","));
+    let doc = parse(&body).unwrap();
+    let got = texts(&request_segments(Api::OpenAiChat, &doc));
+    let last = got.last().map(|(_, at, text)| (at.as_str(), text.as_str()));
+    assert_eq!(got.len(), 12);
+    assert_eq!(last, Some(("messages[11].content", "m11")));
+}

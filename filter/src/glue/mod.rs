@@ -403,11 +403,7 @@ impl Flow {
         // A monitor-mode policy changes nothing: its counters say what it *would* have done.
         let prefix = if report.monitor { "would_" } else { "" };
         let outcome = report.outcome.name();
-        count(&format!("llm_warden.{dir}.{prefix}{outcome}"));
-        count(&format!(
-            "llm_warden.policy.{}.{dir}.{prefix}{outcome}",
-            stat_part(&report.policy)
-        ));
+        count_outcome(&report.policy, report.direction, prefix, outcome);
         match &report.outcome {
             Outcome::PassedThrough(reason) => {
                 count(&format!("llm_warden.{dir}.pass_through.{}", reason.name()));
@@ -433,7 +429,11 @@ impl Flow {
             Direction::Request => self.request_action = action,
             Direction::Response => self.response_action = action,
         }
-        let _ = host::set_property(&[&format!("llm_warden_{dir}")], action.as_bytes());
+        let property = match report.direction {
+            Direction::Request => "llm_warden_request",
+            Direction::Response => "llm_warden_response",
+        };
+        let _ = host::set_property(&[property], action.as_bytes());
         if !self.policy_recorded {
             // One policy serves both directions of an exchange.
             let _ = host::set_property(&["llm_warden_policy"], report.policy.as_bytes());
@@ -801,7 +801,14 @@ thread_local! {
 
 /// Increments the Envoy counter `name` (shown as `wasmcustom.<name>`).
 fn count(name: &str) {
-    let id = METRICS.with(|m| {
+    if let Some(id) = counter(name) {
+        let _ = host::increment(id, 1);
+    }
+}
+
+/// The id of the counter `name`, defined on first use; `None` if Envoy refused it.
+fn counter(name: &str) -> Option<u32> {
+    METRICS.with(|m| {
         let mut m = m.borrow_mut();
         if let Some(id) = m.get(name) {
             return Some(*id);
@@ -809,8 +816,56 @@ fn count(name: &str) {
         let id = host::define_counter(name).ok()?;
         m.insert(name.to_string(), id);
         Some(id)
+    })
+}
+
+/// The two counters of every decision, `llm_warden.<dir>.<outcome>` and
+/// `llm_warden.policy.<policy>.<dir>.<outcome>` (`<outcome>` with its `would_` prefix in
+/// monitor mode), found in a short list by what names them. Building both names per request
+/// meant two `format!`s and two hashes of the results: cold code in Envoy, where every
+/// request's module work starts with caches full of the proxy's own data (issue #10).
+fn count_outcome(policy: &str, direction: Direction, prefix: &'static str, outcome: &'static str) {
+    /// What names the pair, and their ids (`None`: Envoy refused the name).
+    struct Known {
+        policy: String,
+        direction: Direction,
+        prefix: &'static str,
+        outcome: &'static str,
+        ids: [Option<u32>; 2],
+    }
+    thread_local! {
+        // A config names few policies, and each has a handful of outcomes per direction.
+        static KNOWN: RefCell<Vec<Known>> = const { RefCell::new(Vec::new()) };
+    }
+    let ids = KNOWN.with(|known| {
+        let mut known = known.borrow_mut();
+        let found = known.iter().find(|k| {
+            k.direction == direction
+                && k.outcome == outcome
+                && k.prefix == prefix
+                && k.policy == policy
+        });
+        if let Some(k) = found {
+            return k.ids;
+        }
+        let dir = direction.name();
+        let ids = [
+            counter(&format!("llm_warden.{dir}.{prefix}{outcome}")),
+            counter(&format!(
+                "llm_warden.policy.{}.{dir}.{prefix}{outcome}",
+                stat_part(policy)
+            )),
+        ];
+        known.push(Known {
+            policy: policy.to_string(),
+            direction,
+            prefix,
+            outcome,
+            ids,
+        });
+        ids
     });
-    if let Some(id) = id {
+    for id in ids.into_iter().flatten() {
         let _ = host::increment(id, 1);
     }
 }
