@@ -13,12 +13,15 @@
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
+use std::sync::Arc;
 
 /// A compiled pattern set (see the module docs).
 #[derive(Debug, Clone)]
 pub struct Dfa {
-    /// Next state: `trans[state + class]`, states premultiplied by `stride`.
-    trans: Vec<u32>,
+    /// Next state: `trans[state + class]`, states premultiplied by `stride`. Shared: each
+    /// policy that screens for injection holds a clone of the screen, and the table is most of
+    /// its memory (hundreds of KiB).
+    trans: Arc<[u32]>,
     /// The class of each byte.
     classes: [u32; 256],
     stride: u32,
@@ -123,7 +126,7 @@ impl Dfa {
             }
         }
         Ok(Dfa {
-            trans,
+            trans: trans.into(),
             classes,
             stride,
             start: id_of(&start),
@@ -179,7 +182,7 @@ impl Dfa {
     /// time to find the first such state.
     #[inline(never)]
     fn walk(&self, mut state: u32, bytes: &[u8]) -> (u32, usize) {
-        let (trans, classes, special) = (self.trans.as_slice(), &self.classes, self.special);
+        let (trans, classes, special) = (&*self.trans, &self.classes, self.special);
         let step = |state: u32, b: u8| {
             let class = classes.get(usize::from(b)).copied().unwrap_or(0);
             // Out of the table cannot happen (every entry is a state id); it would be dead.
@@ -274,6 +277,14 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A clone (one per policy that screens) shares the table instead of copying it.
+    #[test]
+    fn clones_share_the_table() {
+        let ours = Dfa::new(&strings(&["ab", "cd"])).unwrap();
+        let copy = ours.clone();
+        assert!(Arc::ptr_eq(&ours.trans, &copy.trans));
     }
 
     /// Named edge cases: matches at both ends, a longer match past a shorter one, none.
