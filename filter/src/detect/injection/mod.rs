@@ -502,14 +502,55 @@ impl InjectionScreen {
 
 /// Maps the pending view offsets of `text`'s signals back to `text`: the views are built again,
 /// this time with offset tables. Only texts that raised view signals get here.
+///
+/// The passes stream left to right, so the views of a prefix of the text are the full views
+/// up to the prefix's last word (`settled`). Signals usually sit well before the end of a long
+/// text (an attack at the top of a pasted document, the first look-alike word), so a prefix of
+/// about twice the furthest pending position is tried first; the whole text is built when that
+/// prefix does not reach every position, or would be most of the text anyway (at most 1.5
+/// times the work of building the whole text at once).
 fn resolve_offsets(text: &str, scratch: &mut Scratch, out: &mut Collector) {
     if out.fixups.is_empty() {
         return;
     }
+    let furthest = out.fixups.iter().map(|f| f.pos).max().unwrap_or(0);
+    let mut cut = furthest.saturating_mul(2).saturating_add(PREFIX_SLACK);
+    if cut < text.len() / 2 {
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let prefix = text.get(..cut).unwrap_or_default();
+        if map_offsets(prefix, Some(text.len()), scratch, out) {
+            return;
+        }
+    }
+    map_offsets(text, None, scratch, out);
+}
+
+/// Bytes added to twice the furthest pending position to make the prefix `resolve_offsets`
+/// tries first (room for the words around it and for characters the views drop).
+const PREFIX_SLACK: usize = 256;
+
+/// Builds the tracked views of `text` (a prefix of a text `full_len` long, or the whole text
+/// when `None`) and maps the pending offsets; for a prefix, only if every position lies where
+/// the prefix's views are settled. Returns whether the offsets were mapped.
+fn map_offsets(
+    text: &str,
+    full_len: Option<usize>,
+    scratch: &mut Scratch,
+    out: &mut Collector,
+) -> bool {
     normalise_tracked(text, &mut scratch.views);
     if out.fixups.iter().any(|f| f.view == ViewKind::Squash) {
         squash(&scratch.views.words, &mut scratch.squashed);
     }
+    if full_len.is_some() {
+        let settled = settled(&scratch.views);
+        if out.fixups.iter().any(|f| f.pos >= settled(f.view)) {
+            return false;
+        }
+    }
+    let len = full_len.unwrap_or(text.len());
     for f in out.fixups.drain(..) {
         let view: &View = match f.view {
             ViewKind::Fold => &scratch.views.fold,
@@ -517,8 +558,31 @@ fn resolve_offsets(text: &str, scratch: &mut Scratch, out: &mut Collector) {
             ViewKind::Squash => &scratch.squashed,
         };
         if let Some(s) = out.signals.get_mut(f.slot) {
-            s.offset = view.original_offset(f.pos, text.len());
+            s.offset = view.original_offset(f.pos, len);
         }
+    }
+    true
+}
+
+/// For the views of a prefix of a text: how many leading bytes of each view are those of the
+/// whole text's view, with the same offsets. The `fold` pass writes each byte once (a space
+/// only before what follows it), so all of its view; the `words` pass rewrites the word it is
+/// in when that ends (leetspeak), so its view before the last space (a space is written once
+/// the word before it is done), and `squash` the letters of that.
+fn settled(views: &Views) -> impl Fn(ViewKind) -> usize {
+    let words = views.words.bytes.as_slice();
+    let done = words.iter().rposition(|&b| b == b' ').unwrap_or(0);
+    let letters = words
+        .get(..done)
+        .unwrap_or_default()
+        .iter()
+        .filter(|b| b.is_ascii_alphabetic())
+        .count();
+    let fold = views.fold.bytes.len();
+    move |view| match view {
+        ViewKind::Fold => fold,
+        ViewKind::Words => done,
+        ViewKind::Squash => letters,
     }
 }
 

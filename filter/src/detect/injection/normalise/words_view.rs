@@ -146,24 +146,36 @@ fn finish_word<O: Origins>(
 /// Notes a finished word: one-letter runs, override verbs, marker hints.
 #[inline(always)]
 fn note_word(word: &[u8], w: &mut WordState, marks: &mut Marks) {
-    let len = word.len();
+    let first = word.first().copied().unwrap_or(0);
+    if note_length(first, word.len(), w) {
+        note_notable(word, w.at, w.src_at, marks);
+    }
+}
+
+/// The part of `note_word` that needs only the word's first byte and length: counts one-letter
+/// words, and says whether the word can be an override verb or hold a marker hint (most words
+/// start with a letter or have a length no verb or hint word has).
+#[inline(always)]
+fn note_length(first: u8, len: usize, w: &mut WordState) -> bool {
     if len == 1 {
         w.one_letter_run += 1;
         w.spaced |= w.one_letter_run >= 4;
     } else {
         w.one_letter_run = 0;
     }
-    // Most words start with a letter or have a length no verb or hint word has.
-    let first = word.first().map_or(0, |&b| usize::from(b));
-    let lengths = NOTABLE.get(first).copied().unwrap_or(0);
-    if (lengths >> len.min(15)) & 1 == 0 {
-        return;
-    }
+    let lengths = NOTABLE.get(usize::from(first)).copied().unwrap_or(0);
+    (lengths >> len.min(15)) & 1 != 0
+}
+
+/// The rest of `note_word`, for the few words `note_length` lets through: the word starts at
+/// `at` in the output and at `src_at` in the source.
+#[inline(never)]
+fn note_notable(word: &[u8], at: usize, src_at: usize, marks: &mut Marks) {
     if is_override_verb(word) {
-        marks.verbs.push(w.at);
+        marks.verbs.push(at);
     }
     if structure::word_hint(word) {
-        marks.marker_hints.push(w.src_at);
+        marks.marker_hints.push(src_at);
     }
 }
 
@@ -242,8 +254,13 @@ fn letters_run<O: Origins>(
             let p = i + swar::first(spaces);
             spaces &= spaces - 1;
             if w.at != NONE {
-                let word = src.get(w.src_at..p).unwrap_or_default();
-                note_word(word, w, marks);
+                // The word's bytes are its source bytes: only its first byte and length are read
+                // unless it is notable.
+                let first = src.get(w.src_at).copied().unwrap_or(0);
+                if note_length(first, p - w.src_at, w) {
+                    let word = src.get(w.src_at..p).unwrap_or_default();
+                    note_notable(word, w.at, w.src_at, marks);
+                }
             }
             w.at = out + (p + 1 - start);
             w.src_at = p + 1;
