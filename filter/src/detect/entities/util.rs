@@ -133,6 +133,17 @@ pub fn line_before(text: &str, at: usize, limit: usize) -> &str {
 /// names are not words of the text. Why: a label read in them (`phone`) would make a second
 /// scan of a redacted text find what the first did not.
 pub fn without_replacements(text: &str) -> std::borrow::Cow<'_, str> {
+    // A window cut out of a longer text can start inside a replacement (`ACTED:PHONE] …`):
+    // a first `]` with only a name, `:` and no space or `[` before it ends one.
+    let text = match text.find(|c: char| c == ']' || c == '[' || c.is_whitespace()) {
+        Some(i)
+            if text.as_bytes().get(i) == Some(&b']')
+                && text.get(..i).is_some_and(|tail| tail.contains(':')) =>
+        {
+            text.get(i + 1..).unwrap_or_default()
+        }
+        _ => text,
+    };
     if !text.contains('[') {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -280,6 +291,9 @@ mod tests {
                 "see [1] and [a]",
                 "see [1] and [a]",
             ),
+            ("window cut inside a label", "ACTED:PHONE] call", " call"),
+            ("window cut inside a keyed hash", ":3f9a0c] call", " call"),
+            ("bracket after words stays", "a:b c] call", "a:b c] call"),
         ];
         for (name, text, want) in cases {
             assert_eq!(without_replacements(text), *want, "case {name}");
