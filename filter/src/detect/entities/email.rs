@@ -6,8 +6,11 @@ fn is_local_char(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-')
 }
 
+/// Letters, digits, `-` and `.`; not Chinese, Japanese or Korean characters, which a URL's
+/// host does not take either (`url_creds::joins_host`): both rules must end a host name at
+/// the same place, or redacting one would change what the other finds.
 fn is_domain_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '-' || c == '.'
+    c.is_ascii_alphanumeric() || c == '-' || c == '.' || super::url_creds::joins_host(c)
 }
 
 /// Top-level "domains" that are file extensions (`logo@2x.png`, `photo@large.jpg`).

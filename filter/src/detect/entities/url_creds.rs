@@ -3,6 +3,7 @@
 //! template reference, are not credentials.
 
 use super::util::byte_at;
+use crate::entity::EntityType;
 use std::ops::Range;
 
 const MAX_SCHEME: usize = 24;
@@ -32,21 +33,61 @@ pub fn placeholder_password(p: &[u8]) -> bool {
         || lower.starts_with(b"your")
 }
 
-/// Whether `userinfo` contains `[` + an upper-case type name + `:`, how our labels and keyed
-/// hashes begin. A URL's userinfo cannot hold `[` unencoded (RFC 3986), so no credential is
-/// lost.
+/// Whether `userinfo` holds one of our replacements whole: `[REDACTED:<TYPE>]` or
+/// `[<TYPE>:<hex>]`, with `<TYPE>` a built-in type name. Nothing looser: `Pa[SS:w0rd` is a
+/// password.
 fn holds_replacement(userinfo: &[u8]) -> bool {
+    let is_type = |name: &[u8]| {
+        std::str::from_utf8(name)
+            .ok()
+            .and_then(EntityType::from_name)
+            .is_some()
+    };
     userinfo.iter().enumerate().any(|(i, &b)| {
-        b == b'[' && {
-            let name = userinfo
-                .get(i + 1..)
-                .unwrap_or_default()
-                .iter()
-                .take_while(|c| c.is_ascii_uppercase() || **c == b'_')
-                .count();
-            name >= 2 && userinfo.get(i + 1 + name) == Some(&b':')
+        let Some(rest) = userinfo.get(i + 1..).filter(|_| b == b'[') else {
+            return false;
+        };
+        let Some(close) = rest.iter().position(|&c| c == b']') else {
+            return false;
+        };
+        let inner = rest.get(..close).unwrap_or_default();
+        let mut parts = inner.splitn(2, |&c| c == b':');
+        match (parts.next(), parts.next()) {
+            (Some(b"REDACTED"), Some(name)) => is_type(name),
+            (Some(name), Some(hex)) => {
+                is_type(name) && !hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit)
+            }
+            _ => false,
         }
     })
+}
+
+/// Whether a non-ASCII letter may join a URL's host (an internationalised name, as it joins an
+/// e-mail domain, see `email::is_domain_char`): not Chinese, Japanese or Korean characters,
+/// which prose written right after a host without a space consists of.
+pub fn joins_host(c: char) -> bool {
+    c.is_alphanumeric() && !is_cjk(c)
+}
+
+/// Han, kana and Hangul.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}' | '\u{AC00}'..='\u{D7AF}' | '\u{20000}'..='\u{2FFFF}')
+}
+
+/// Whether the run of non-space characters before `start` (at most 256 bytes back) holds an
+/// `@`: a scheme right after a non-ASCII letter there is glued to an e-mail domain
+/// (`a@p.tӿnt://…`, one domain run for the e-mail rule), not a URL of its own.
+fn after_a_domain(text: &str, start: usize) -> bool {
+    let from = start.saturating_sub(256);
+    let mut from = from;
+    while from > 0 && !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    text.get(from..start)
+        .and_then(|w| w.rsplit(char::is_whitespace).next())
+        .is_some_and(|run| run.contains('@'))
 }
 
 /// A credentials URL around the `://` at `sep`.
@@ -63,14 +104,19 @@ pub fn url_credentials(text: &str, sep: usize, anchor_end: usize) -> Option<Rang
     while start < sep && !bytes.get(start).is_some_and(u8::is_ascii_alphabetic) {
         start += 1;
     }
-    // A scheme glued to a word is no scheme. Non-ASCII letters count: the e-mail rule reads
-    // `a@p.tӿnt://…` as one domain run, and both rules must see the same words.
-    if sep - start < 2
-        || text
-            .get(..start)
-            .and_then(|before| before.chars().next_back())
-            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    // A scheme glued to a word is no scheme. After a non-ASCII letter it is one (Chinese and
+    // Japanese write `连接mysql://…`), unless that letter ends an e-mail domain
+    // (`a@p.tӿnt://…`): the e-mail rule reads one domain run there, and both rules must see
+    // the same words.
+    let glued = match text
+        .get(..start)
+        .and_then(|before| before.chars().next_back())
     {
+        Some(c) if c.is_ascii() => c.is_ascii_alphanumeric() || c == '_',
+        Some(c) => joins_host(c) && after_a_domain(text, start),
+        None => false,
+    };
+    if sep - start < 2 || glued {
         return None;
     }
     // Userinfo: up to the first `@` before any `/`, whitespace or quote.
@@ -114,9 +160,9 @@ pub fn url_credentials(text: &str, sep: usize, anchor_end: usize) -> Option<Rang
     // Non-ASCII letters belong to an internationalised host name (`u:p@müller.de`), as they do
     // to an e-mail domain: were the host cut before them, the e-mail rule would read them as the
     // local part of a following `…@x.y` and a second pass over the redacted text would find an
-    // address the first pass did not (redaction must be idempotent). After the host (path,
-    // query, port) a non-ASCII character ends the URL, so prose that follows it without a space
-    // (Chinese, Japanese) is not swallowed.
+    // address the first pass did not (redaction must be idempotent). Chinese, Japanese and
+    // Korean characters end it (`@db并且重试`: prose written without a space), and after the host
+    // (path, query, port) any non-ASCII character ends the URL.
     let mut end = host_start;
     let mut in_host = true;
     for c in text.get(host_start..)?.chars() {
@@ -130,7 +176,7 @@ pub fn url_credentials(text: &str, sep: usize, anchor_end: usize) -> Option<Rang
                     '"' | '\'' | '`' | '<' | '>' | '\\' | '|' | '^' | '{' | '}'
                 )
         } else {
-            !(in_host && c.is_alphanumeric())
+            !(in_host && joins_host(c))
         };
         if stop {
             break;
@@ -179,7 +225,46 @@ mod tests {
                 Some("mysql://u:p4ss@db/x"),
             ),
             ("scheme in a word", "xhttp://u:p@h", Some("xhttp://u:p@h")),
-            ("scheme after a non-ASCII letter", "ӿnt://u:p@h", None),
+            (
+                "scheme after an e-mail domain's letter",
+                "a@p.ӿnt://u:p@h",
+                None,
+            ),
+            (
+                "scheme right after Chinese",
+                "连接mysql://root:s3cretPW@db.internal/app",
+                Some("mysql://root:s3cretPW@db.internal/app"),
+            ),
+            (
+                "scheme right after Japanese",
+                "データベースはpostgres://admin:hunter2x@10.0.0.5:5432/prodです",
+                Some("postgres://admin:hunter2x@10.0.0.5:5432/prod"),
+            ),
+            (
+                "scheme after a Cyrillic word",
+                "ӿnt://u:p@h",
+                Some("nt://u:p@h"),
+            ),
+            (
+                "prose right after the host",
+                "连接 mysql://u:p4ss@db并且重试",
+                Some("mysql://u:p4ss@db"),
+            ),
+            (
+                "prose right after a dotted host",
+                "mysql://u:p4ss@db.internal请使用它",
+                Some("mysql://u:p4ss@db.internal"),
+            ),
+            (
+                "a bracket in the password",
+                "mongodb://admin:Pa[SS:w0rd123@db.example.com/app",
+                Some("mongodb://admin:Pa[SS:w0rd123@db.example.com/app"),
+            ),
+            (
+                "a bracket in the user",
+                "redis://[ADMIN:hunter2secret@cache.internal:6379",
+                Some("redis://[ADMIN:hunter2secret@cache.internal:6379"),
+            ),
             (
                 "userinfo holding a label",
                 "nt://[REDACTED:URL_CREDENTIALS]:x@p",
