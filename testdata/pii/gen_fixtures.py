@@ -259,6 +259,7 @@ case('vendors', 'gitlab too short', "glpat-abc123", [])
 # A prefix inside a longer run of the token alphabet belongs to that run (redaction stays
 # idempotent: see vendors.rs `body`).
 case('vendors', 'gitlab prefix inside a longer run', f"x-{gl}", [])
+case('vendors', 'gitlab after a diff dash', f"-{gl}\n", [('GITLAB_TOKEN', gl)])
 n = npm()
 case('vendors', 'npm', f"//registry.npmjs.org/:_authToken={n}", [('NPM_TOKEN', n)])
 case('vendors', 'npm bad checksum', f"{n[:-1]}{'A' if n[-1] != 'A' else 'B'}", [])

@@ -126,10 +126,21 @@ fn body(
     lens: std::ops::RangeInclusive<usize>,
     pred: impl Fn(u8) -> bool,
 ) -> Option<Range<usize>> {
-    // A prefix inside a longer run of the body's alphabet (`…---glsoat-…`) is part of that
-    // run, judged from where it starts: read on its own, it would be found once the run
-    // before it is redacted, and a second scan would find more than the first (fuzzing).
-    if !starts_word(text, start) || super::util::byte_before(text, start).is_some_and(&pred) {
+    // A prefix inside a longer token (`…glsoat---glsoat-…`: the run of the body's alphabet
+    // before it reaches a letter or digit) is part of that token, judged from where it starts:
+    // read on its own, it would be found once the run before it is redacted, and a second
+    // scan would find more than the first (fuzzing). Separators alone before it (a diff's
+    // `-glpat-…`) do not make it part of anything.
+    let inside = text
+        .as_bytes()
+        .get(..start)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .take(super::util::MAX_RUN)
+        .take_while(|&&b| pred(b))
+        .any(|&b| b.is_ascii_alphanumeric() || b == b'_');
+    if !starts_word(text, start) || inside {
         return None;
     }
     let len = run_len_max(text, anchor_end, lens.end() + 1, pred);
