@@ -376,7 +376,7 @@ fn national_form(text: &str, start: usize) -> Option<Range<usize>> {
     if sep == 0 || (1..t.n_groups).any(|k| t.sep(k) != sep) {
         return None;
     }
-    let before = super::util::line_before(text, start, 48);
+    let before = super::util::label_window(text, start, 48);
     let before = super::util::without_replacements(before).to_lowercase();
     PHONE_LABELS
         .iter()
