@@ -1313,12 +1313,13 @@ fn write_new(framing: Framing, ending: LineEnding, ev: &NewEvent, out: &mut Vec<
 }
 
 /// Edits that empty an Ollama final line's `context` (see `dialect::drop_exchange_tokens`);
-/// only lines that name it are parsed.
+/// only lines that name it, or escape characters, are parsed.
 fn exchange_tokens(frame: &Frame<'_>) -> Vec<Edit> {
     let Some(data) = frame.data() else {
         return Vec::new();
     };
-    if !data.contains("\"context\"") {
+    // Or spelled with `\u` escapes, like any key.
+    if !data.contains("\"context\"") && !data.contains("\\u") {
         return Vec::new();
     }
     json::parse(&data)

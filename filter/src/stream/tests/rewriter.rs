@@ -911,6 +911,15 @@ fn ollama_context_goes_with_redacted_text() {
         assert!(out.contains("\"context\":[]"), "{out}");
         assert!(!out.contains("101"), "{out}");
     }
+    // A key spelled with escapes is the same key.
+    let escaped = redacted.replace("\"context\"", "\"cont\\u0065xt\"");
+    let out = String::from_utf8(rewrite(
+        StreamApi::Ollama,
+        detector(),
+        &[escaped.as_bytes()],
+    ))
+    .unwrap();
+    assert!(!out.contains("101"), "{out}");
     let clean = "{\"model\":\"m\",\"response\":\"hello\",\"done\":false}\n{\"model\":\"m\",\"response\":\"\",\"done\":true,\"context\":[101,202,303]}\n";
     let out = rewrite(StreamApi::Ollama, detector(), &[clean.as_bytes()]);
     assert!(
