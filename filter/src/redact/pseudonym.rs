@@ -54,6 +54,12 @@ impl Pseudonyms {
     /// The placeholder for `value` of type `name`, assigning the next number on first sight;
     /// `None` once the map is full.
     pub fn assign(&mut self, name: &str, value: &str) -> Option<&str> {
+        // A value read from a text already holding placeholders of this exchange (a later
+        // pass over the request, a labelled value that runs over earlier ones) is stored as
+        // the user wrote it: restoring its placeholder must give the original text, not one
+        // with placeholders left in it (found by the `pseudonyms` fuzz target).
+        let expanded = self.restore(value);
+        let value = expanded.as_deref().unwrap_or(value);
         let key = (name.to_string(), value.to_string());
         let index = match self.by_value.get(&key) {
             Some(&i) => i,
@@ -220,6 +226,22 @@ mod tests {
         );
         assert_eq!(p.restore("nothing here <b>"), None);
         assert_eq!(Pseudonyms::default().restore("<EMAIL_1>"), None);
+    }
+
+    /// A value read over text that already holds placeholders is stored as the user wrote it,
+    /// so that restoring it gives the original text whole.
+    #[test]
+    fn values_holding_placeholders_are_stored_expanded() {
+        let mut p = Pseudonyms::default();
+        assert_eq!(p.assign("PASSWORD", "ss)"), Some("<PASSWORD_1>"));
+        assert_eq!(
+            p.assign("PASSWORD", "x <PASSWORD_1> y"),
+            Some("<PASSWORD_2>")
+        );
+        assert_eq!(p.value_of("<PASSWORD_2>"), Some("x ss) y"));
+        assert_eq!(p.restore("pw <PASSWORD_2>").unwrap(), "pw x ss) y");
+        // The same value written either way is one pseudonym.
+        assert_eq!(p.assign("PASSWORD", "x ss) y"), Some("<PASSWORD_2>"));
     }
 
     #[test]
