@@ -2,7 +2,7 @@
 //! Span = the whole URL; URLs without a password, or whose password is a placeholder or a
 //! template reference, are not credentials.
 
-use super::util::byte_at;
+use super::util::{byte_at, floor_boundary};
 use crate::entity::EntityType;
 use std::ops::Range;
 
@@ -70,7 +70,7 @@ pub fn joins_host(c: char) -> bool {
 }
 
 /// Han, kana and Hangul.
-pub fn is_cjk(c: char) -> bool {
+fn is_cjk(c: char) -> bool {
     matches!(c,
         '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}'
         | '\u{F900}'..='\u{FAFF}' | '\u{AC00}'..='\u{D7AF}' | '\u{20000}'..='\u{2FFFF}')
@@ -80,11 +80,7 @@ pub fn is_cjk(c: char) -> bool {
 /// `@`: a scheme right after a non-ASCII letter there is glued to an e-mail domain
 /// (`a@p.tӿnt://…`, one domain run for the e-mail rule), not a URL of its own.
 fn after_a_domain(text: &str, start: usize) -> bool {
-    let from = start.saturating_sub(256);
-    let mut from = from;
-    while from > 0 && !text.is_char_boundary(from) {
-        from -= 1;
-    }
+    let from = floor_boundary(text, start.saturating_sub(256));
     text.get(from..start)
         .and_then(|w| w.rsplit(char::is_whitespace).next())
         .is_some_and(|run| run.contains('@'))
