@@ -259,19 +259,7 @@ fn field_of_each<'d>(list: Option<&'d Value>, at: &str, field: &str, out: &mut V
 }
 
 pub fn openai_completions_response<'d>(doc: &'d Value, out: &mut Vec<Segment<'d>>) {
-    let Some(choices) = doc.get("choices").and_then(Value::as_array) else {
-        return;
-    };
-    for (i, choice) in choices.iter().enumerate() {
-        if let Some(t) = choice.get("text") {
-            push(
-                out,
-                Role::Assistant,
-                t,
-                Loc::at("choices").index(i).key("text").done(),
-            );
-        }
-    }
+    field_of_each(doc.get("choices"), "choices", "text", out);
 }
 
 /// Responses API output: message items' `output_text` parts and function-call arguments.
