@@ -357,12 +357,31 @@ struct Pending<'c> {
     /// redaction exist to keep from the client until it is judged. A choice whose text passes
     /// unchanged keeps them.
     echoes: Vec<crate::dialect::Echo>,
+    /// Edits that empty Ollama's final `context` (the token ids of the exchange), applied once
+    /// any text of the stream has reached the client redacted.
+    exchange_tokens: Vec<Edit>,
     /// Whether the event carries whole texts (`.done` events, snapshots), and whether one of
     /// them was redacted.
     whole: bool,
     rewritten: bool,
     /// Its delta slots: a range of the batch's `slots`.
     slots: std::ops::Range<usize>,
+}
+
+impl<'c> Pending<'c> {
+    /// An event that goes out as the upstream sent it, but for the text of its `slots`.
+    fn as_sent(frame: Frame<'c>, slots: std::ops::Range<usize>) -> Self {
+        Pending {
+            frame,
+            pre: Vec::new(),
+            edits: Vec::new(),
+            echoes: Vec::new(),
+            exchange_tokens: Vec::new(),
+            whole: false,
+            rewritten: false,
+            slots,
+        }
+    }
 }
 
 /// The events of one `push`: their deltas are appended to the redactors as they are read, and
@@ -779,15 +798,9 @@ impl StreamRewriter {
         };
         let first_slot = batch.slots.len();
         let Some(bytes) = frame.data_bytes() else {
-            batch.events.push(Pending {
-                frame,
-                pre: Vec::new(),
-                edits: Vec::new(),
-                echoes: Vec::new(),
-                whole: false,
-                rewritten: false,
-                slots: first_slot..first_slot,
-            });
+            batch
+                .events
+                .push(Pending::as_sent(frame, first_slot..first_slot));
             return Ok(());
         };
         let outline = match &frame {
@@ -816,15 +829,9 @@ impl StreamRewriter {
             let index = batch.events.len();
             self.add_delta(key, span, &text, None, batch, out)?;
             drop(text);
-            batch.events.push(Pending {
-                frame,
-                pre: Vec::new(),
-                edits: Vec::new(),
-                echoes: Vec::new(),
-                whole: false,
-                rewritten: false,
-                slots: first_slot..batch.slots.len(),
-            });
+            batch
+                .events
+                .push(Pending::as_sent(frame, first_slot..batch.slots.len()));
             batch.template = Some(index);
             return Ok(());
         }
@@ -908,6 +915,16 @@ impl StreamRewriter {
             }
             _ => Vec::new(),
         };
+        // Ollama's final `context`, likewise only in lines that name it or escape characters.
+        let exchange_tokens = match &doc {
+            Some(doc)
+                if self.framing == Framing::Ndjson
+                    && (data.contains("\"context\"") || data.contains("\\u")) =>
+            {
+                crate::dialect::drop_exchange_tokens(data, doc)
+            }
+            _ => Vec::new(),
+        };
         let whole = !an.full.is_empty() || !an.repeats.is_empty();
         let is_template = !an.deltas.is_empty() && doc.as_ref().is_some_and(json::Value::is_object);
         self.envelope_outline = None;
@@ -922,7 +939,8 @@ impl StreamRewriter {
                     && an.tool_args.is_empty()
                     && an.sequence.is_none()
                     && an.item_id.is_none()
-                    && echoes.is_empty() =>
+                    && echoes.is_empty()
+                    && exchange_tokens.is_empty() =>
             {
                 Some(Envelope::new(event, data, *key, s.span.clone()))
             }
@@ -935,6 +953,7 @@ impl StreamRewriter {
             pre,
             edits,
             echoes,
+            exchange_tokens,
             whole,
             rewritten,
             slots: first_slot..batch.slots.len(),
@@ -1206,8 +1225,8 @@ impl StreamRewriter {
             out.bytes.extend_from_slice(&event.pre);
             let mut edits = event.edits;
             // Ollama's final `context`: the token ids of the exchange as the model wrote it.
-            if self.redacted && self.framing == Framing::Ndjson {
-                edits.extend(exchange_tokens(&event.frame));
+            if self.redacted {
+                edits.extend(event.exchange_tokens);
             }
             let event_slots = slots.get_mut(event.slots).unwrap_or_default();
             // An echo goes unless every text of the object holding it passes exactly as sent:
@@ -1310,21 +1329,6 @@ fn write_new(framing: Framing, ending: LineEnding, ev: &NewEvent, out: &mut Vec<
             out.push(b'\n');
         }
     }
-}
-
-/// Edits that empty an Ollama final line's `context` (see `dialect::drop_exchange_tokens`);
-/// only lines that name it, or escape characters, are parsed.
-fn exchange_tokens(frame: &Frame<'_>) -> Vec<Edit> {
-    let Some(data) = frame.data() else {
-        return Vec::new();
-    };
-    // Or spelled with `\u` escapes, like any key.
-    if !data.contains("\"context\"") && !data.contains("\\u") {
-        return Vec::new();
-    }
-    json::parse(&data)
-        .map(|doc| crate::dialect::drop_exchange_tokens(&data, &doc))
-        .unwrap_or_default()
 }
 
 /// Moves a sink's hits to the output; a block stops the stream.
