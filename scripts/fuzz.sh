@@ -21,6 +21,9 @@ for t in "${targets[@]}"; do
   say "fuzz $t for ${seconds}s"
   mkdir -p "target/fuzz-corpus/$t" "testdata/fuzz/$t"
   log="target/fuzz-corpus/$t.log"
+  # Only what this run finds counts: artifacts of earlier runs are already in testdata/fuzz/.
+  marker="target/fuzz-corpus/$t.started"
+  touch "$marker"
   set +e
   cargo +nightly fuzz run --fuzz-dir fuzz "$t" "target/fuzz-corpus/$t" "testdata/fuzz/$t" -- \
     -max_total_time="$seconds" -print_final_stats=1 -max_len=65536 >"$log" 2>&1
@@ -30,7 +33,7 @@ for t in "${targets[@]}"; do
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   crashes=0
   for a in fuzz/artifacts/"$t"/crash-* fuzz/artifacts/"$t"/oom-* fuzz/artifacts/"$t"/timeout-*; do
-    [ -e "$a" ] || continue
+    [ -e "$a" ] && [ "$a" -nt "$marker" ] || continue
     cp "$a" "testdata/fuzz/$t/"
     crashes=$((crashes + 1))
   done
