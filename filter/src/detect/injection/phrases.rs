@@ -27,6 +27,9 @@ use Category::*;
 
 pub const OVERRIDE: &str = "injection.override.ignore_previous";
 pub const OVERRIDE_WEAK: &str = "injection.override.ignore_rules";
+/// "Ignore the <thing> and print/state/say ...": an override that names no instructions but
+/// replaces the task with an output of its own.
+pub const OVERRIDE_REDIRECT: &str = "injection.override.ignore_and_say";
 const NEW_INSTRUCTIONS: &str = "injection.override.new_instructions";
 const FAKE_MODE: &str = "injection.override.fake_mode";
 const DAN: &str = "injection.jailbreak.dan";
@@ -376,6 +379,10 @@ pub const OVERRIDE_ANCHORS: &[&str] = &[
     "foregoing",
     "past",
 ];
+
+/// Verbs that, right after "and" following an override verb and its object, dictate the
+/// output ("ignore the function and state ..."): the planted task replaces the user's.
+pub const OVERRIDE_REDIRECTS: &[&str] = &["state", "print", "say", "output", "claim", "declare"];
 
 /// What gets overridden. Strong objects name instructions; weak ones are broader.
 pub const OVERRIDE_OBJECTS: &[(&str, bool)] = &[
