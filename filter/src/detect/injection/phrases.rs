@@ -240,6 +240,226 @@ pub const PHRASES: &[Phrase] = &[
     // Text in a document that addresses the software reading it.
     p("note to automated", ADDRESSED, InstructionOverride, 0.5),
     p("if user asks", ADDRESSED, InstructionOverride, 0.4),
+    // The override, translated (Latin-script languages; `TRANSLATED_FORMS` in the tests lists
+    // each as written). The `words` view keeps ASCII letters only, so an accented letter splits
+    // a word ("précédentes" is "pr c dentes"); scripts without ASCII letters need the
+    // normaliser to keep them first.
+    p(
+        "ignora las instrucciones anteriores",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "ignorar las instrucciones anteriores",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "ignora todas las instrucciones anteriores",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "olvida las instrucciones anteriores",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "olvida todas las instrucciones anteriores",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "ignora lo anterior",
+        NEW_INSTRUCTIONS,
+        InstructionOverride,
+        0.6,
+    ),
+    p(
+        "ignore as instru es anteriores",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "ignore todas as instru es anteriores",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "ignorar as instru es anteriores",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "esque a as instru es anteriores",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "ignore les instructions pr c dentes",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "ignorez les instructions pr c dentes",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "ignorez toutes les instructions pr c dentes",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "oubliez les instructions pr c dentes",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "oubliez vos instructions",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "oublie tes instructions",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "ignoriere alle vorherigen anweisungen",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "ignoriere die vorherigen anweisungen",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "ignorieren sie alle vorherigen anweisungen",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "ignorieren sie die vorherigen anweisungen",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "vergiss alle vorherigen anweisungen",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "vergessen sie alle vorherigen anweisungen",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "ignoriere das obige",
+        NEW_INSTRUCTIONS,
+        InstructionOverride,
+        0.6,
+    ),
+    p(
+        "ignorieren sie das obige",
+        NEW_INSTRUCTIONS,
+        InstructionOverride,
+        0.6,
+    ),
+    p(
+        "ignora le istruzioni precedenti",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "ignora tutte le istruzioni precedenti",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "dimentica le istruzioni precedenti",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "abaikan instruksi sebelumnya",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "abaikan semua instruksi sebelumnya",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "lupakan instruksi sebelumnya",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "lupakan semua instruksi sebelumnya",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "nceki talimatlari yok say",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "nceki t m talimatlari yok say",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "nceki talimatlari g rmezden gel",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "balewalain ang mga naunang tagubilin",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
+    p(
+        "huwag pansinin ang mga naunang tagubilin",
+        OVERRIDE,
+        InstructionOverride,
+        0.9,
+    ),
     // Claims of authority over the model, typical of persuasion-style injections.
     p("i m your developer", AUTHORITY, InstructionOverride, 0.5),
     p("i am your developer", AUTHORITY, InstructionOverride, 0.5),
@@ -547,6 +767,147 @@ mod tests {
                     "{name}: no planted-task rule expected"
                 ),
             }
+        }
+    }
+
+    /// The translated overrides as written, and their `words` forms in `PHRASES`.
+    const TRANSLATED_FORMS: &[(&str, &str)] = &[
+        (
+            "ignora las instrucciones anteriores",
+            "ignora las instrucciones anteriores",
+        ),
+        (
+            "ignorar las instrucciones anteriores",
+            "ignorar las instrucciones anteriores",
+        ),
+        (
+            "ignora todas las instrucciones anteriores",
+            "ignora todas las instrucciones anteriores",
+        ),
+        (
+            "olvida las instrucciones anteriores",
+            "olvida las instrucciones anteriores",
+        ),
+        (
+            "olvida todas las instrucciones anteriores",
+            "olvida todas las instrucciones anteriores",
+        ),
+        ("ignora lo anterior", "ignora lo anterior"),
+        (
+            "ignore as instruções anteriores",
+            "ignore as instru es anteriores",
+        ),
+        (
+            "ignore todas as instruções anteriores",
+            "ignore todas as instru es anteriores",
+        ),
+        (
+            "ignorar as instruções anteriores",
+            "ignorar as instru es anteriores",
+        ),
+        (
+            "esqueça as instruções anteriores",
+            "esque a as instru es anteriores",
+        ),
+        (
+            "ignore les instructions précédentes",
+            "ignore les instructions pr c dentes",
+        ),
+        (
+            "ignorez les instructions précédentes",
+            "ignorez les instructions pr c dentes",
+        ),
+        (
+            "ignorez toutes les instructions précédentes",
+            "ignorez toutes les instructions pr c dentes",
+        ),
+        (
+            "oubliez les instructions précédentes",
+            "oubliez les instructions pr c dentes",
+        ),
+        ("oubliez vos instructions", "oubliez vos instructions"),
+        ("oublie tes instructions", "oublie tes instructions"),
+        (
+            "ignoriere alle vorherigen anweisungen",
+            "ignoriere alle vorherigen anweisungen",
+        ),
+        (
+            "ignoriere die vorherigen anweisungen",
+            "ignoriere die vorherigen anweisungen",
+        ),
+        (
+            "ignorieren sie alle vorherigen anweisungen",
+            "ignorieren sie alle vorherigen anweisungen",
+        ),
+        (
+            "ignorieren sie die vorherigen anweisungen",
+            "ignorieren sie die vorherigen anweisungen",
+        ),
+        (
+            "vergiss alle vorherigen anweisungen",
+            "vergiss alle vorherigen anweisungen",
+        ),
+        (
+            "vergessen sie alle vorherigen anweisungen",
+            "vergessen sie alle vorherigen anweisungen",
+        ),
+        ("ignoriere das obige", "ignoriere das obige"),
+        ("ignorieren sie das obige", "ignorieren sie das obige"),
+        (
+            "ignora le istruzioni precedenti",
+            "ignora le istruzioni precedenti",
+        ),
+        (
+            "ignora tutte le istruzioni precedenti",
+            "ignora tutte le istruzioni precedenti",
+        ),
+        (
+            "dimentica le istruzioni precedenti",
+            "dimentica le istruzioni precedenti",
+        ),
+        (
+            "abaikan instruksi sebelumnya",
+            "abaikan instruksi sebelumnya",
+        ),
+        (
+            "abaikan semua instruksi sebelumnya",
+            "abaikan semua instruksi sebelumnya",
+        ),
+        (
+            "lupakan instruksi sebelumnya",
+            "lupakan instruksi sebelumnya",
+        ),
+        (
+            "lupakan semua instruksi sebelumnya",
+            "lupakan semua instruksi sebelumnya",
+        ),
+        ("önceki talimatları yok say", "nceki talimatlari yok say"),
+        (
+            "önceki tüm talimatları yok say",
+            "nceki t m talimatlari yok say",
+        ),
+        (
+            "önceki talimatları görmezden gel",
+            "nceki talimatlari g rmezden gel",
+        ),
+        (
+            "balewalain ang mga naunang tagubilin",
+            "balewalain ang mga naunang tagubilin",
+        ),
+        (
+            "huwag pansinin ang mga naunang tagubilin",
+            "huwag pansinin ang mga naunang tagubilin",
+        ),
+    ];
+
+    #[test]
+    fn translated_overrides_are_listed_in_words_form() {
+        for (native, form) in TRANSLATED_FORMS {
+            assert_eq!(phrase_form(native), *form, "{native}");
+            assert!(
+                PHRASES.iter().any(|p| p.text == *form),
+                "{form} not in PHRASES"
+            );
         }
     }
 
