@@ -296,11 +296,11 @@ impl InjectionScreen {
         let mut rot13_ids = Vec::new();
         for (i, p) in PHRASES.iter().enumerate() {
             let s: String = p.text.chars().filter(char::is_ascii_alphabetic).collect();
-            if s.len() >= MIN_SQUASHED {
+            if p.evasions && s.len() >= MIN_SQUASHED {
                 squashed.push(s);
                 squashed_ids.push(i);
             }
-            if p.text.len() >= MIN_SQUASHED && p.weight >= 0.5 {
+            if p.evasions && p.text.len() >= MIN_SQUASHED && p.weight >= 0.5 {
                 rot.push(encodings::rot13(p.text));
                 rot13_ids.push(i);
             }
