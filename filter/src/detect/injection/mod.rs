@@ -2,7 +2,8 @@
 //!
 //! Each text is normalised into three views (see `normalise`), then:
 //! - phrase rules (aho-corasick over the `words` view, plus a verb/object grammar for
-//!   instruction overrides, plus the `squash` view for spaced-out letters and ROT13 copies),
+//!   instruction overrides, plus the `squash` view for spaced-out letters and ROT13 copies;
+//!   in scripts that view cannot hold, the override forms of `native`, matched as written),
 //! - structural rules (chat-template role markers, forged tool output, markdown-image
 //!   exfiltration) over the `fold` view,
 //! - evasion signals (Unicode tag characters, invisible characters inside words, mixed-script
@@ -37,6 +38,7 @@ macro_rules! byte_table {
 mod automaton;
 mod encodings;
 mod model;
+mod native;
 mod normalise;
 mod phrases;
 mod soup;
@@ -46,6 +48,7 @@ mod tests;
 
 use automaton::Dfa;
 use model::Model;
+use native::NativeOverrides;
 use normalise::{normalise, normalise_tracked, squash, View, Views};
 use phrases::{
     OVERRIDE, OVERRIDE_ANCHORS, OVERRIDE_FILLERS, OVERRIDE_OBJECTS, OVERRIDE_REDIRECT,
@@ -176,6 +179,8 @@ pub struct InjectionScreen {
     markers: Dfa,
     /// The longest marker (see `structure::marker_windows`).
     marker_reach: usize,
+    /// The override in scripts the `words` view does not hold.
+    native: NativeOverrides,
     model: Model,
 }
 
@@ -326,6 +331,7 @@ impl InjectionScreen {
             rot13_ids,
             markers: build(&markers)?,
             marker_reach: structure::marker_reach(),
+            native: NativeOverrides::new()?,
             model: Model::default(),
         })
     }
@@ -412,6 +418,9 @@ impl InjectionScreen {
             };
             let sig = (rule, Category::InstructionOverride, weight);
             out.add_in_view(sig, job, ViewKind::Words, start);
+        }
+        if let Some(offset) = self.native.find(text) {
+            out.add(OVERRIDE, Category::InstructionOverride, 0.9, at(offset));
         }
         // Spaced-out or dotted letters leave runs of one-letter words; only then is the
         // letters-only view worth building.
