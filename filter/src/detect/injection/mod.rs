@@ -3,7 +3,8 @@
 //! Each text is normalised into three views (see `normalise`), then:
 //! - phrase rules (aho-corasick over the `words` view, plus a verb/object grammar for
 //!   instruction overrides, plus the `squash` view for spaced-out letters and ROT13 copies;
-//!   in scripts that view cannot hold, the override forms of `native`, matched as written),
+//!   in scripts that view cannot hold, the override and extraction forms of `native`,
+//!   matched as written),
 //! - structural rules (chat-template role markers, forged tool output, markdown-image
 //!   exfiltration) over the `fold` view,
 //! - evasion signals (Unicode tag characters, invisible characters inside words, mixed-script
@@ -48,7 +49,7 @@ mod tests;
 
 use automaton::Dfa;
 use model::Model;
-use native::NativeOverrides;
+use native::NativeForms;
 use normalise::{normalise, normalise_tracked, squash, View, Views};
 use phrases::{
     OVERRIDE, OVERRIDE_ANCHORS, OVERRIDE_FILLERS, OVERRIDE_OBJECTS, OVERRIDE_REDIRECT,
@@ -179,8 +180,8 @@ pub struct InjectionScreen {
     markers: Dfa,
     /// The longest marker (see `structure::marker_windows`).
     marker_reach: usize,
-    /// The override in scripts the `words` view does not hold.
-    native: NativeOverrides,
+    /// Override and extraction forms in scripts the `words` view does not hold.
+    native: NativeForms,
     model: Model,
 }
 
@@ -331,7 +332,7 @@ impl InjectionScreen {
             rot13_ids,
             markers: build(&markers)?,
             marker_reach: structure::marker_reach(),
-            native: NativeOverrides::new()?,
+            native: NativeForms::new()?,
             model: Model::default(),
         })
     }
@@ -419,9 +420,9 @@ impl InjectionScreen {
             let sig = (rule, Category::InstructionOverride, weight);
             out.add_in_view(sig, job, ViewKind::Words, start);
         }
-        if let Some(offset) = self.native.find(text) {
-            out.add(OVERRIDE, Category::InstructionOverride, 0.9, at(offset));
-        }
+        self.native.find(text, |(rule, category, weight), offset| {
+            out.add(rule, category, weight, at(offset));
+        });
         // Spaced-out or dotted letters leave runs of one-letter words; only then is the
         // letters-only view worth building.
         if views.spaced {

@@ -43,7 +43,7 @@ pub const OVERRIDE_WEAK: &str = "injection.override.ignore_rules";
 /// "Ignore the <thing> and print/state/say ...": an override that names no instructions but
 /// replaces the task with an output of its own.
 pub const OVERRIDE_REDIRECT: &str = "injection.override.ignore_and_say";
-const NEW_INSTRUCTIONS: &str = "injection.override.new_instructions";
+pub const NEW_INSTRUCTIONS: &str = "injection.override.new_instructions";
 const FAKE_MODE: &str = "injection.override.fake_mode";
 const DAN: &str = "injection.jailbreak.dan";
 const DEV_MODE: &str = "injection.jailbreak.developer_mode";
@@ -51,7 +51,7 @@ const NO_RULES: &str = "injection.jailbreak.no_restrictions";
 const PERSONA: &str = "injection.jailbreak.amoral_persona";
 const DUAL: &str = "injection.jailbreak.dual_response";
 const ROLE: &str = "injection.role.persona_switch";
-const EXTRACT: &str = "injection.extraction.system_prompt";
+pub const EXTRACT: &str = "injection.extraction.system_prompt";
 const EXTRACT_WEAK: &str = "injection.extraction.mention";
 const EXFIL: &str = "injection.exfiltration.send_data";
 const SECRET: &str = "injection.exfiltration.secret_request";
