@@ -242,14 +242,24 @@ fn letters_run<O: Origins>(
         let alpha = swar::range(x, b'a', b'z');
         let space = swar::eq(x, b' ');
         let odd = !(alpha | (space & (alpha >> 8))) & swar::HI;
-        let mut n = swar::first(odd);
         // A space last in the block: the next block starts with it and sees what follows.
-        let mut more = n == 8 || (n == 7 && space >> 63 != 0);
+        let (mut n, mut more) = match odd {
+            // The whole block (the common case: no test of where the run ends).
+            0 => (8, true),
+            _ => {
+                let n = swar::first(odd);
+                (n, n == 7 && space >> 63 != 0)
+            }
+        };
         if leet {
             n = n.min(swar::first(space));
             more &= n == 8;
         }
-        let mut spaces = space & swar::prefix(n);
+        let mut spaces = if n == 8 {
+            space
+        } else {
+            space & swar::prefix(n)
+        };
         while spaces != 0 {
             let p = i + swar::first(spaces);
             spaces &= spaces - 1;
