@@ -126,8 +126,13 @@ fn at_least(mut bits: u32, n: usize) -> bool {
 /// from 0 on are what `str::split_whitespace` yields), and whether it is a plain word
 /// (`plain_word_end`), found in one pass over its bytes.
 fn next_token(text: &str, i: usize) -> Option<(usize, usize, bool)> {
-    let start = skip(text, i, true);
-    let plain = plain_word_end(text.as_bytes(), start);
+    let bytes = text.as_bytes();
+    // Most tokens follow a single space: then the token starts right after it.
+    let start = match (bytes.get(i), bytes.get(i + 1)) {
+        (Some(b' '), Some(b'!'..=b'~')) => i + 1,
+        _ => skip(text, i, true),
+    };
+    let plain = plain_word_end(bytes, start);
     let end = plain.unwrap_or_else(|| skip(text, start, false));
     (end > start).then_some((start, end, plain.is_some()))
 }
