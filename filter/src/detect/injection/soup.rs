@@ -4,6 +4,8 @@
 //!
 //! One pass over the first whitespace-separated tokens with a fixed-size window; bounded work.
 
+use super::normalise::swar;
+
 /// Tokens per window.
 const WINDOW: usize = 10;
 /// Weird tokens in a window that make it soup. Three, not four: on the dev split four missed
@@ -98,7 +100,9 @@ pub fn token_soup(text: &str, line_breaks: usize) -> Option<usize> {
         }
         slot = if slot + 1 == WINDOW { 0 } else { slot + 1 };
         weird_bits = (weird_bits << 1 | u32::from(kind == Kind::Weird)) & ((1 << WINDOW) - 1);
-        if at_least(weird_bits, MIN_WEIRD) && prose >= MIN_PROSE {
+        // Only a weird token can complete a soup: after any other, the window holds no more
+        // weird tokens than after the one before, and `prose` only grew when it held none.
+        if kind == Kind::Weird && at_least(weird_bits, MIN_WEIRD) && prose >= MIN_PROSE {
             return offsets.get(if n + 1 >= WINDOW { slot } else { 0 }).copied();
         }
         if kind == Kind::Prose && weird_bits == 0 {
@@ -122,8 +126,13 @@ fn at_least(mut bits: u32, n: usize) -> bool {
 /// from 0 on are what `str::split_whitespace` yields), and whether it is a plain word
 /// (`plain_word_end`), found in one pass over its bytes.
 fn next_token(text: &str, i: usize) -> Option<(usize, usize, bool)> {
-    let start = skip(text, i, true);
-    let plain = plain_word_end(text.as_bytes(), start);
+    let bytes = text.as_bytes();
+    // Most tokens follow a single space: then the token starts right after it.
+    let start = match (bytes.get(i), bytes.get(i + 1)) {
+        (Some(b' '), Some(b'!'..=b'~')) => i + 1,
+        _ => skip(text, i, true),
+    };
+    let plain = plain_word_end(bytes, start);
     let end = plain.unwrap_or_else(|| skip(text, start, false));
     (end > start).then_some((start, end, plain.is_some()))
 }
@@ -137,6 +146,14 @@ fn plain_word_end(bytes: &[u8], mut i: usize) -> Option<usize> {
         return None;
     }
     i += 1;
+    // The lower-case letters eight at a time (most of a token's bytes), the last few alone.
+    while let Some(x) = swar::load(bytes, i) {
+        let n = swar::first(!swar::range(x, b'a', b'z') & swar::HI);
+        i += n;
+        if n < 8 {
+            break;
+        }
+    }
     while bytes.get(i).is_some_and(u8::is_ascii_lowercase) {
         i += 1;
     }
@@ -253,6 +270,13 @@ mod tests {
         }
         let mut plain = 0;
         for t in &tokens {
+            // Followed by more text, the letters are read eight at a time: same answer.
+            let followed = format!("{t} and then the words of a longer text");
+            assert_eq!(
+                plain_word_end(followed.as_bytes(), 0),
+                plain_word_end(t.as_bytes(), 0),
+                "{t:?} before more text"
+            );
             if plain_word_end(t.as_bytes(), 0) == Some(t.len()) {
                 plain += 1;
                 assert_eq!(classify(t), Kind::Prose, "{t:?}");

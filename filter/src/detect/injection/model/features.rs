@@ -109,6 +109,12 @@ fn word_hash(word: u64) -> u64 {
 /// before the start), so a byte costs a compare, a shift, one multiply and one table load, and a
 /// word a few more (no per-byte word state). Word features belong to the block of the space that
 /// ends the word. Mirrors `features_at` in `scripts/train-injection-model.py`.
+///
+/// Speed: each block goes eight bytes per round (`chunks_exact`, the eight steps written out:
+/// the Wasm build leaves an inner loop rolled), so the loop's own counter and test are paid
+/// once per eight bytes; a byte is then a load, the space test, a shift, a multiply and a
+/// table load (`Running::step`). Callgrind, prose at 64 KiB: ~15 instructions per byte a byte
+/// at a time, ~10 now.
 #[inline(always)]
 pub fn block_sums(
     padded: &[u8],
@@ -117,28 +123,62 @@ pub fn block_sums(
     block: usize,
     out: &mut Vec<(i32, u32)>,
 ) {
-    // A missing bucket (never: `weights` has 2^bits entries) weighs nothing.
-    let weight = |k: usize| i32::from(weights.get(k).copied().unwrap_or(0) as i8);
-    let mut reg = SPACES;
-    let mut prev = 0u64;
+    let mut run = Running {
+        reg: SPACES,
+        prev: 0,
+        sum: 0,
+        words: 0,
+    };
     for chunk in padded.chunks(block.max(1)) {
-        let mut sum = 0i32;
-        let mut words = 0u32;
-        for &b in chunk {
-            if b == b' ' {
-                let word = last_word(reg);
-                if word != 0 {
-                    let h = word_hash(word);
-                    sum += weight(bucket(h, WORD_UNI, bits));
-                    sum += weight(bucket(prev.rotate_left(17) ^ h, WORD_BI, bits));
-                    prev = h;
-                    words += 1;
-                }
+        run.sum = 0;
+        run.words = 0;
+        let mut rounds = chunk.chunks_exact(8);
+        for round in &mut rounds {
+            if let &[b0, b1, b2, b3, b4, b5, b6, b7] = round {
+                run.step(b0, weights, bits);
+                run.step(b1, weights, bits);
+                run.step(b2, weights, bits);
+                run.step(b3, weights, bits);
+                run.step(b4, weights, bits);
+                run.step(b5, weights, bits);
+                run.step(b6, weights, bits);
+                run.step(b7, weights, bits);
             }
-            reg = (reg << 8) | u64::from(b);
-            sum += weight(bucket(reg << (64 - 8 * NGRAM), GOLDEN64, bits));
         }
-        out.push((sum, chunk.len() as u32 + 2 * words));
+        for &b in rounds.remainder() {
+            run.step(b, weights, bits);
+        }
+        out.push((run.sum, chunk.len() as u32 + 2 * run.words));
+    }
+}
+
+/// The state of `block_sums`: the last eight bytes, the hash of the last word (for the
+/// bigram), and the current block's weight sum and word count.
+struct Running {
+    reg: u64,
+    prev: u64,
+    sum: i32,
+    words: u32,
+}
+
+impl Running {
+    /// One byte: the word features when it is a space that ends a word, then its n-gram.
+    #[inline(always)]
+    fn step(&mut self, b: u8, weights: &[u8], bits: u32) {
+        // A missing bucket (never: `weights` has 2^bits entries) weighs nothing.
+        let weight = |k: usize| i32::from(weights.get(k).copied().unwrap_or(0) as i8);
+        if b == b' ' {
+            let word = last_word(self.reg);
+            if word != 0 {
+                let h = word_hash(word);
+                self.sum += weight(bucket(h, WORD_UNI, bits));
+                self.sum += weight(bucket(self.prev.rotate_left(17) ^ h, WORD_BI, bits));
+                self.prev = h;
+                self.words += 1;
+            }
+        }
+        self.reg = (self.reg << 8) | u64::from(b);
+        self.sum += weight(bucket(self.reg << (64 - 8 * NGRAM), GOLDEN64, bits));
     }
 }
 
@@ -247,7 +287,7 @@ mod tests {
         for (name, text) in cases {
             let mut padded = Vec::new();
             pad(&view(text), &mut padded);
-            for block in [1, 7, 256] {
+            for block in [1, 7, 8, 13, 256] {
                 let mut expected: Vec<(i32, u32)> = vec![(0, 0); padded.len().div_ceil(block)];
                 for_each(&padded, 12, |pos, b| {
                     let e = &mut expected[pos / block];

@@ -12,11 +12,13 @@ const LO: u64 = 0x0101_0101_0101_0101;
 /// 0x80 in every byte.
 pub const HI: u64 = 0x8080_8080_8080_8080;
 
-/// Reads eight bytes of `bytes` at `at`, if there are eight.
+/// Reads eight bytes of `bytes` at `at`, if there are eight. (`first_chunk` of the tail: two
+/// compares; a range `at..at + 8` with an overflow check compiled to seven instructions per
+/// block in every loop here.)
 #[inline(always)]
 pub fn load(bytes: &[u8], at: usize) -> Option<u64> {
-    let block: [u8; 8] = bytes.get(at..at.checked_add(8)?)?.try_into().ok()?;
-    Some(u64::from_le_bytes(block))
+    let block = bytes.get(at..)?.first_chunk::<8>()?;
+    Some(u64::from_le_bytes(*block))
 }
 
 /// Bytes equal to `b` (exact: no false positives from borrows).
