@@ -594,15 +594,9 @@ fn patterns() -> (Vec<String>, Vec<Part>) {
 /// sequences), Devanagari, Bengali and Thai (0xE0), Vietnamese letters (0xE1: every
 /// Vietnamese form holds one), kana, Han and Hangul (0xE3–0xED). Text with none of them (English
 /// with an em dash or curly quotes, French, German) skips the search.
-const SCRIPT_LEADS: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = matches!(b, 0xCE | 0xCF | 0xD0 | 0xD1 | 0xD8..=0xDB | 0xE0 | 0xE1 | 0xE3..=0xED);
-        b += 1;
-    }
-    t
-};
+fn is_script_lead(b: u8) -> bool {
+    matches!(b, 0xCE | 0xCF | 0xD0 | 0xD1 | 0xD8..=0xDB | 0xE0 | 0xE1 | 0xE3..=0xED)
+}
 
 /// The compiled forms.
 #[derive(Debug, Clone)]
@@ -628,7 +622,7 @@ impl NativeForms {
     /// Text without a byte of these scripts holds none. One leftmost-longest pass: a tail
     /// counts when it starts where the match before it, a head of the same forms, ended.
     pub fn find(&self, text: &str, mut found: impl FnMut((&'static str, Category, f32), usize)) {
-        if text.is_ascii() || !text.bytes().any(|b| SCRIPT_LEADS[usize::from(b)]) {
+        if text.is_ascii() || !text.bytes().any(is_script_lead) {
             return;
         }
         // (start, end, forms it heads) of the match before.
@@ -786,7 +780,7 @@ mod tests {
                 for tail in forms.tails {
                     let form = format!("{head}{tail}");
                     assert!(
-                        form.bytes().any(|b| SCRIPT_LEADS[usize::from(b)]),
+                        form.bytes().any(is_script_lead),
                         "{form:?} would be skipped"
                     );
                 }
