@@ -145,6 +145,31 @@ def test_bad_config_is_rejected_with_the_field_path(mock, tmp_path):
     assert "llm-warden: config rejected: policies.default.request.denyPatterns[1]: invalid regex" in log, log[-2000:]
 
 
+def test_a_lost_port_race_is_retried_on_new_ports(mock, tmp_path, monkeypatch):
+    # The first port handed out is already bound, as when another socket takes it between
+    # `free_port` and Envoy's bind: the harness must start Envoy again on new ports.
+    import socket
+
+    import harness
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    ports = iter([taken.getsockname()[1]])
+    real = harness.free_port
+    monkeypatch.setattr(harness, "free_port", lambda: next(ports, None) or real())
+    try:
+        proxy = Envoy(tmp_path, mock.port)
+        try:
+            assert proxy.port != taken.getsockname()[1]
+            r = proxy.post(CHAT, chat("What is the capital of France?"))
+            assert r.status == 200, r.body
+        finally:
+            proxy.stop()
+    finally:
+        taken.close()
+
+
 def test_counters_are_exported(envoy, mock):
     envoy.post(CHAT, chat(f"key {AWS_KEY}"))
     counters = envoy.counters()
