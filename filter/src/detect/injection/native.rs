@@ -543,6 +543,9 @@ const FORMS: &[Forms] = &[
     },
 ];
 
+// A `Part` holds the forms a pattern belongs to as bits of a u64.
+const _: () = assert!(FORMS.len() <= 64);
+
 /// Which `Forms` (bits of indexes into `FORMS`) a pattern is a head of and a tail of: the same
 /// word can open the forms of two languages ("забудь") or end two kinds ("को अनदेखा").
 #[derive(Debug, Clone, Copy, Default)]
@@ -757,7 +760,6 @@ mod tests {
 
     #[test]
     fn capitalised_heads_for_cased_scripts_only() {
-        assert!(FORMS.len() <= 64, "a Part holds the forms in a u64");
         let (all, parts) = patterns();
         let head_of = |text: &str| {
             all.iter()
