@@ -130,12 +130,33 @@ class Envoy:
                  remote_code: tuple[int, str] | None = None, mutate=None):
         if not WASM.is_file():
             raise SetupError(f"{WASM} missing: run cargo build --release --target wasm32-wasip1 -p llm-warden")
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.config_path = workdir / "envoy.yaml"
+        self.log_path = workdir / "envoy.log"
+        self.access_log_path = workdir / "access.log"
+
+        def start():
+            self.port, self.admin_port = free_port(), free_port()
+            boot = render(base, listen_port=self.port, admin_port=self.admin_port,
+                          mock_port=upstream_port, wasm=WASM, plugin_config=plugin_config,
+                          allow_header_stop=allow_header_stop, ecds_path=ecds_path,
+                          remote_code=remote_code)
+            if mutate is not None:
+                mutate(boot)  # a test's own variation of the shipped config
+            self.config_path.write_text(yaml.safe_dump(boot))
+            # Envoy's own log goes to stderr (unbuffered, unlike --log-path); access logs to stdout.
+            with open(self.log_path, "wb") as log, open(self.access_log_path, "wb") as access:
+                self.proc = subprocess.Popen(
+                    [envoy_binary(), "-c", str(self.config_path), "--concurrency", "1",
+                     "--disable-hot-restart", "--log-level", "warn",
+                     "--component-log-level", os.environ.get("ENVOY_COMPONENT_LOG", "wasm:info")],
+                    stdout=access, stderr=log)
+
         # `free_port` closes its socket before Envoy binds the port, and any outgoing connection
         # on the machine may take the same ephemeral port in between: a start that loses that
         # race is retried on new ports (it happened once in a full run: "Address already in use").
         for attempt in range(PORT_ATTEMPTS):
-            self._start(workdir, upstream_port, plugin_config, allow_header_stop, base, ecds_path,
-                        remote_code, mutate)
+            start()
             if not wait_ready:
                 return
             try:
@@ -144,28 +165,6 @@ class Envoy:
             except PortTaken:
                 if attempt + 1 == PORT_ATTEMPTS:
                     raise
-
-    def _start(self, workdir, upstream_port, plugin_config, allow_header_stop, base, ecds_path,
-               remote_code, mutate):
-        self.port, self.admin_port = free_port(), free_port()
-        boot = render(base, listen_port=self.port, admin_port=self.admin_port,
-                      mock_port=upstream_port, wasm=WASM, plugin_config=plugin_config,
-                      allow_header_stop=allow_header_stop, ecds_path=ecds_path,
-                      remote_code=remote_code)
-        if mutate is not None:
-            mutate(boot)  # a test's own variation of the shipped config
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.config_path = workdir / "envoy.yaml"
-        self.config_path.write_text(yaml.safe_dump(boot))
-        self.log_path = workdir / "envoy.log"
-        self.access_log_path = workdir / "access.log"
-        # Envoy's own log goes to stderr (unbuffered, unlike --log-path); access logs to stdout.
-        with open(self.log_path, "wb") as log, open(self.access_log_path, "wb") as access:
-            self.proc = subprocess.Popen(
-                [envoy_binary(), "-c", str(self.config_path), "--concurrency", "1",
-                 "--disable-hot-restart", "--log-level", "warn",
-                 "--component-log-level", os.environ.get("ENVOY_COMPONENT_LOG", "wasm:info")],
-                stdout=access, stderr=log)
 
     def wait_ready(self, timeout: float = 60):
         deadline = time.monotonic() + timeout
