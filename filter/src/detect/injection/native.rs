@@ -625,6 +625,7 @@ impl NativeForms {
     /// Text without a byte of these scripts holds none. One leftmost-longest pass: a tail
     /// counts when it starts where the match before it, a head of the same forms, ended.
     pub fn find(&self, text: &str, mut found: impl FnMut((&'static str, Category, f32), usize)) {
+        // `is_ascii` first: the common case, answered many bytes at a time.
         if text.is_ascii() || !text.bytes().any(is_script_lead) {
             return;
         }
