@@ -36,14 +36,13 @@ import argparse
 import http.client
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench  # noqa: E402  (Proxy, free_port, chat_body, paths)
+import bench  # noqa: E402  (Proxy, start_mock, chat_body, paths)
 
 
 def stream_once(port: int, body: bytes, headers: dict[str, str]) -> dict:
@@ -97,10 +96,7 @@ def main(argv: list[str]) -> int:
             raise SystemExit(f"{f} missing: run scripts/bench.sh (it builds everything)")
     work = Path(tempfile.mkdtemp(prefix="llm-warden-ttfb-"))
     print(f"== mock and two Envoys (C, P) in {work}; {a.runs} paced requests each", flush=True)
-    mock_port = bench.free_port()
-    mock = subprocess.Popen([str(bench.MOCK), "--listen", f"127.0.0.1:{mock_port}", "--no-record"],
-                            stdout=subprocess.PIPE, text=True)
-    mock.stdout.readline()
+    mock, mock_port = bench.start_mock("--no-record")
     proxies = [bench.Proxy("C", work, mock_port, bench.WASM, json.dumps(bench.C_CONFIG)),
                bench.Proxy("P", work, mock_port, bench.WASM, '{"defaultPolicy": "none"}')]
     body = bench.chat_body(256, stream=True)

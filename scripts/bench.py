@@ -48,6 +48,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 from envoy_config import http_filters, render  # noqa: E402
+import envoy_ports  # noqa: E402
 
 WASM = REPO / "target/wasm32-wasip1/release/llm_warden.wasm"
 NOOP = REPO / "target/wasm32-wasip1/release/llm_warden_noop.wasm"
@@ -90,11 +91,15 @@ PROSE = (
 )
 
 
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def start_mock(*extra: str) -> tuple[subprocess.Popen, int]:
+    """The mock provider on a port it binds itself (port 0), and that port."""
+    mock = subprocess.Popen([str(MOCK), "--listen", "127.0.0.1:0", *extra],
+                            stdout=subprocess.PIPE, text=True)
+    line = mock.stdout.readline().strip() if mock.stdout else ""
+    if not line.startswith("listening on "):
+        mock.kill()
+        raise SystemExit(f"mock did not start: {line!r}")
+    return mock, int(line.rsplit(":", 1)[1])
 
 
 def chat_body(size: int, stream: bool = False) -> bytes:
@@ -122,8 +127,9 @@ def rss_kib(pid: int) -> int:
 class Proxy:
     def __init__(self, name: str, workdir: Path, mock_port: int, wasm: Path | None, config: str,
                  concurrency: int = 1):
-        self.name, self.port, self.admin = name, free_port(), free_port()
-        boot = render(listen_port=self.port, admin_port=self.admin, mock_port=mock_port,
+        self.name = name
+        # Port 0: Envoy binds free ports itself and they are read back below (scripts/envoy_ports.py).
+        boot = render(listen_port=0, admin_port=0, mock_port=mock_port,
                       wasm=wasm or NOOP, plugin_config=config)
         hcm = boot["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
         hcm.pop("access_log", None)  # the same for all three: measure the filter, not logging
@@ -131,20 +137,18 @@ class Proxy:
             hcm["http_filters"] = [f for f in http_filters(boot) if f["name"] != "envoy.filters.http.wasm"]
         path = workdir / f"{name}.yaml"
         path.write_text(yaml.safe_dump(boot))
+        address_path = workdir / f"{name}.admin"
         envoy = os.environ.get("ENVOY_BIN") or str(REPO / ".venv/bin/envoy")
         self.log = open(workdir / f"{name}.log", "wb")
         self.proc = subprocess.Popen([envoy, "-c", str(path), "--concurrency", str(concurrency),
-                                      "--disable-hot-restart", "--log-level", "error"],
+                                      "--disable-hot-restart", "--log-level", "error",
+                                      "--admin-address-path", str(address_path)],
                                      stdout=subprocess.DEVNULL, stderr=self.log)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            r = subprocess.run(["curl", "-fs", f"127.0.0.1:{self.admin}/ready"], capture_output=True)
-            if r.returncode == 0:
-                return
-            if self.proc.poll() is not None:
-                raise SystemExit(f"Envoy {name} exited; see {workdir / (name + '.log')}")
-            time.sleep(0.1)
-        raise SystemExit(f"Envoy {name} not ready")
+        try:
+            self.admin, self.port = envoy_ports.wait_bound(
+                self.proc, address_path, envoy_ports.first_listener_name(boot))
+        except envoy_ports.NotReady as e:
+            raise SystemExit(f"Envoy {name}: {e}; see {workdir / (name + '.log')}") from None
 
     def stop(self):
         self.proc.terminate()
@@ -206,10 +210,7 @@ def main(argv: list[str]) -> int:
             raise SystemExit(f"{f} missing: run scripts/bench.sh (it builds everything)")
 
     work = Path(tempfile.mkdtemp(prefix="llm-warden-bench-"))
-    mock_port = free_port()
-    mock = subprocess.Popen([str(MOCK), "--listen", f"127.0.0.1:{mock_port}", "--no-record"],
-                            stdout=subprocess.PIPE, text=True)
-    mock.stdout.readline()
+    mock, mock_port = start_mock("--no-record")
     proxies = []
     for name in names:
         base = name.removesuffix("+alt")

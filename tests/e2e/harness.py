@@ -1,6 +1,8 @@
 """Processes for end-to-end tests: the mock provider and a real Envoy running llm-warden.
 
-Everything binds 127.0.0.1 on free ports. Envoy runs the repository's own envoy/envoy.yaml,
+Everything binds 127.0.0.1 on port 0 and reports the port the kernel chose (the mock prints it;
+Envoy's are read back through its admin interface, see scripts/envoy_ports.py), so no port is
+ever chosen before it is bound. Envoy runs the repository's own envoy/envoy.yaml,
 rewritten only where a test must differ (ports, absolute paths, plugin config, flags), so the
 shipped config is what gets tested.
 """
@@ -12,9 +14,7 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 WASM = REPO / "target/wasm32-wasip1/release/llm_warden.wasm"
 sys.path.insert(0, str(REPO / "scripts"))
 from envoy_config import render, render_ecds  # noqa: E402,F401  (the same renderer scripts/run.sh uses)
+import envoy_ports  # noqa: E402
 
 
 class SetupError(Exception):
@@ -47,20 +48,6 @@ def cargo_binary(name: str) -> Path:
         if p.is_file():
             return p
     raise SetupError(f"target/*/{name} not built: run `cargo build -p <crate>` (scripts/test.sh does)")
-
-
-class PortTaken(AssertionError):
-    """Envoy could not bind a port `free_port` handed out: another socket took it first."""
-
-
-# Starts of one Envoy on fresh ports before a lost port race fails the test.
-PORT_ATTEMPTS = 3
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -135,51 +122,36 @@ class Envoy:
         self.log_path = workdir / "envoy.log"
         self.access_log_path = workdir / "access.log"
 
-        def start():
-            self.port, self.admin_port = free_port(), free_port()
-            boot = render(base, listen_port=self.port, admin_port=self.admin_port,
-                          mock_port=upstream_port, wasm=WASM, plugin_config=plugin_config,
-                          allow_header_stop=allow_header_stop, ecds_path=ecds_path,
-                          remote_code=remote_code)
-            if mutate is not None:
-                mutate(boot)  # a test's own variation of the shipped config
-            self.config_path.write_text(yaml.safe_dump(boot))
-            # Envoy's own log goes to stderr (unbuffered, unlike --log-path); access logs to stdout.
-            with open(self.log_path, "wb") as log, open(self.access_log_path, "wb") as access:
-                self.proc = subprocess.Popen(
-                    [envoy_binary(), "-c", str(self.config_path), "--concurrency", "1",
-                     "--disable-hot-restart", "--log-level", "warn",
-                     "--component-log-level", os.environ.get("ENVOY_COMPONENT_LOG", "wasm:info")],
-                    stdout=access, stderr=log)
-
-        # `free_port` closes its socket before Envoy binds the port, and any outgoing connection
-        # on the machine may take the same ephemeral port in between: a start that loses that
-        # race is retried on new ports (it happened once in a full run: "Address already in use").
-        for attempt in range(PORT_ATTEMPTS):
-            start()
-            if not wait_ready:
-                return
-            try:
-                self.wait_ready()
-                return
-            except PortTaken:
-                if attempt + 1 == PORT_ATTEMPTS:
-                    raise
+        self.admin_address_path = workdir / "admin.address"
+        self.admin_address_path.unlink(missing_ok=True)  # never read a port an earlier Envoy bound
+        boot = render(base, listen_port=0, admin_port=0, mock_port=upstream_port, wasm=WASM,
+                      plugin_config=plugin_config, allow_header_stop=allow_header_stop,
+                      ecds_path=ecds_path, remote_code=remote_code)
+        if mutate is not None:
+            mutate(boot)  # a test's own variation of the shipped config
+        self.listener = envoy_ports.first_listener_name(boot)
+        self.config_path.write_text(yaml.safe_dump(boot))
+        # Known once Envoy has bound them (`wait_ready`).
+        self.port: int | None = None
+        self.admin_port: int | None = None
+        # Envoy's own log goes to stderr (unbuffered, unlike --log-path); access logs to stdout.
+        with open(self.log_path, "wb") as log, open(self.access_log_path, "wb") as access:
+            self.proc = subprocess.Popen(
+                [envoy_binary(), "-c", str(self.config_path), "--concurrency", "1",
+                 "--disable-hot-restart", "--log-level", "warn",
+                 "--admin-address-path", str(self.admin_address_path),
+                 "--component-log-level", os.environ.get("ENVOY_COMPONENT_LOG", "wasm:info")],
+                stdout=access, stderr=log)
+        if wait_ready:
+            self.wait_ready()
 
     def wait_ready(self, timeout: float = 60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                log = self.log()
-                error = PortTaken if "Address already in use" in log else AssertionError
-                raise error(f"Envoy exited with {self.proc.returncode}:\n{log[-3000:]}")
-            try:
-                if request(self.admin_port, "GET", "/ready", timeout=2).status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"Envoy not ready after {timeout}s:\n{self.log()[-3000:]}")
+        """Waits for /ready, then reads back the admin and listener ports Envoy bound."""
+        try:
+            self.admin_port, self.port = envoy_ports.wait_bound(
+                self.proc, self.admin_address_path, self.listener, timeout)
+        except envoy_ports.NotReady as e:
+            raise AssertionError(f"{e}:\n{self.log()[-3000:]}") from None
 
     def access_log(self) -> str:
         return self.access_log_path.read_text(errors="replace") if self.access_log_path.exists() else ""
