@@ -32,6 +32,7 @@ mod mac;
 mod password;
 mod pem;
 mod phone;
+mod replacement;
 mod ssn;
 mod tokens;
 mod url_creds;

@@ -8,7 +8,6 @@ use super::util::{
     byte_at, byte_before, contains_ci, ends_with_ci, letters_and_spaces, line_before, run_len_back,
     run_len_max, starts_with_ci,
 };
-use crate::redact::LABEL_PREFIX;
 use std::ops::Range;
 
 const MAX_VALUE: usize = 256;
@@ -145,25 +144,10 @@ pub fn labelled_phrase(text: &str, start: usize, anchor_end: usize) -> Option<Ra
     after_label(text, start, anchor_end)
 }
 
-/// Whether the label is the type name inside one of our own replacements,
-/// `[REDACTED:PASSWORD]` or a keyed hash `[PASSWORD:3f9a0c21b7d4]`. Why: a redacted text is
-/// scanned again (a response that repeats the prompt, a second filter in the chain), and the
-/// name would then label whatever follows it, so redacting twice would not give the same text.
-fn in_replacement(text: &str, key_start: usize, key_end: usize) -> bool {
-    let before = text.as_bytes().get(..key_start).unwrap_or_default();
-    if before.ends_with(LABEL_PREFIX.as_bytes()) && byte_at(text, key_end) == Some(b']') {
-        return true;
-    }
-    if byte_before(text, key_start) != Some(b'[') || byte_at(text, key_end) != Some(b':') {
-        return false;
-    }
-    let hex = run_len_max(text, key_end + 1, 64, |b| b.is_ascii_hexdigit());
-    hex > 0 && byte_at(text, key_end + 1 + hex) == Some(b']')
-}
-
 /// The value after a password label that spans `key_start..key_end`.
 fn after_label(text: &str, key_start: usize, key_end: usize) -> Option<Range<usize>> {
-    if in_replacement(text, key_start, key_end) {
+    // The type name inside one of our replacements (`[REDACTED:PASSWORD]`) labels nothing.
+    if super::replacement::within_replacement(text.as_bytes(), key_start, key_end) {
         return None;
     }
     // `<password>value</password>`
@@ -242,10 +226,7 @@ fn value_at(text: &str, i: usize, ado: bool, prose: bool) -> Option<Range<usize>
     // A value holding one of our replacements was judged when that part was redacted: read
     // again, it would be shorter than the run first rejected as too long, and a second scan
     // of a redacted text would find more than the first.
-    if value
-        .windows(LABEL_PREFIX.len())
-        .any(|w| w == LABEL_PREFIX.as_bytes())
-    {
+    if super::replacement::holds_replacement(value) {
         return None;
     }
     if !text.is_char_boundary(from + len) {

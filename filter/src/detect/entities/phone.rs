@@ -377,7 +377,7 @@ fn national_form(text: &str, start: usize) -> Option<Range<usize>> {
         return None;
     }
     let before = super::util::label_window(text, start, 48);
-    let before = super::util::without_replacements(before).to_lowercase();
+    let before = super::replacement::without_replacements(before).to_lowercase();
     PHONE_LABELS
         .iter()
         .any(|l| before.contains(l))

@@ -3,7 +3,6 @@
 //! template reference, are not credentials.
 
 use super::util::{byte_at, floor_boundary};
-use crate::entity::EntityType;
 use std::ops::Range;
 
 const MAX_SCHEME: usize = 24;
@@ -31,35 +30,6 @@ pub fn placeholder_password(p: &[u8]) -> bool {
         || lower == b"secret"
         || lower == b"changeme"
         || lower.starts_with(b"your")
-}
-
-/// Whether `userinfo` holds one of our replacements whole: `[REDACTED:<TYPE>]` or
-/// `[<TYPE>:<hex>]`, with `<TYPE>` a built-in type name. Nothing looser: `Pa[SS:w0rd` is a
-/// password.
-fn holds_replacement(userinfo: &[u8]) -> bool {
-    let is_type = |name: &[u8]| {
-        std::str::from_utf8(name)
-            .ok()
-            .and_then(EntityType::from_name)
-            .is_some()
-    };
-    userinfo.iter().enumerate().any(|(i, &b)| {
-        let Some(rest) = userinfo.get(i + 1..).filter(|_| b == b'[') else {
-            return false;
-        };
-        let Some(close) = rest.iter().position(|&c| c == b']') else {
-            return false;
-        };
-        let inner = rest.get(..close).unwrap_or_default();
-        let mut parts = inner.splitn(2, |&c| c == b':');
-        match (parts.next(), parts.next()) {
-            (Some(b"REDACTED"), Some(name)) => is_type(name),
-            (Some(name), Some(hex)) => {
-                is_type(name) && !hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit)
-            }
-            _ => false,
-        }
-    })
 }
 
 /// Whether a non-ASCII letter may join a URL's host (an internationalised name, as it joins an
@@ -139,7 +109,7 @@ pub fn url_credentials(text: &str, sep: usize, anchor_end: usize) -> Option<Rang
     // Userinfo holding one of our replacements (`[REDACTED:TYPE]`, `[TYPE:3f9a…]`) was judged
     // when that part was redacted; its colon would read as a password's on a second scan of
     // the redacted text, which would then find more than the first (found by fuzzing).
-    if holds_replacement(bytes.get(anchor_end..at)?) {
+    if super::replacement::holds_replacement(bytes.get(anchor_end..at)?) {
         return None;
     }
     let password = bytes.get(colon + 1..at)?;

@@ -129,44 +129,9 @@ pub fn line_before(text: &str, at: usize, limit: usize) -> &str {
     }
 }
 
-/// `text` without our own replacements (`[REDACTED:PHONE]`, `[PHONE:3f9a…]`): their type
-/// names are not words of the text. Why: a label read in them (`phone`) would make a second
-/// scan of a redacted text find what the first did not.
-pub fn without_replacements(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains('[') {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('[') {
-        let (head, tail) = rest.split_at(open);
-        out.push_str(head);
-        let after = tail.get(1..).unwrap_or_default();
-        let name = after
-            .bytes()
-            .take_while(|b| b.is_ascii_uppercase() || *b == b'_')
-            .count();
-        // A replacement is one word: no space before its `]`.
-        let close = after
-            .find(|c: char| c == ']' || c.is_whitespace())
-            .filter(|&i| after.as_bytes().get(i) == Some(&b']'));
-        match close {
-            Some(close) if name >= 2 && after.as_bytes().get(name) == Some(&b':') => {
-                rest = after.get(close + 1..).unwrap_or_default();
-            }
-            _ => {
-                out.push('[');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    std::borrow::Cow::Owned(out)
-}
-
 /// `line_before(text, at, limit)`, moved back to the `[` of a replacement its start cuts
-/// through (`…ACTED:PHONE] 030…` → `[REDACTED:PHONE] 030…`), so that `without_replacements`
-/// sees it whole: a cut tail would read as words (`phone`).
+/// through (`…ACTED:PHONE] 030…` → `[REDACTED:PHONE] 030…`), so that
+/// `replacement::without_replacements` sees it whole: a cut tail would read as words (`phone`).
 pub fn label_window(text: &str, at: usize, limit: usize) -> &str {
     let at = floor_boundary(text, at);
     let window = line_before(text, at, limit);
@@ -294,27 +259,6 @@ mod tests {
         ];
         for (name, limit, want) in cases {
             assert_eq!(label_window(text, at, *limit), *want, "case {name}");
-        }
-    }
-
-    #[test]
-    fn replacements_are_not_words() {
-        let cases: &[(&str, &str, &str)] = &[
-            ("none", "call me", "call me"),
-            ("label", "x [REDACTED:PHONE] y", "x  y"),
-            ("keyed hash", "[PHONE:3f9a0c] call", " call"),
-            ("two", "[REDACTED:EMAIL][REDACTED:PHONE]z", "z"),
-            ("lower-case name stays", "[phone:1] x", "[phone:1] x"),
-            ("space before the bracket stays", "[AB: c] x", "[AB: c] x"),
-            ("unclosed stays", "[REDACTED:PHONE x", "[REDACTED:PHONE x"),
-            (
-                "brackets in prose stay",
-                "see [1] and [a]",
-                "see [1] and [a]",
-            ),
-        ];
-        for (name, text, want) in cases {
-            assert_eq!(without_replacements(text), *want, "case {name}");
         }
     }
 
