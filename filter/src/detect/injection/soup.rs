@@ -63,6 +63,10 @@ fn classify(token: &str) -> Kind {
     if letters > 0 && trailing_ok && !inner_upper && !other_letters {
         return Kind::Prose;
     }
+    // A link or a reference number ("#5,") is punctuation that documents write, not soup.
+    if token.contains("://") || (letters == 0 && token.bytes().any(|b| b.is_ascii_digit())) {
+        return Kind::Other;
+    }
     let glued = letters >= 2 && punct >= 1 && !trailing_ok;
     // Scripts mixed mid-token: accented Latin letters beside ASCII ones are just a word of
     // Portuguese or Vietnamese followed by a comma.
@@ -237,6 +241,11 @@ mod tests {
             (
                 "accented words with commas",
                 "Please translate these words for me right now: técnica, módulo, você, está, então.",
+                false,
+            ),
+            (
+                "reference numbers and a link",
+                "Data can be poisoned by insiders or by outside actors (Ref #5, #6, #7) as described at [the guide](https://example.org/api/2023/en/guide/)).",
                 false,
             ),
             (
