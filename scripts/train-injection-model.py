@@ -22,7 +22,8 @@ pure Rust. Deterministic: same input, same output (seeded shuffles).
 
 Usage:
     scripts/train-injection-model.py [--dev PATH] [--readme PATH] [--out DIR] [--folds N]
-                                      [--per-item] [--oof FILE] [--print-vectors]
+                                      [--per-item] [--oof FILE [--fold-seed N] [--oof-only]]
+                                      [--print-vectors]
 """
 
 import argparse
@@ -493,19 +494,26 @@ def training_set(rows, wins, derived, derived_wins, keep):
     return w, y, keys
 
 
-def cross_validate(rows, wins, derived, derived_wins, folds, fold_of):
+def cross_validate(rows, wins, derived, derived_wins, folds, fold_of, extra=((), ())):
     """Out-of-fold logits for every corpus row (quantised like the shipped model); team-written
     rows train in every fold and are never scored (they are not the corpus being estimated); a
-    derived clean copy trains only in the folds where its attack trains."""
+    derived clean copy trains only in the folds where its attack trains. `extra` is (windows,
+    fold) of texts never trained on (the share-alike items): each is scored by the model of its
+    fold, so they count in the estimate as one fold model sees them."""
     oof = [0.0] * len(rows)
+    extra_wins, extra_fold = extra
+    extra_oof = [0.0] * len(extra_wins)
     for k in range(folds):
         w, y, keys = training_set(rows, wins, derived, derived_wins, lambda i: fold_of[i] != k or rows[i].team)
         model = train_mil(w, y, keys)
         for i in range(len(rows)):
             if fold_of[i] == k and not rows[i].team:
                 oof[i] = score_doc(model, wins[i])
+        for j, ew in enumerate(extra_wins):
+            if extra_fold[j] == k:
+                extra_oof[j] = score_doc(model, ew)
         print(f"  fold {k + 1}/{folds} done", file=sys.stderr)
-    return oof
+    return oof, extra_oof
 
 
 def report(rows, scores, cut):
@@ -537,7 +545,13 @@ def main():
                     help="folds per item instead of per near-duplicate family (optimistic; report only)")
     ap.add_argument("--no-derive", action="store_true", help="leave out the derived clean documents")
     ap.add_argument("--target-fpr", type=float, default=TARGET_FPR)
-    ap.add_argument("--oof", help="write out-of-fold logits (JSONL) here, for analysis")
+    ap.add_argument("--oof", help="write out-of-fold logits (JSONL) here, for analysis; the share-alike "
+                    "items (never trained on) are scored by one fold model each and marked \"held_out\"")
+    ap.add_argument("--fold-seed", type=int,
+                    help="shuffle the corpus families with this seed before dealing them to folds "
+                    "(another fold assignment for paired estimates; the default keeps their order)")
+    ap.add_argument("--oof-only", action="store_true",
+                    help="stop after the out-of-fold estimate (no final model, nothing written to --out)")
     ap.add_argument("--print-vectors", action="store_true", help="print feature test vectors and exit")
     args = ap.parse_args()
 
@@ -567,13 +581,30 @@ def main():
 
     if not args.per_item:
         # Families go to folds round-robin in order of their first item: no family straddles folds.
-        order = {g: n for n, g in enumerate(sorted(set(groups)))}
+        # With --fold-seed, the families that hold a corpus item are shuffled first (team-only
+        # families sort after them and train in every fold anyway, so adding team-written items
+        # does not change how the corpus is split).
+        ordered = sorted(set(groups))
+        if args.fold_seed is not None:
+            corpus_groups = sorted({g for g, r in zip(groups, rows) if not r.team})
+            team_only = sorted(set(ordered) - set(corpus_groups))
+            random.Random(args.fold_seed).shuffle(corpus_groups)
+            ordered = corpus_groups + team_only
+        order = {g: n for n, g in enumerate(ordered)}
         fold_of = [order[g] % args.folds for g in groups]
     else:
         fold_of = [i % args.folds for i in range(len(rows))]
     kind = "per-item" if args.per_item else "family-grouped"
     print(f"calibrating on {args.folds}-fold {kind} out-of-fold scores")
-    oof = cross_validate(rows, wins, derived, derived_wins, args.folds, fold_of)
+    extra_wins, extra_fold = [], []
+    if args.oof:
+        extra_wins = [windows(r.text, args.bits) for r in held_out]
+        deal = list(range(len(held_out)))
+        random.Random(args.fold_seed or 0).shuffle(deal)
+        extra_fold = [0] * len(held_out)
+        for n, j in enumerate(deal):
+            extra_fold[j] = n % args.folds
+    oof, extra_oof = cross_validate(rows, wins, derived, derived_wins, args.folds, fold_of, (extra_wins, extra_fold))
     if args.oof:
         with open(args.oof, "w", encoding="utf-8") as f:
             for r, z, fold in zip(rows, oof, fold_of):
@@ -581,10 +612,15 @@ def main():
                     continue
                 line = {"id": r.id, "y": r.y, "category": r.category, "fold": fold, "logit": z}
                 f.write(json.dumps(line, ensure_ascii=False) + "\n")
+            for r, z, fold in zip(held_out, extra_oof, extra_fold):
+                line = {"id": r.id, "y": r.y, "category": r.category, "fold": fold, "logit": z, "held_out": True}
+                f.write(json.dumps(line, ensure_ascii=False) + "\n")
     corpus = [(r, z) for r, z in zip(rows, oof) if not r.team]
     cut = threshold_for([z for r, z in corpus if not r.y], args.target_fpr)
     print("  out-of-fold, model alone (corpus items; team-written items train in every fold):")
     report([r for r, _ in corpus], [z for _, z in corpus], cut)
+    if args.oof_only:
+        return
 
     print("training on all kept items")
     w, y, keys = training_set(rows, wins, derived, derived_wins, lambda i: True)

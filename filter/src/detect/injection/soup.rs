@@ -33,6 +33,7 @@ fn classify(token: &str) -> Kind {
     let mut prev_lower = false;
     let mut ascii_letters = false;
     let mut other_letters = false;
+    let mut other_scripts = false;
     for c in token.chars() {
         if c.is_alphabetic() {
             letters += 1;
@@ -40,6 +41,7 @@ fn classify(token: &str) -> Kind {
                 ascii_letters = true;
             } else {
                 other_letters = true;
+                other_scripts |= !is_latin(c);
             }
             if c.is_uppercase() && prev_lower {
                 inner_upper = true;
@@ -61,13 +63,24 @@ fn classify(token: &str) -> Kind {
     if letters > 0 && trailing_ok && !inner_upper && !other_letters {
         return Kind::Prose;
     }
+    // A link or a reference number ("#5,") is punctuation that documents write, not soup.
+    if token.contains("://") || (letters == 0 && token.bytes().any(|b| b.is_ascii_digit())) {
+        return Kind::Other;
+    }
     let glued = letters >= 2 && punct >= 1 && !trailing_ok;
-    let mixed = ascii_letters && other_letters && punct >= 1;
+    // Scripts mixed mid-token: accented Latin letters beside ASCII ones are just a word of
+    // Portuguese or Vietnamese followed by a comma.
+    let mixed = ascii_letters && other_scripts && punct >= 1;
     if glued || (inner_upper && letters >= 4) || mixed || (letters == 0 && punct >= 2) {
         Kind::Weird
     } else {
         Kind::Other
     }
+}
+
+/// Latin letters outside ASCII (accented and Vietnamese letters).
+fn is_latin(c: char) -> bool {
+    matches!(c, '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}')
 }
 
 /// Byte offset of the first token of a soup run that follows prose, if any. `line_breaks` is
@@ -225,6 +238,21 @@ mod tests {
                 false,
             ),
             ("prose", "Please write a short poem about the sea, with rhymes and a calm ending.", false),
+            (
+                "accented words with commas",
+                "Please translate these words for me right now: técnica, módulo, você, está, então.",
+                false,
+            ),
+            (
+                "reference numbers and a link",
+                "Data can be poisoned by insiders or by outside actors (Ref #5, #6, #7) as described at [the guide](https://example.org/api/2023/en/guide/)).",
+                false,
+            ),
+            (
+                "Cyrillic look-alikes inside Latin words",
+                "Please write a short story about a cat right now: c\u{430}t, d\u{43e}g, m\u{43e}use, h\u{43e}use.",
+                true,
+            ),
             (
                 "code",
                 "Complete this function: def add(a, b):\n    return a + b  # adds two numbers together",
