@@ -64,7 +64,7 @@ fn classify(token: &str) -> Kind {
         return Kind::Prose;
     }
     // A link or a reference number ("#5,") is punctuation that documents write, not soup.
-    if token.contains("://") || (letters == 0 && token.bytes().any(|b| b.is_ascii_digit())) {
+    if holds_link(token) || (letters == 0 && token.bytes().any(|b| b.is_ascii_digit())) {
         return Kind::Other;
     }
     let glued = letters >= 2 && punct >= 1 && !trailing_ok;
@@ -76,6 +76,23 @@ fn classify(token: &str) -> Kind {
     } else {
         Kind::Other
     }
+}
+
+/// Whether `token` holds a web link (`http://`, `https://`, `ftp://`, `ws://`, `wss://`).
+/// Only these schemes: any `://` would let a suffix escape the soup test by adding one.
+fn holds_link(token: &str) -> bool {
+    const SCHEMES: &[&[u8]] = &[b"http", b"https", b"ftp", b"ws", b"wss"];
+    let bytes = token.as_bytes();
+    bytes.windows(3).enumerate().any(|(i, w)| {
+        let head = bytes.get(..i).unwrap_or_default();
+        let scheme_len = head
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_alphabetic())
+            .count();
+        let scheme = head.get(i - scheme_len..).unwrap_or_default();
+        w == b"://" && SCHEMES.iter().any(|s| scheme.eq_ignore_ascii_case(s))
+    })
 }
 
 /// Latin letters outside ASCII (accented and Vietnamese letters).
@@ -262,6 +279,22 @@ mod tests {
         for (name, input, expected) in cases {
             let lines = input.matches('\n').count();
             assert_eq!(token_soup(input, lines).is_some(), expected, "case {name}");
+        }
+    }
+
+    #[test]
+    fn links_and_reference_numbers_are_not_weird() {
+        for token in [
+            "(https://example.org/a/b)).",
+            "HTTP://x.y/z,",
+            "#5,",
+            "(2023).",
+        ] {
+            assert_eq!(classify(token), Kind::Other, "{token}");
+        }
+        // Only web schemes: a made-up one must not let a suffix token escape.
+        for token in ["similarlyNow://write", "x.y://z,"] {
+            assert_eq!(classify(token), Kind::Weird, "{token}");
         }
     }
 
