@@ -116,7 +116,8 @@ criterion_group!(benches, parse_and_extract, rewrite, pipelines, compile);
 /// times on a chat request of that many KiB of prose and exits, without criterion's timing
 /// loop: a steady workload for `valgrind --tool=callgrind`, to see where the pipeline's
 /// instructions go (parsing, screening, entities). `ENGINE_PROFILE=0` measures the fixed cost
-/// (config compile, a 0-byte prompt) to subtract.
+/// (config compile, a 0-byte prompt) to subtract. `PROFILE_REPEAT=<n>` runs it n times instead
+/// of 20 (with two counts, `perf stat -e task-clock` gives CPU time per request).
 fn main() {
     if let Ok(spec) = std::env::var("ENGINE_PROFILE") {
         let Ok(kib) = spec.parse::<usize>() else {
@@ -127,14 +128,18 @@ fn main() {
             config::load(br#"{"policies":{"default":{"request":{"pii":{"action":"redact"}}}}}"#)
                 .unwrap();
         let req = chat(kib * 1024);
-        for _ in 0..20 {
+        let repeat = std::env::var("PROFILE_REPEAT")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(20);
+        for _ in 0..repeat {
             black_box(inspect_request(
                 &cfg.policies[0],
                 "/v1/chat/completions",
                 black_box(req.as_bytes()),
             ));
         }
-        println!("request {kib} KiB x 20");
+        println!("request {kib} KiB x {repeat}");
         return;
     }
     benches();

@@ -93,11 +93,21 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 
+/// How many times a profile run repeats its workload (`PROFILE_REPEAT`, default 20).
+fn profile_repeat() -> usize {
+    std::env::var("PROFILE_REPEAT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20)
+}
+
 /// `INJECTION_PROFILE=[<shape>:]<KiB>` screens that many KiB of one shape (`SHAPES`; `mixed`
 /// when left out) 20 times and exits, without criterion's timing loop: a steady workload for
 /// `valgrind --tool=callgrind`, whose instruction counts compare variants reliably on a busy
 /// machine where wall-clock figures do not. `INJECTION_PROFILE=0` measures the fixed cost
-/// (compiling the screen), to subtract.
+/// (compiling the screen), to subtract. `PROFILE_REPEAT=<n>` screens n times instead of 20: with
+/// two counts, `perf stat -e task-clock` gives the CPU time per screening, which (unlike
+/// criterion's wall-clock) does not count the time the process waits for a busy CPU.
 fn main() {
     if let Ok(spec) = std::env::var("INJECTION_PROFILE") {
         let (name, kib) = spec.split_once(':').unwrap_or(("mixed", spec.as_str()));
@@ -109,11 +119,12 @@ fn main() {
             return;
         };
         let text = text(unit, kib * 1024);
+        let repeat = profile_repeat();
         let mut total = 0.0f32;
-        for _ in 0..20 {
+        for _ in 0..repeat {
             total += screen.screen(black_box(&[text.as_str()])).score;
         }
-        println!("{name} {kib} KiB x 20, score sum {total}");
+        println!("{name} {kib} KiB x {repeat}, score sum {total}");
         return;
     }
     benches();

@@ -393,7 +393,7 @@ impl InjectionScreen {
         }
 
         // Phrases.
-        for m in self.phrases.find_iter(word_view) {
+        for m in self.phrases.find_all(word_view) {
             if !word_bounded(word_view, m.start, m.end) {
                 continue;
             }
