@@ -7,6 +7,7 @@ when >= 0.15 (`MODEL_FLOOR`), the signals combine as a noisy-or, and an item is 
 
     python3 scripts/injection-oof-screen.py RULES.jsonl OOF.jsonl [OOF2.jsonl ...]
         [--vs BASE.jsonl ...] [--preds OUT.jsonl]
+        [--docs DOCS.jsonl ... [--vs-docs BASE_DOCS.jsonl ...]]
 
 OOF files come from `scripts/train-injection-model.py --oof FILE [--fold-seed N] --oof-only`
 (one per fold assignment; the share-alike items are in them, scored by one fold model each).
@@ -14,6 +15,11 @@ The cut of each file is the trainer's: the logit at which the model alone flags 
 of the permissive benign corpus items. `--vs` takes the baseline's files, one per assignment in
 the same order, and prints the paired differences (mean and standard error over assignments).
 `--preds` writes the flags of the first file for `shared/eval/score_injection.py`.
+`--docs` takes the trainer's `--clean-docs` files (only the corpus's clean documents held out),
+one per assignment in the same order as the OOF files: each is cut at its OOF file's calibrated
+cut, and the flagged documents are counted by source (mean per assignment); `--vs-docs` the
+baseline's, paired with the `--vs` files' cuts. The grouped estimate's documents are shown by
+source too.
 
 RULES.jsonl is `llm-warden scan` output for the dev split with the model's signal left out.
 The screen has no switch for that; build the CLI once from a copy of the tree in which the
@@ -65,8 +71,12 @@ def estimate(dev, rules, oof_path, target_fpr, levels, fixed_cut=None):
     items = [(d, critical_cut(oof[d["id"]]["logit"], rules[d["id"]]["score"])) for d in dev]
     attacks = [c for d, c in items if d["label"] == "attack"]
     benign_crit = [c for d, c in items if d["label"] != "attack"]
-    cats = {}
+    cats, sources = {}, {}
     for d, c in items:
+        if d["category"] == "benign_document":
+            sources.setdefault(d["source"], [0, 0])
+            sources[d["source"]][0] += 1
+            sources[d["source"]][1] += c >= cut
         cats.setdefault(d["category"], [0, 0])
         cats[d["category"]][0] += 1
         cats[d["category"]][1] += c >= cut
@@ -75,12 +85,37 @@ def estimate(dev, rules, oof_path, target_fpr, levels, fixed_cut=None):
         "tpr": sum(c >= cut for c in attacks) / len(attacks),
         "fpr": sum(c >= cut for c in benign_crit) / len(benign_crit),
         "cats": cats,
+        "sources": sources,
         "flags": {d["id"]: c >= cut for d, c in items},
     }
     for level in levels:
         t = cut_at(benign_crit, level)
         out[f"tpr@{level}"] = sum(c > t for c in attacks) / len(attacks)
     return out
+
+
+def clean_docs(dev, rules, docs_path, cut):
+    """Flagged clean documents by source ([n, flagged]) of a trainer `--clean-docs` file at `cut`."""
+    src = {d["id"]: d for d in dev}
+    out = {}
+    for d in load(docs_path):
+        item = src[d["id"]]
+        hit = critical_cut(d["logit"], rules[d["id"]]["score"]) >= cut
+        out.setdefault(item["source"], [0, 0])
+        out[item["source"]][0] += 1
+        out[item["source"]][1] += hit
+    return out
+
+
+def show_sources(title, per_run):
+    """Mean flagged per assignment by source, and the total."""
+    total = statistics.mean(sum(h for _, h in r.values()) for r in per_run)
+    n = sum(v[0] for v in per_run[0].values())
+    parts = []
+    for source in sorted(per_run[0]):
+        hits = [r[source][1] for r in per_run]
+        parts.append(f"{source} {statistics.mean(hits):.2f} of {per_run[0][source][0]} ({' '.join(map(str, hits))})")
+    print(f"  {title}: {total:.2f} of {n}; " + "; ".join(parts))
 
 
 def show(name, runs, levels):
@@ -95,6 +130,7 @@ def show(name, runs, levels):
         hits = statistics.mean(r["cats"][cat][1] for r in runs)
         kind = "TPR" if not cat.startswith("benign") else "FPR"
         print(f"    {cat:36} n={n:4} {kind} {hits / n:.4f} ({hits:.1f} per assignment)")
+    show_sources("documents, family held out, by source", [r["sources"] for r in runs])
 
 
 def main():
@@ -106,12 +142,17 @@ def main():
     ap.add_argument("--target-fpr", type=float, default=0.003, help="the trainer's calibration target")
     ap.add_argument("--at", type=float, nargs="*", default=[0.005, 0.004], help="FPR levels for TPR at FPR <= x")
     ap.add_argument("--cut", type=float, help="use this model cut instead of calibrating one (e.g. OFFSET)")
+    ap.add_argument("--docs", nargs="*", help="trainer --clean-docs files, same assignments and order as OOF")
+    ap.add_argument("--vs-docs", nargs="*", help="the baseline's --clean-docs files, same order as --vs")
     ap.add_argument("--preds", help="write the first file's flags here (score_injection.py input)")
     args = ap.parse_args()
     dev = load(args.dev)
     rules = {d["id"]: d for d in load(args.rules)}
     runs = [estimate(dev, rules, p, args.target_fpr, args.at, args.cut) for p in args.oof]
     show("estimate", runs, args.at)
+    if args.docs:
+        docs = [clean_docs(dev, rules, p, r["cut"]) for p, r in zip(args.docs, runs)]
+        show_sources("clean documents held out alone, by source", docs)
     if args.preds:
         with open(args.preds, "w", encoding="utf-8") as f:
             for k, flagged in runs[0]["flags"].items():
@@ -119,6 +160,9 @@ def main():
     if args.vs:
         base = [estimate(dev, rules, p, args.target_fpr, args.at) for p in args.vs]
         show("baseline", base, args.at)
+        if args.vs_docs:
+            base_docs = [clean_docs(dev, rules, p, r["cut"]) for p, r in zip(args.vs_docs, base)]
+            show_sources("clean documents held out alone, by source", base_docs)
         for key in ["tpr", "fpr"] + [f"tpr@{level}" for level in args.at]:
             d = [r[key] - b[key] for r, b in zip(runs, base)]
             se = statistics.stdev(d) / math.sqrt(len(d)) if len(d) > 1 else 0.0

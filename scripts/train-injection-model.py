@@ -113,6 +113,12 @@ CAP = 8.0
 # Sources whose attacks are copies of one document with different planted instructions: the
 # words their copies share are the clean document (`derive_clean`).
 DERIVE_FROM = ("garak:latentinjection", "bipia:email")
+# Sources whose two-copy families make a clean copy too (the words the two copies share). BIPIA
+# e-mails: without them an e-mail family with two injected copies in dev trained only as attack
+# evidence, and its clean copy fired (dev, six fold assignments, paired: clean documents held out
+# alone 2.33 -> 1.17 of 61, e-mails 1.50 -> 0.33 of 24; grouped 3.50 -> 3.00). Not garak: its two
+# copies can share the planted wording.
+DERIVE_PAIRS = ("bipia:email",)
 
 M64 = (1 << 64) - 1
 GOLDEN64 = 0x9E3779B97F4A7C15
@@ -308,7 +314,7 @@ def common_words(a, b, min_run=3):
     return out
 
 
-def derive_clean(rows, groups, min_share=0.4):
+def derive_clean(rows, groups, min_share=0.4, pairs=()):
     """Clean documents derived from dev attacks (augmentation, no new text): the garak latent-
     injection and BIPIA email attacks are copies of one document, each with another planted
     instruction. The words an attack shares with the two copies of its family closest to it (most
@@ -316,19 +322,28 @@ def derive_clean(rows, groups, min_share=0.4):
     teaches the model that the document itself is no evidence, only the planted instruction is
     (without them it flagged the corpus's clean copies of those documents). The closest copies, not
     any two: a family can join several documents that share boilerplate (WHOIS records), and the
-    words three different records share are only that boilerplate. Returns (index of the attack,
-    derived text)."""
+    words three different records share are only that boilerplate. A family of two copies has no
+    third to vote with, so it makes no clean copy unless its source is in `pairs`: then the words
+    the two share are the clean copy (right for BIPIA e-mails, whose copies carry different
+    planted tasks; wrong for garak, whose two copies can share the planted wording). Returns
+    (index of the attack, derived text)."""
     members = {}
     for i, r in enumerate(rows):
         if r.y and r.source in DERIVE_FROM:
             members.setdefault(groups[i], []).append(i)
     out = []
     for idx in members.values():
-        if len(idx) < 3:
+        two = len(idx) == 2 and all(rows[i].source in pairs for i in idx)
+        if len(idx) < 3 and not two:
             continue
         words = {i: rows[i].text.split() for i in idx}
         trigrams = {i: set(zip(words[i], words[i][1:], words[i][2:])) for i in idx}
         for i in idx:
+            if two:
+                c = common_words(words[i], words[idx[0] + idx[1] - i])
+                if min_share * len(words[i]) <= len(c) < len(words[i]):
+                    out.append((i, " ".join(c)))
+                continue
             j, k = sorted((o for o in idx if o != i), key=lambda o: (-len(trigrams[i] & trigrams[o]), o))[:2]
             c = common_words(common_words(words[i], words[j]), words[k])
             if min_share * len(words[i]) <= len(c) < len(words[i]):
@@ -544,12 +559,19 @@ def main():
     ap.add_argument("--per-item", action="store_true",
                     help="folds per item instead of per near-duplicate family (optimistic; report only)")
     ap.add_argument("--no-derive", action="store_true", help="leave out the derived clean documents")
+    ap.add_argument("--derive-pairs", nargs="*", default=list(DERIVE_PAIRS), metavar="SOURCE",
+                    help="sources whose two-copy families make a clean copy too (default: %(default)s; "
+                    "none: round 5's derivation)")
     ap.add_argument("--target-fpr", type=float, default=TARGET_FPR)
     ap.add_argument("--oof", help="write out-of-fold logits (JSONL) here, for analysis; the share-alike "
                     "items (never trained on) are scored by one fold model each and marked \"held_out\"")
     ap.add_argument("--fold-seed", type=int,
                     help="shuffle the corpus families with this seed before dealing them to folds "
                     "(another fold assignment for paired estimates; the default keeps their order)")
+    ap.add_argument("--clean-docs", action="store_true",
+                    help="with --oof: hold out only the corpus's clean documents (benign_document), dealt to "
+                    "folds by --fold-seed, everything else training in every fold; --oof then holds those "
+                    "documents only (the situation of a clean document whose injected copies are known)")
     ap.add_argument("--oof-only", action="store_true",
                     help="stop after the out-of-fold estimate (no final model, nothing written to --out)")
     ap.add_argument("--print-vectors", action="store_true", help="print feature test vectors and exit")
@@ -575,11 +597,18 @@ def main():
     print(f"  kept {len(rows)} items, sha256 of kept JSONL lines: {digest}")
     wins = [windows(r.text, args.bits) for r in rows]
     groups = families([r.text for r in rows])
-    derived = [] if args.no_derive else derive_clean(rows, groups)
+    derived = [] if args.no_derive else derive_clean(rows, groups, pairs=tuple(args.derive_pairs))
     derived_wins = [windows(t, args.bits) for _, t in derived]
     print(f"  {len(set(groups))} near-duplicate families; {len(derived)} clean documents derived from dev attacks")
 
-    if not args.per_item:
+    if args.clean_docs:
+        # Fold -1 trains in every fold and is never scored.
+        docs = [i for i, r in enumerate(rows) if not r.team and r.category == "benign_document"]
+        random.Random(args.fold_seed or 0).shuffle(docs)
+        fold_of = [-1] * len(rows)
+        for n, i in enumerate(docs):
+            fold_of[i] = n % args.folds
+    elif not args.per_item:
         # Families go to folds round-robin in order of their first item: no family straddles folds.
         # With --fold-seed, the families that hold a corpus item are shuffled first (team-only
         # families sort after them and train in every fold anyway, so adding team-written items
@@ -594,10 +623,12 @@ def main():
         fold_of = [order[g] % args.folds for g in groups]
     else:
         fold_of = [i % args.folds for i in range(len(rows))]
-    kind = "per-item" if args.per_item else "family-grouped"
+    kind = "clean-documents" if args.clean_docs else "per-item" if args.per_item else "family-grouped"
     print(f"calibrating on {args.folds}-fold {kind} out-of-fold scores")
     extra_wins, extra_fold = [], []
     if args.oof:
+        if args.clean_docs:
+            held_out = [r for r in held_out if r.category == "benign_document"]
         extra_wins = [windows(r.text, args.bits) for r in held_out]
         deal = list(range(len(held_out)))
         random.Random(args.fold_seed or 0).shuffle(deal)
@@ -608,13 +639,15 @@ def main():
     if args.oof:
         with open(args.oof, "w", encoding="utf-8") as f:
             for r, z, fold in zip(rows, oof, fold_of):
-                if r.team:
+                if r.team or fold < 0:
                     continue
                 line = {"id": r.id, "y": r.y, "category": r.category, "fold": fold, "logit": z}
                 f.write(json.dumps(line, ensure_ascii=False) + "\n")
             for r, z, fold in zip(held_out, extra_oof, extra_fold):
                 line = {"id": r.id, "y": r.y, "category": r.category, "fold": fold, "logit": z, "held_out": True}
                 f.write(json.dumps(line, ensure_ascii=False) + "\n")
+    if args.clean_docs:
+        return
     corpus = [(r, z) for r, z in zip(rows, oof) if not r.team]
     cut = threshold_for([z for r, z in corpus if not r.y], args.target_fpr)
     print("  out-of-fold, model alone (corpus items; team-written items train in every fold):")
