@@ -113,12 +113,9 @@ CAP = 8.0
 # Sources whose attacks are copies of one document with different planted instructions: the
 # words their copies share are the clean document (`derive_clean`).
 DERIVE_FROM = ("garak:latentinjection", "bipia:email")
-# Sources whose two-copy families make a clean copy too (the words the two copies share). BIPIA
-# e-mails: without them an e-mail family with two injected copies in dev trained only as attack
-# evidence, and its clean copy fired (dev, six fold assignments, paired: clean documents held out
-# alone 2.33 -> 1.17 of 61, e-mails 1.50 -> 0.33 of 24; grouped 3.50 -> 3.00). Not garak: its two
-# copies can share the planted wording.
-DERIVE_PAIRS = ("bipia:email",)
+# `--derive-pairs bipia:email` also makes clean copies of two-copy e-mail families (the words the
+# two share). Measured in round 6 and not the default: documents fell a little on dev, but the
+# false positives moved to instructions and security discussion (testdata/injection/README.md).
 
 M64 = (1 << 64) - 1
 GOLDEN64 = 0x9E3779B97F4A7C15
@@ -559,9 +556,8 @@ def main():
     ap.add_argument("--per-item", action="store_true",
                     help="folds per item instead of per near-duplicate family (optimistic; report only)")
     ap.add_argument("--no-derive", action="store_true", help="leave out the derived clean documents")
-    ap.add_argument("--derive-pairs", nargs="*", default=list(DERIVE_PAIRS), metavar="SOURCE",
-                    help="sources whose two-copy families make a clean copy too (default: %(default)s; "
-                    "none: round 5's derivation)")
+    ap.add_argument("--derive-pairs", nargs="*", default=[], metavar="SOURCE",
+                    help="also derive clean copies from two-copy families of these sources (e.g. bipia:email)")
     ap.add_argument("--target-fpr", type=float, default=TARGET_FPR)
     ap.add_argument("--oof", help="write out-of-fold logits (JSONL) here, for analysis; the share-alike "
                     "items (never trained on) are scored by one fold model each and marked \"held_out\"")

@@ -3,7 +3,7 @@
 // Training data: dev.jsonl of the shared injection corpus (DEV split only), items
 // from permissive sources only; dropped share-alike sources: bipia:code, bipia:code-clean, owasp-llm-top10, xquad;
 // plus the team-written testdata/injection/benign-augment.jsonl, testdata/injection/team-augment.jsonl;
-// augmentation: 204 clean documents derived from dev attacks.
+// augmentation: 196 clean documents derived from dev attacks.
 // Kept 5139 items; sha256 of the kept JSONL lines (in file order, dev then augment): d1597b2f5b7c8a64d1fca9785b934fe78ba706e308b954a57f10ae37a412f8bf
 // Model: logistic regression, 2^18 hashed buckets (byte 6-grams, word 1/2-grams),
 // scored on windows of two 256-byte blocks (max over windows), multiple-instance training
@@ -11,15 +11,15 @@
 // weights averaged over 3 shuffle seeds, then quantised to i8.
 // Calibration: OFFSET puts the decision point at 3-fold family-grouped out-of-fold benign FPR 0.003
 // of the model alone on the corpus items.
-// Non-zero weights: 199037 of 262144.
+// Non-zero weights: 198200 of 262144.
 
 /// log2 of the number of hashed feature buckets.
 pub const BITS: u32 = 18;
 /// One i8 weight per bucket.
 pub static WEIGHTS: &[u8; 262144] = include_bytes!("weights.bin");
 /// Multiplier turning an i8 weight into a logit contribution.
-pub const SCALE: f32 = 0.03459456;
+pub const SCALE: f32 = 0.03912371;
 /// Intercept of the logistic regression.
-pub const BIAS: f32 = 0.33961287;
+pub const BIAS: f32 = 0.2931069;
 /// Logit at which the model alone reaches the calibrated false-positive rate.
-pub const OFFSET: f32 = 1.3384027;
+pub const OFFSET: f32 = 1.3604531;
