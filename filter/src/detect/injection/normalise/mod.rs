@@ -345,6 +345,47 @@ mod tests {
         }
     }
 
+    /// `spaced` is "four one-letter words in a row" read off the `words` view, where an empty
+    /// word (a dropped symbol, two spaces in a row) breaks the row: checked on words of every
+    /// length made of letters, digits, leetspeak and symbols, with every separator kind and
+    /// lengths that put words across the eight-byte blocks.
+    #[test]
+    fn spaced_is_four_one_letter_words_in_a_row() {
+        let words = [
+            "a",
+            "b",
+            "1",
+            "$",
+            "@",
+            "x1",
+            "ab",
+            "a$",
+            "ignore",
+            "qwertyuiop",
+        ];
+        let gaps = [" ", "  ", ", ", ".", "\n", "\u{200B}", " é "];
+        let mut seed = 7u32;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as usize % n
+        };
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..next(14) {
+                text.push_str(words[next(words.len())]);
+                text.push_str(gaps[next(gaps.len())]);
+            }
+            let v = views(&text);
+            let mut run = 0;
+            let mut spaced = false;
+            for word in v.words.text().split(' ') {
+                run = if word.len() == 1 { run + 1 } else { 0 };
+                spaced |= run >= 4;
+            }
+            assert_eq!(v.spaced, spaced, "{text:?} -> {:?}", v.words.text());
+        }
+    }
+
     #[test]
     fn buffers_are_reused_without_leftovers() {
         let mut v = Views::default();

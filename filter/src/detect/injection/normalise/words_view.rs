@@ -19,6 +19,10 @@ struct WordState {
     src_at: usize,
     /// Union of the byte classes of the current word.
     seen: u8,
+    /// Output offset of the last one-letter word and how many came in a row up to it. Words
+    /// are one space apart in the output, so a one-letter word two bytes after the last one
+    /// continues the run: other words need not reset the count.
+    last_one_letter: usize,
     one_letter_run: usize,
     spaced: bool,
 }
@@ -47,6 +51,7 @@ pub(super) fn words_into<O: Origins>(
         at: NONE,
         src_at: 0,
         seen: 0,
+        last_one_letter: NONE,
         one_letter_run: 0,
         spaced: false,
     };
@@ -147,32 +152,39 @@ fn finish_word<O: Origins>(
 #[inline(always)]
 fn note_word(word: &[u8], w: &mut WordState, marks: &mut Marks) {
     let first = word.first().copied().unwrap_or(0);
-    if note_length(first, word.len(), w) {
+    if note_length(first, word.len(), w.at, w) {
         note_notable(word, w.at, w.src_at, marks);
     }
 }
 
-/// The part of `note_word` that needs only the word's first byte and length: counts one-letter
-/// words, and says whether the word can be an override verb or hold a marker hint (most words
-/// start with a letter or have a length no verb or hint word has).
+/// The part of `note_word` that needs only the word's first byte, length and output offset
+/// `at`: counts one-letter words, and says whether the word can be an override verb or hold a
+/// marker hint (most words start with a letter or have a length no verb or hint word has).
+/// One table test per word: `NOTABLE` lets every one-letter word through to the counting.
 #[inline(always)]
-fn note_length(first: u8, len: usize, w: &mut WordState) -> bool {
-    if len == 1 {
-        one_letter_word(w);
-    } else {
-        w.one_letter_run = 0;
-    }
+fn note_length(first: u8, len: usize, at: usize, w: &mut WordState) -> bool {
     let lengths = NOTABLE.get(usize::from(first)).copied().unwrap_or(0);
-    (lengths >> len.min(15)) & 1 != 0
+    if (lengths >> len.min(15)) & 1 == 0 {
+        return false;
+    }
+    if len == 1 {
+        one_letter_word(at, w);
+        return false;
+    }
+    true
 }
 
-/// Counts a one-letter word towards a spaced-out run. Out of line: prose has few, and the
-/// branch to here costs a word of prose two instructions where the counting done in line
-/// (compiled branch-free) cost ten.
+/// Counts a one-letter word at output offset `at` towards a spaced-out run. Out of line: prose
+/// has few.
 #[cold]
 #[inline(never)]
-fn one_letter_word(w: &mut WordState) {
-    w.one_letter_run += 1;
+fn one_letter_word(at: usize, w: &mut WordState) {
+    w.one_letter_run = if w.last_one_letter.wrapping_add(2) == at {
+        w.one_letter_run + 1
+    } else {
+        1
+    };
+    w.last_one_letter = at;
     w.spaced |= w.one_letter_run >= 4;
 }
 
@@ -189,17 +201,21 @@ fn note_notable(word: &[u8], at: usize, src_at: usize, marks: &mut Marks) {
 }
 
 /// For each first byte, the lengths (bit `n`: `n` bytes, bit 15: 15 or more) of the override
-/// verbs and of the words that can hold a marker hint (`structure::HINT_WORD` and longer).
+/// verbs and of the words that can hold a marker hint (`structure::HINT_WORD` and longer), and
+/// length 1 for every byte (one-letter words are counted; none is a verb or a hint word, which
+/// the build checks).
 // Const evaluation: an out-of-range index would fail the build, it cannot panic at run time.
 #[allow(clippy::indexing_slicing)]
 const NOTABLE: [u16; 256] = {
-    let mut t = [0u16; 256];
+    let mut t = [1u16 << 1; 256];
     let mut k = 0;
     while k < OVERRIDE_VERBS.len() {
         let verb = OVERRIDE_VERBS[k].as_bytes();
+        assert!(verb.len() > 1, "a one-letter override verb");
         t[verb[0] as usize] |= 1 << verb.len();
         k += 1;
     }
+    assert!(structure::HINT_WORD.len() > 1, "a one-letter hint word");
     let hint = structure::HINT_WORD.as_bytes();
     let mut len = hint.len();
     while len <= 15 {
@@ -246,6 +262,12 @@ fn letters_run<O: Origins>(
     // its end), so their `words` bytes are their source bytes.
     let leet = w.at != NONE && w.seen & LEET != 0;
     let out = bytes.len();
+    // Inside the run an output offset is the source offset plus `delta`. With no word open
+    // (a leading space) the space is taken for the end of an empty word, which notes nothing.
+    let delta = out.wrapping_sub(start);
+    let mut at = w.at;
+    let mut src_at = if at == NONE { start } else { w.src_at };
+    let word_src_at = src_at;
     let mut i = start;
     while let Some(x) = swar::load(src, i) {
         let alpha = swar::range(x, b'a', b'z');
@@ -272,24 +294,25 @@ fn letters_run<O: Origins>(
         while spaces != 0 {
             let p = i + swar::first(spaces);
             spaces &= spaces - 1;
-            if w.at != NONE {
-                // The word's bytes are its source bytes: only its first byte and length are read
-                // unless it is notable.
-                let first = src.get(w.src_at).copied().unwrap_or(0);
-                if note_length(first, p - w.src_at, w) {
-                    let word = src.get(w.src_at..p).unwrap_or_default();
-                    note_notable(word, w.at, w.src_at, marks);
-                }
+            // The word's bytes are its source bytes: only its first byte and length are read
+            // unless it is notable.
+            let first = src.get(src_at).copied().unwrap_or(0);
+            if note_length(first, p - src_at, at, w) {
+                let word = src.get(src_at..p).unwrap_or_default();
+                note_notable(word, at, src_at, marks);
             }
-            w.at = out + (p + 1 - start);
-            w.src_at = p + 1;
-            w.seen = 0;
+            src_at = p + 1;
+            at = src_at.wrapping_add(delta);
         }
         i += n;
         if !more {
             break;
         }
     }
+    if src_at != word_src_at {
+        w.seen = 0;
+    }
+    (w.at, w.src_at) = (at, src_at);
     w.seen |= WORD | LETTER;
     let run = src.get(start..i).unwrap_or_default();
     bytes.extend_from_slice(run);
