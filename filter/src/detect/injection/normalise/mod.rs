@@ -166,6 +166,8 @@ const LETTER: u8 = 2;
 const LEET: u8 = 4;
 /// ASCII letters and digits (`fold` copies runs of them in bulk).
 const ALNUM: u8 = 8;
+/// `@` and `$`: dropped from a word without letters, so only such a word changes length.
+const SIGN: u8 = 16;
 
 // Const evaluation: an out-of-range index would fail the build, it cannot panic at run time.
 #[allow(clippy::indexing_slicing)]
@@ -176,7 +178,7 @@ const CLASS: [u8; 256] = byte_table!(|c| {
     } else if c.is_ascii_digit() {
         WORD | ALNUM | leet
     } else if c == b'@' || c == b'$' {
-        WORD | leet
+        WORD | SIGN | leet
     } else {
         0
     }

@@ -10,7 +10,7 @@ use super::super::phrases::{is_override_verb, OVERRIDE_VERBS};
 use super::super::structure;
 use super::fold;
 use super::swar;
-use super::{class, Marks, Origins, View, LEET, LETTER, NONE, WORD};
+use super::{class, Marks, Origins, View, LEET, LETTER, NONE, SIGN, WORD};
 
 /// The word being copied and what the finished words added up to.
 struct WordState {
@@ -120,6 +120,7 @@ fn start_word<O: Origins>(at: At, bytes: &mut Vec<u8>, origin: &mut O, w: &mut W
 
 /// Ends the current word at source position `end`: folds leetspeak ("$5" or "@home" are not
 /// leetspeak; only a word with a letter is folded) and notes the word.
+#[inline(always)]
 fn finish_word<O: Origins>(
     at: At,
     bytes: &mut Vec<u8>,
@@ -127,25 +128,38 @@ fn finish_word<O: Origins>(
     w: &mut WordState,
     marks: &mut Marks,
 ) {
-    let (src, src_origin, end) = at;
     if w.seen & LEET != 0 {
-        let has_letter = w.seen & LETTER != 0;
-        bytes.truncate(w.at);
-        origin.truncate(w.at);
-        let word_origin = src_origin.get(w.src_at..end).unwrap_or_default();
-        let word = src.get(w.src_at..end).unwrap_or_default();
-        for (k, &b) in word.iter().enumerate() {
-            let b = match (has_letter, fold::leet(b)) {
-                (true, Some(l)) => l,
-                _ if b == b'@' || b == b'$' => continue,
-                _ => b,
-            };
-            bytes.push(b);
-            origin.extend_from(word_origin.get(k..=k).unwrap_or_default());
-        }
+        fold_leet(at, bytes, origin, w);
     }
     note_word(bytes.get(w.at..).unwrap_or_default(), w, marks);
     w.at = NONE;
+}
+
+/// Folds the leetspeak of the current word, which ends at source position `end` and was
+/// copied byte for byte. In a word with a letter every digit or sign becomes a letter in its
+/// place, so bytes are rewritten where they are and the offsets stay; in a word without one
+/// only `@` and `$` change anything (they are dropped), so the word is written again only if
+/// it has them. Out of line: most words have no digits or signs.
+#[inline(never)]
+fn fold_leet<O: Origins>(at: At, bytes: &mut Vec<u8>, origin: &mut O, w: &WordState) {
+    let (src, src_origin, end) = at;
+    let word = src.get(w.src_at..end).unwrap_or_default();
+    if w.seen & LETTER != 0 {
+        let out = bytes.get_mut(w.at..).unwrap_or_default();
+        for (slot, &b) in out.iter_mut().zip(word) {
+            *slot = fold::leet(b).unwrap_or(b);
+        }
+    } else if w.seen & SIGN != 0 {
+        bytes.truncate(w.at);
+        origin.truncate(w.at);
+        let word_origin = src_origin.get(w.src_at..end).unwrap_or_default();
+        for (k, &b) in word.iter().enumerate() {
+            if b != b'@' && b != b'$' {
+                bytes.push(b);
+                origin.extend_from(word_origin.get(k..=k).unwrap_or_default());
+            }
+        }
+    }
 }
 
 /// Notes a finished word: one-letter runs, override verbs, marker hints.
