@@ -282,29 +282,8 @@ fn letters_run<O: Origins>(
     let mut at = w.at;
     let mut src_at = if at == NONE { start } else { w.src_at };
     let word_src_at = src_at;
-    let mut i = start;
-    while let Some(x) = swar::load(src, i) {
-        let alpha = swar::range(x, b'a', b'z');
-        let space = swar::eq(x, b' ');
-        let odd = !(alpha | (space & (alpha >> 8))) & swar::HI;
-        // A space last in the block: the next block starts with it and sees what follows.
-        let (mut n, mut more) = match odd {
-            // The whole block (the common case: no test of where the run ends).
-            0 => (8, true),
-            _ => {
-                let n = swar::first(odd);
-                (n, n == 7 && space >> 63 != 0)
-            }
-        };
-        if leet {
-            n = n.min(swar::first(space));
-            more &= n == 8;
-        }
-        let mut spaces = if n == 8 {
-            space
-        } else {
-            space & swar::prefix(n)
-        };
+    // Notes the words that end at the spaces in `spaces` (a mask of the block at `i`).
+    let mut note_spaces = |i: usize, mut spaces: u64| {
         while spaces != 0 {
             let p = i + swar::first(spaces);
             spaces &= spaces - 1;
@@ -318,9 +297,37 @@ fn letters_run<O: Origins>(
             src_at = p + 1;
             at = src_at.wrapping_add(delta);
         }
-        i += n;
-        if !more {
-            break;
+    };
+    let mut i = start;
+    if leet {
+        // The open word is folded when it ends, from its source bytes: the run takes its
+        // letters up to the first byte that is not one, and no space.
+        while let Some(x) = swar::load(src, i) {
+            let other = !swar::range(x, b'a', b'z') & swar::HI;
+            if other != 0 {
+                i += swar::first(other);
+                break;
+            }
+            i += 8;
+        }
+    } else {
+        while let Some(x) = swar::load(src, i) {
+            let alpha = swar::range(x, b'a', b'z');
+            let space = swar::eq(x, b' ');
+            let odd = !(alpha | (space & (alpha >> 8))) & swar::HI;
+            if odd == 0 {
+                // The whole block (the common case: no test of where the run ends).
+                note_spaces(i, space);
+                i += 8;
+                continue;
+            }
+            let n = swar::first(odd);
+            note_spaces(i, space & swar::prefix(n));
+            i += n;
+            // A space last in the block: the next block starts with it and sees what follows.
+            if n != 7 || space >> 63 == 0 {
+                break;
+            }
         }
     }
     if src_at != word_src_at {
