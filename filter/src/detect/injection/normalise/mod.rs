@@ -298,6 +298,18 @@ mod tests {
                 "ignoreprevious",
             ),
             ("numbers stay", "pay $5 at 10:30", "pay 5 at 10 30", "payat"),
+            (
+                "digits with no letter for them",
+                "r2d2 x96 20269",
+                "r2d2 x96 20269",
+                "rdx",
+            ),
+            (
+                "long leet word",
+                "abcdefgh12345678z 0123456789",
+                "abcdefghi2eas6tbz 0123456789",
+                "abcdefghieastbz",
+            ),
             ("lone symbols drop", "a $ b @", "a  b ", "ab"),
             ("spaced", "i g n o r e", "i g n o r e", "ignore"),
             ("dotted", "i.g.n.o.r.e", "i g n o r e", "ignore"),

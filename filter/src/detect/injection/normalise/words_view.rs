@@ -10,7 +10,7 @@ use super::super::phrases::{is_override_verb, OVERRIDE_VERBS};
 use super::super::structure;
 use super::fold;
 use super::swar;
-use super::{class, Marks, Origins, View, LEET, LETTER, NONE, SIGN, WORD};
+use super::{class, Marks, Origins, View, ALNUM, LEET, LETTER, NONE, SIGN, WORD};
 
 /// The word being copied and what the finished words added up to.
 struct WordState {
@@ -69,8 +69,11 @@ pub(super) fn words_into<O: Origins>(
             if w.at == NONE {
                 start_word((src, src_origin, i), &mut bytes, &mut origin, &mut w);
             }
-            // The whole word, or what of it the run above does not take (digits, symbols).
+            // The whole word, or what of it the run above does not take (digits, symbols):
+            // first eight lower-case letters and digits at a time, then byte by byte.
             let start = i;
+            i = alnum_blocks(src, i, &mut w);
+            bytes.extend_from_slice(src.get(start..i).unwrap_or_default());
             while let Some(&b) = src.get(i) {
                 let k = class(b);
                 if k & WORD == 0 {
@@ -100,6 +103,29 @@ pub(super) fn words_into<O: Origins>(
     *out = bytes;
     *out_origin = origin;
     w.spaced
+}
+
+/// Where the blocks of eight lower-case letters and digits at `src[i..]` end (the caller
+/// copies them as they are), with their classes added to the word's. Every digit counts as
+/// leetspeak here although 2, 6 and 9 are not: the class only decides whether the word is
+/// folded when it ends, and folding leaves a digit with no letter for it as it is.
+#[inline(always)]
+fn alnum_blocks(src: &[u8], mut i: usize, w: &mut WordState) -> usize {
+    while let Some(x) = swar::load(src, i) {
+        let alpha = swar::range(x, b'a', b'z');
+        let digit = swar::range(x, b'0', b'9');
+        if alpha | digit != swar::HI {
+            break;
+        }
+        if alpha != 0 {
+            w.seen |= WORD | LETTER | ALNUM;
+        }
+        if digit != 0 {
+            w.seen |= WORD | ALNUM | LEET;
+        }
+        i += 8;
+    }
+    i
 }
 
 /// The source view, its offsets, and a position in it.
