@@ -166,6 +166,8 @@ const LETTER: u8 = 2;
 const LEET: u8 = 4;
 /// ASCII letters and digits (`fold` copies runs of them in bulk).
 const ALNUM: u8 = 8;
+/// `@` and `$`: dropped from a word without letters, so only such a word changes length.
+const SIGN: u8 = 16;
 
 // Const evaluation: an out-of-range index would fail the build, it cannot panic at run time.
 #[allow(clippy::indexing_slicing)]
@@ -176,7 +178,7 @@ const CLASS: [u8; 256] = byte_table!(|c| {
     } else if c.is_ascii_digit() {
         WORD | ALNUM | leet
     } else if c == b'@' || c == b'$' {
-        WORD | leet
+        WORD | SIGN | leet
     } else {
         0
     }
@@ -296,6 +298,18 @@ mod tests {
                 "ignoreprevious",
             ),
             ("numbers stay", "pay $5 at 10:30", "pay 5 at 10 30", "payat"),
+            (
+                "digits with no letter for them",
+                "r2d2 x96 20269",
+                "r2d2 x96 20269",
+                "rdx",
+            ),
+            (
+                "long leet word",
+                "abcdefgh12345678z 0123456789",
+                "abcdefghi2eas6tbz 0123456789",
+                "abcdefghieastbz",
+            ),
             ("lone symbols drop", "a $ b @", "a  b ", "ab"),
             ("spaced", "i g n o r e", "i g n o r e", "ignore"),
             ("dotted", "i.g.n.o.r.e", "i g n o r e", "ignore"),
@@ -342,6 +356,47 @@ mod tests {
                 (*verbs, *spaced),
                 "{input:?}"
             );
+        }
+    }
+
+    /// `spaced` is "four one-letter words in a row" read off the `words` view, where an empty
+    /// word (a dropped symbol, two spaces in a row) breaks the row: checked on words of every
+    /// length made of letters, digits, leetspeak and symbols, with every separator kind and
+    /// lengths that put words across the eight-byte blocks.
+    #[test]
+    fn spaced_is_four_one_letter_words_in_a_row() {
+        let words = [
+            "a",
+            "b",
+            "1",
+            "$",
+            "@",
+            "x1",
+            "ab",
+            "a$",
+            "ignore",
+            "qwertyuiop",
+        ];
+        let gaps = [" ", "  ", ", ", ".", "\n", "\u{200B}", " é "];
+        let mut seed = 7u32;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as usize % n
+        };
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..next(14) {
+                text.push_str(words[next(words.len())]);
+                text.push_str(gaps[next(gaps.len())]);
+            }
+            let v = views(&text);
+            let mut run = 0;
+            let mut spaced = false;
+            for word in v.words.text().split(' ') {
+                run = if word.len() == 1 { run + 1 } else { 0 };
+                spaced |= run >= 4;
+            }
+            assert_eq!(v.spaced, spaced, "{text:?} -> {:?}", v.words.text());
         }
     }
 
