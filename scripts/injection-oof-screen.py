@@ -64,22 +64,29 @@ def cut_at(benign_crit, fpr):
     return s[int(math.floor(fpr * len(s)))]
 
 
+def tally(counts, key, hit):
+    """Adds one item, flagged or not, to `counts[key]` ([n, flagged])."""
+    n = counts.setdefault(key, [0, 0])
+    n[0] += 1
+    n[1] += hit
+
+
 def estimate(dev, rules, oof_path, target_fpr, levels, fixed_cut=None):
     oof = {d["id"]: d for d in load(oof_path)}
-    benign = sorted((d["logit"] for d in oof.values() if not d["y"] and not d.get("held_out")), reverse=True)
-    cut = fixed_cut if fixed_cut is not None else benign[int(math.floor(target_fpr * len(benign)))] + 1e-6
+    if fixed_cut is not None:
+        cut = fixed_cut
+    else:
+        # The trainer's calibration (`threshold_for`): the model alone flags target_fpr of them.
+        benign = [d["logit"] for d in oof.values() if not d["y"] and not d.get("held_out")]
+        cut = cut_at(benign, target_fpr) + 1e-6
     items = [(d, critical_cut(oof[d["id"]]["logit"], rules[d["id"]]["score"])) for d in dev]
     attacks = [c for d, c in items if d["label"] == "attack"]
     benign_crit = [c for d, c in items if d["label"] != "attack"]
     cats, sources = {}, {}
     for d, c in items:
         if d["category"] == "benign_document":
-            sources.setdefault(d["source"], [0, 0])
-            sources[d["source"]][0] += 1
-            sources[d["source"]][1] += c >= cut
-        cats.setdefault(d["category"], [0, 0])
-        cats[d["category"]][0] += 1
-        cats[d["category"]][1] += c >= cut
+            tally(sources, d["source"], c >= cut)
+        tally(cats, d["category"], c >= cut)
     out = {
         "cut": cut,
         "tpr": sum(c >= cut for c in attacks) / len(attacks),
@@ -99,11 +106,7 @@ def clean_docs(dev, rules, docs_path, cut):
     src = {d["id"]: d for d in dev}
     out = {}
     for d in load(docs_path):
-        item = src[d["id"]]
-        hit = critical_cut(d["logit"], rules[d["id"]]["score"]) >= cut
-        out.setdefault(item["source"], [0, 0])
-        out[item["source"]][0] += 1
-        out[item["source"]][1] += hit
+        tally(out, src[d["id"]]["source"], critical_cut(d["logit"], rules[d["id"]]["score"]) >= cut)
     return out
 
 
