@@ -726,29 +726,18 @@ fn reported(view: &[u8], start: usize) -> bool {
         b"led",
         b"leading",
     ];
-    fn last_word(text: &[u8]) -> (&[u8], &[u8]) {
-        let text = text.strip_suffix(b" ").unwrap_or(text);
-        match text.iter().rposition(|&b| b == b' ') {
-            Some(space) => (
-                text.get(..space).unwrap_or_default(),
-                text.get(space + 1..).unwrap_or_default(),
-            ),
-            None => (&[], text),
-        }
-    }
     let Some(before) = view.get(..start).and_then(|b| b.strip_suffix(b" to ")) else {
         return false;
     };
-    let (before, object) = last_word(before);
-    if !OBJECTS.contains(&object) {
+    // The words before "to", last first (the view's words are one space apart).
+    let mut words = before.rsplit(|&b| b == b' ');
+    if !words.next().is_some_and(|object| OBJECTS.contains(&object)) {
         return false;
     }
-    let (rest, word) = last_word(before);
-    let verb = if DETERMINERS.contains(&word) {
-        last_word(rest).1
-    } else {
-        word
-    };
+    let mut verb = words.next().unwrap_or_default();
+    if DETERMINERS.contains(&verb) {
+        verb = words.next().unwrap_or_default();
+    }
     REPORTING.contains(&verb)
 }
 

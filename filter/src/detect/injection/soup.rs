@@ -83,7 +83,7 @@ fn classify(token: &str) -> Kind {
 fn holds_link(token: &str) -> bool {
     const SCHEMES: &[&[u8]] = &[b"http", b"https", b"ftp", b"ws", b"wss"];
     let bytes = token.as_bytes();
-    bytes.windows(3).enumerate().any(|(i, w)| {
+    token.match_indices("://").any(|(i, _)| {
         let head = bytes.get(..i).unwrap_or_default();
         let scheme_len = head
             .iter()
@@ -91,7 +91,7 @@ fn holds_link(token: &str) -> bool {
             .take_while(|b| b.is_ascii_alphabetic())
             .count();
         let scheme = head.get(i - scheme_len..).unwrap_or_default();
-        w == b"://" && SCHEMES.iter().any(|s| scheme.eq_ignore_ascii_case(s))
+        SCHEMES.iter().any(|s| scheme.eq_ignore_ascii_case(s))
     })
 }
 
