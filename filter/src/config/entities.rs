@@ -13,7 +13,9 @@ use crate::detect::custom::{
 };
 use crate::entity::{EntityType, Group};
 use crate::policy::{EntityRules, TypeRule};
-use crate::redact::{HashKey, Strategy, DEFAULT_HASH_LENGTH, DEFAULT_KEEP, MIN_HASH_KEY_BYTES};
+use crate::redact::{
+    HashKey, Strategy, DEFAULT_HASH_LENGTH, DEFAULT_KEEP, MAX_HASH_LENGTH, MIN_HASH_KEY_BYTES,
+};
 
 /// Most characters a `partial` mask may keep.
 const MAX_KEEP: u32 = 64;
@@ -27,11 +29,13 @@ pub(super) fn hash_key(
     let spec = spec?;
     let length = match spec.hash_length {
         None => DEFAULT_HASH_LENGTH,
-        Some(n @ 8..=64) => usize::try_from(n).unwrap_or(DEFAULT_HASH_LENGTH),
+        Some(n) if (8..=MAX_HASH_LENGTH as u32).contains(&n) => {
+            usize::try_from(n).unwrap_or(DEFAULT_HASH_LENGTH)
+        }
         Some(n) => {
             errors.push(ConfigError::new(
                 "redaction.hashLength",
-                format!("{n} is outside 8..=64"),
+                format!("{n} is outside 8..={MAX_HASH_LENGTH}"),
             ));
             DEFAULT_HASH_LENGTH
         }

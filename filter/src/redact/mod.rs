@@ -44,6 +44,8 @@ impl Strategy {
 pub const DEFAULT_KEEP: usize = 4;
 /// Default hex digits of a keyed-hash token.
 pub const DEFAULT_HASH_LENGTH: usize = 12;
+/// Most hex digits a keyed-hash token may have (`redaction.hashLength`).
+pub const MAX_HASH_LENGTH: usize = 64;
 /// Shortest key accepted for keyed hashing, in bytes: below this a key can be guessed.
 pub const MIN_HASH_KEY_BYTES: usize = 16;
 

@@ -12,13 +12,16 @@
 //! (upper snake case: `A–Z` first, then `A–Z 0–9 _`, at most 48 bytes), so custom detectors'
 //! replacements count too. Nothing looser: `Pa[SS:w0rd` and `[phone:1]` are text.
 
-use crate::redact::LABEL_PREFIX;
+use crate::redact::{LABEL_PREFIX, MAX_HASH_LENGTH};
+use std::ops::Range;
 
 /// The longest type name config accepts (`config::entities`).
 const MAX_NAME: usize = 48;
 
-/// How far before a position the `[` of a replacement holding it can be.
-const MAX_REACH: usize = LABEL_PREFIX.len() + MAX_NAME;
+/// How far before a position the `[` of a replacement holding it can be: a keyed hash
+/// `[<NAME>:<hex>` at its longest (a label `[REDACTED:<NAME>` is shorter, checked below).
+const MAX_REACH: usize = 1 + MAX_NAME + 1 + MAX_HASH_LENGTH;
+const _: () = assert!(LABEL_PREFIX.len() + MAX_NAME <= MAX_REACH);
 
 /// The length of a type name at the start of `bytes` (0 when there is none).
 fn name_len(bytes: &[u8]) -> usize {
@@ -58,23 +61,22 @@ pub fn replacement_len(bytes: &[u8]) -> Option<usize> {
     (hex > 0 && rest.get(n + 1 + hex) == Some(&b']')).then_some(1 + n + 1 + hex + 1)
 }
 
+/// The span of the replacement of ours that holds byte `at` of `text`, if one does.
+pub fn holding(text: &[u8], at: usize) -> Option<Range<usize>> {
+    let from = at.saturating_sub(MAX_REACH);
+    let head = text.get(from..=at.min(text.len().saturating_sub(1)))?;
+    // The nearest `[` at or before `at`, not behind a `]` (which would close something else).
+    let open = from + head.iter().rposition(|&b| b == b'[' || b == b']')?;
+    if text.get(open) != Some(&b'[') {
+        return None;
+    }
+    let len = text.get(open..).and_then(replacement_len)?;
+    Some(open..open + len)
+}
+
 /// Whether `start..end` of `text` lies inside one of our replacements.
 pub fn within_replacement(text: &[u8], start: usize, end: usize) -> bool {
-    let from = start.saturating_sub(MAX_REACH);
-    let Some(head) = text.get(from..=start.min(text.len().saturating_sub(1))) else {
-        return false;
-    };
-    // The nearest `[` at or before `start`, not behind a `]` (which would close something else).
-    let Some(open) = head.iter().rposition(|&b| b == b'[' || b == b']') else {
-        return false;
-    };
-    let open = from + open;
-    if text.get(open) != Some(&b'[') {
-        return false;
-    }
-    text.get(open..)
-        .and_then(replacement_len)
-        .is_some_and(|len| end <= open + len)
+    holding(text, start).is_some_and(|span| end <= span.end)
 }
 
 /// Whether `bytes` holds one of our replacements anywhere.
@@ -160,6 +162,11 @@ mod tests {
         assert!(!within_replacement(b"", 0, 0));
         // A `]` between the `[` and the span: the span is not inside it.
         assert!(!within_replacement(b"[EMAIL:00] PASSWORD", 11, 19));
+        // The longest keyed hash config allows, held at its last hex digit.
+        let long = format!("[{}:{}]", "N".repeat(MAX_NAME), "a".repeat(MAX_HASH_LENGTH));
+        let last = long.len() - 2;
+        assert_eq!(holding(long.as_bytes(), last), Some(0..long.len()));
+        assert_eq!(holding(long.as_bytes(), long.len()), None);
     }
 
     #[test]

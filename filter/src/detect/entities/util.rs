@@ -129,19 +129,16 @@ pub fn line_before(text: &str, at: usize, limit: usize) -> &str {
     }
 }
 
-/// `line_before(text, at, limit)`, moved back to the `[` of a replacement its start cuts
-/// through (`…ACTED:PHONE] 030…` → `[REDACTED:PHONE] 030…`), so that
+/// `line_before(text, at, limit)`, moved back to the `[` of a replacement of ours its start
+/// cuts through (`…ACTED:PHONE] 030…` → `[REDACTED:PHONE] 030…`), so that
 /// `replacement::without_replacements` sees it whole: a cut tail would read as words (`phone`).
+/// Any other bracket is text and leaves the window as it is.
 pub fn label_window(text: &str, at: usize, limit: usize) -> &str {
     let at = floor_boundary(text, at);
     let window = line_before(text, at, limit);
     let from = at - window.len();
-    let back = floor_boundary(text, from.saturating_sub(64));
-    let head = text.get(back..from).unwrap_or_default();
-    match head.rfind(|c: char| c == '[' || c == ']' || c.is_whitespace()) {
-        Some(open) if head.as_bytes().get(open) == Some(&b'[') => {
-            text.get(back + open..at).unwrap_or(window)
-        }
+    match super::replacement::holding(text.as_bytes(), from) {
+        Some(span) if span.start < from => text.get(span.start..at).unwrap_or(window),
         _ => window,
     }
 }
@@ -260,6 +257,11 @@ mod tests {
         for (name, limit, want) in cases {
             assert_eq!(label_window(text, at, *limit), *want, "case {name}");
         }
+        // A bracket that is not one of ours is text: the window stays where the limit put it.
+        let text = "[see note b] xxxx 030";
+        assert_eq!(label_window(text, text.len() - 3, 12), "ote b] xxxx ");
+        let text = "[see notes xxxx 030";
+        assert_eq!(label_window(text, text.len() - 3, 12), " notes xxxx ");
     }
 
     fn letters_and_spaces_bytewise(bytes: &[u8], max: usize) -> usize {
