@@ -1,5 +1,7 @@
 //! E-mail addresses, anchored on `@`.
 
+use super::replacement::holds_replacement_of;
+use crate::entity::EntityType;
 use std::ops::Range;
 
 fn is_local_char(c: char) -> bool {
@@ -28,6 +30,17 @@ fn domain_end(text: &str, from: usize) -> usize {
         .map_or(rest.len(), |(i, _)| i);
     let domain = rest.get(..run).unwrap_or_default();
     from + domain.trim_end_matches(['.', '-']).len()
+}
+
+/// Whether the token that ends at `start` (at most 96 bytes back) holds a URL's `://`, or the
+/// replacement of a credentials URL that held one: a redacted URL before the address must
+/// decide as the URL did (redaction is idempotent). A window cutting through a replacement
+/// takes it whole (`util::label_window`).
+fn after_scheme(text: &str, start: usize) -> bool {
+    let window = super::util::label_window(text, start, 96);
+    let token = window.rsplit(char::is_whitespace).next().unwrap_or("");
+    token.contains("://")
+        || holds_replacement_of(token.as_bytes(), EntityType::UrlCredentials.name())
 }
 
 /// Grows an address around the `@` at byte `at`, or rejects it.
@@ -61,12 +74,8 @@ pub fn extend(text: &str, at: usize, _anchor_end: usize) -> Option<Range<usize>>
         return None;
     }
     // `scheme://user:password@host`: the userinfo of a URL, whatever the password looks like.
-    if text.as_bytes().get(start.wrapping_sub(1)) == Some(&b':') {
-        let window = text.get(start.saturating_sub(96)..start).unwrap_or("");
-        let token = window.rsplit(char::is_whitespace).next().unwrap_or("");
-        if token.contains("://") {
-            return None;
-        }
+    if text.as_bytes().get(start.wrapping_sub(1)) == Some(&b':') && after_scheme(text, start) {
+        return None;
     }
     let domain_start = at + 1;
     let end = domain_end(text, domain_start);
@@ -161,6 +170,26 @@ mod tests {
                 Some("ops@corp.example.com"),
             ),
             ("url userinfo", "https://user@host.example.com/x", None),
+            (
+                "after a url's password",
+                "pg://h.io/db:x:mia@mail.example.com",
+                None,
+            ),
+            (
+                "after a redacted credentials url",
+                "[REDACTED:URL_CREDENTIALS]db:x:mia@mail.example.com",
+                None,
+            ),
+            (
+                "after a keyed-hash credentials url",
+                "[URL_CREDENTIALS:0a1b]db:x:mia@mail.example.com",
+                None,
+            ),
+            (
+                "after another redaction",
+                "[REDACTED:PHONE]:mia@mail.example.com",
+                Some("mia@mail.example.com"),
+            ),
             ("lone at", "@", None),
         ];
         for (name, text, want) in cases {

@@ -87,6 +87,20 @@ pub fn holds_replacement(bytes: &[u8]) -> bool {
         .any(|(i, &b)| b == b'[' && bytes.get(i..).and_then(replacement_len).is_some())
 }
 
+/// Whether `bytes` holds one of our replacements of the type named `name` (`URL_CREDENTIALS`).
+pub fn holds_replacement_of(bytes: &[u8], name: &str) -> bool {
+    bytes.iter().enumerate().any(|(i, &b)| {
+        let rest = bytes.get(i..).unwrap_or_default();
+        // `[REDACTED:<NAME>]` or `[<NAME>:<hex>]`: the name follows the prefix or the `[`.
+        let named = rest
+            .strip_prefix(LABEL_PREFIX.as_bytes())
+            .or_else(|| rest.strip_prefix(b"["))
+            .and_then(|r| r.strip_prefix(name.as_bytes()))
+            .is_some_and(|after| matches!(after.first(), Some(b']' | b':')));
+        b == b'[' && named && replacement_len(rest).is_some()
+    })
+}
+
 /// `text` without our replacements: their type names are not words of the text.
 pub fn without_replacements(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains('[') {
@@ -187,6 +201,22 @@ mod tests {
             assert_eq!(without_replacements(text), *want, "{text}");
         }
         assert!(holds_replacement(b"user[EMAIL:0a]x"));
+        assert!(holds_replacement_of(
+            b"a[REDACTED:URL_CREDENTIALS]b",
+            "URL_CREDENTIALS"
+        ));
+        assert!(holds_replacement_of(
+            b"a[URL_CREDENTIALS:0a]b",
+            "URL_CREDENTIALS"
+        ));
+        assert!(!holds_replacement_of(
+            b"a[REDACTED:URL_CREDENTIALSX]b",
+            "URL_CREDENTIALS"
+        ));
+        assert!(!holds_replacement_of(
+            b"a[REDACTED:EMAIL]b URL_CREDENTIALS",
+            "URL_CREDENTIALS"
+        ));
         assert!(!holds_replacement(b"Pa[SS:w0rd"));
     }
 }

@@ -2,7 +2,9 @@
 //! Span = the whole URL; URLs without a password, or whose password is a placeholder or a
 //! template reference, are not credentials.
 
-use super::util::{byte_at, floor_boundary};
+use super::replacement::holds_replacement_of;
+use super::util::byte_at;
+use crate::entity::EntityType;
 use std::ops::Range;
 
 const MAX_SCHEME: usize = 24;
@@ -48,12 +50,17 @@ fn is_cjk(c: char) -> bool {
 
 /// Whether the run of non-space characters before `start` (at most 256 bytes back) holds an
 /// `@`: a scheme right after a non-ASCII letter there is glued to an e-mail domain
-/// (`a@p.tӿnt://…`, one domain run for the e-mail rule), not a URL of its own.
+/// (`a@p.tӿnt://…`, one domain run for the e-mail rule), not a URL of its own. A replacement
+/// of an address or a credentials URL stands for the `@` it took away, so a second scan of the
+/// redacted text decides as the first did (found by fuzzing); a window cutting through a
+/// replacement takes it whole (`util::label_window`).
 fn after_a_domain(text: &str, start: usize) -> bool {
-    let from = floor_boundary(text, start.saturating_sub(256));
-    text.get(from..start)
-        .and_then(|w| w.rsplit(char::is_whitespace).next())
-        .is_some_and(|run| run.contains('@'))
+    let window = super::util::label_window(text, start, 256);
+    let run = window.rsplit(char::is_whitespace).next().unwrap_or("");
+    run.contains('@')
+        || [EntityType::Email, EntityType::UrlCredentials]
+            .iter()
+            .any(|t| holds_replacement_of(run.as_bytes(), t.name()))
 }
 
 /// A credentials URL around the `://` at `sep`.
@@ -195,6 +202,21 @@ mod tests {
                 "scheme after an e-mail domain's letter",
                 "a@p.ӿnt://u:p@h",
                 None,
+            ),
+            (
+                "the same once the address is redacted",
+                "[REDACTED:EMAIL]ӿnt://u:p@h",
+                None,
+            ),
+            (
+                "after a redacted credentials url",
+                "[URL_CREDENTIALS:0a1b]ӿnt://u:p@h",
+                None,
+            ),
+            (
+                "after another redaction",
+                "[REDACTED:PHONE]ӿnt://u:p@h",
+                Some("nt://u:p@h"),
             ),
             (
                 "scheme right after Chinese",
