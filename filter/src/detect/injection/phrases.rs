@@ -53,6 +53,8 @@ const DUAL: &str = "injection.jailbreak.dual_response";
 const ROLE: &str = "injection.role.persona_switch";
 pub const EXTRACT: &str = "injection.extraction.system_prompt";
 const EXTRACT_WEAK: &str = "injection.extraction.mention";
+/// The word "jailbreak" alone: security writing names it as often as templates do.
+const JAILBREAK_WEAK: &str = "injection.jailbreak.mention";
 const EXFIL: &str = "injection.exfiltration.send_data";
 const SECRET: &str = "injection.exfiltration.secret_request";
 const AUTHORITY: &str = "injection.override.false_authority";
@@ -503,7 +505,11 @@ pub const PHRASES: &[Phrase] = &[
     p("dan mode", DAN, Jailbreak, 0.8),
     p("anti dan", DAN, Jailbreak, 0.6),
     p("betterdan", DAN, Jailbreak, 0.9),
-    p("jailbreak", DAN, Jailbreak, 0.45),
+    // 0.15 (was 0.45 under the DAN rule): the word is a mention, like "system prompt". At 0.45
+    // any weak model score (0.15) flagged a paragraph that only names jailbreaks; on dev it
+    // flagged nothing the other rules and the model did not, its 32 templates carry stronger
+    // phrases.
+    p("jailbreak", JAILBREAK_WEAK, Jailbreak, 0.15),
     p("jailbroken", DAN, Jailbreak, 0.7),
     p("developer mode enabled", DEV_MODE, Jailbreak, 0.9),
     p("enable developer mode", DEV_MODE, Jailbreak, 0.8),
