@@ -89,16 +89,18 @@ pub fn holds_replacement(bytes: &[u8]) -> bool {
 
 /// Whether `bytes` holds one of our replacements of the type named `name` (`URL_CREDENTIALS`).
 pub fn holds_replacement_of(bytes: &[u8], name: &str) -> bool {
-    bytes.iter().enumerate().any(|(i, &b)| {
-        let rest = bytes.get(i..).unwrap_or_default();
+    let named = |rest: &[u8]| {
         // `[REDACTED:<NAME>]` or `[<NAME>:<hex>]`: the name follows the prefix or the `[`.
-        let named = rest
-            .strip_prefix(LABEL_PREFIX.as_bytes())
+        rest.strip_prefix(LABEL_PREFIX.as_bytes())
             .or_else(|| rest.strip_prefix(b"["))
             .and_then(|r| r.strip_prefix(name.as_bytes()))
-            .is_some_and(|after| matches!(after.first(), Some(b']' | b':')));
-        b == b'[' && named && replacement_len(rest).is_some()
-    })
+            .is_some_and(|after| matches!(after.first(), Some(b']' | b':')))
+            && replacement_len(rest).is_some()
+    };
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'[' && bytes.get(i..).is_some_and(named))
 }
 
 /// `text` without our replacements: their type names are not words of the text.
