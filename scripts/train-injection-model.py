@@ -23,11 +23,14 @@ pure Rust. Deterministic: same input, same output (seeded shuffles).
 Usage:
     scripts/train-injection-model.py [--dev PATH] [--readme PATH] [--out DIR] [--folds N]
                                       [--per-item] [--oof FILE [--fold-seed N] [--oof-only]]
-                                      [--only CATEGORY...] [--whole-text] [--print-vectors]
+                                      [--only CATEGORY...] [--positive CATEGORY...] [--whole-text]
+                                      [--print-vectors]
 
 `--only` trains a specialist on some categories only (every item is still scored out of fold,
 with the same families and fold assignment): round 7's document model, whose out-of-fold logits
-gate the main model's document flags in `scripts/injection-oof-screen.py --gate`.
+gate the main model's document flags in `scripts/injection-oof-screen.py --gate`. `--positive`
+makes those categories the positive class instead of the attacks: round 7's context model (is
+this text a document, clean or injected?), which decides where the gate applies.
 """
 
 import argparse
@@ -428,6 +431,8 @@ def fit(rows, y, sw, l2=L2, epochs=EPOCHS, lr=LR, seed=SEED, members=ENSEMBLE):
 
 # The bucket count of the run (set in main before training).
 BITS_IN_USE = [BITS]
+# The label of the derived clean documents (1 when `--positive` names benign_document).
+DERIVED_LABEL = [0]
 
 
 def sigmoid(z):
@@ -505,8 +510,9 @@ def training_set(rows, wins, derived, derived_wins, keep):
     (benign documents)."""
     idx = [i for i in range(len(rows)) if keep(i)]
     w = [wins[i] for i in idx] + [dw for (i, _), dw in zip(derived, derived_wins) if keep(i)]
-    y = [rows[i].y for i in idx] + [0 for i, _ in derived if keep(i)]
-    keys = [(rows[i].y, rows[i].category) for i in idx] + [(0, "benign_document") for i, _ in derived if keep(i)]
+    dy = DERIVED_LABEL[0]
+    y = [rows[i].y for i in idx] + [dy for i, _ in derived if keep(i)]
+    keys = [(rows[i].y, rows[i].category) for i in idx] + [(dy, "benign_document") for i, _ in derived if keep(i)]
     return w, y, keys
 
 
@@ -582,6 +588,9 @@ def main():
                     "scoring every item: a specialist model, e.g. the round-7 document model (--bits 15 --only "
                     "prompt_injection_indirect benign_document); `attack` stands for every attack category; "
                     "needs --oof-only or a non-default --out")
+    ap.add_argument("--positive", nargs="*", metavar="CATEGORY",
+                    help="the positive class is these categories instead of the attacks: a context model "
+                    "(round 7: is this text a document?); needs --oof-only or a non-default --out")
     ap.add_argument("--whole-text", action="store_true",
                     help="one window per text (the features of the whole text) instead of two-block windows")
     ap.add_argument("--print-vectors", action="store_true", help="print feature test vectors and exit")
@@ -600,8 +609,10 @@ def main():
         return
     ensure_deps()
     BITS_IN_USE[0] = args.bits
-    if (args.only or args.whole_text) and not args.oof_only and os.path.abspath(args.out) == os.path.abspath(OUT):
-        sys.exit("--only / --whole-text would overwrite the shipped weights: add --oof-only or --out DIR")
+    if (args.only or args.whole_text or args.positive) and not args.oof_only and (
+        os.path.abspath(args.out) == os.path.abspath(OUT)
+    ):
+        sys.exit("--only / --positive / --whole-text would overwrite the shipped weights: add --oof-only or --out DIR")
 
     rows, digest, dropped, held_out = load(args.dev, args.readme, args.augment)
     print(f"training data: {args.dev}")
@@ -612,6 +623,11 @@ def main():
     groups = families([r.text for r in rows])
     derived = [] if args.no_derive else derive_clean(rows, groups, pairs=tuple(args.derive_pairs))
     derived_wins = [windows(t, args.bits, whole) for _, t in derived]
+    if args.positive:
+        # After derive_clean, which picks the attacks to derive from by their attack label.
+        for r in rows + held_out:
+            r.y = int(r.category in args.positive)
+        DERIVED_LABEL[0] = int("benign_document" in args.positive)
     print(f"  {len(set(groups))} near-duplicate families; {len(derived)} clean documents derived from dev attacks")
 
     if args.clean_docs:
