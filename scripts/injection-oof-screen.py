@@ -33,7 +33,8 @@ item (checked on the round-5 rules: 4,160 of 4,160).
 `--gate` (round 7) takes a second model's OOF files (the trainer with `--only`, e.g. a document
 model), one per assignment in the same order as the OOF files, and `--gate-docs` its
 `--clean-docs` files: an item in the document context (`--context`: `oracle` = the two document
-categories, or a test on the text the filter can make, `bytes:N` / `windows:K`) whose flag would
+categories, or a test on the text the filter can make, `bytes:N` / `windows:K`, or a context
+model's logit, `model:KAPPA` with `--context-model` files from the trainer's `--positive`) whose flag would
 rest on the model (rules-only score below the flag) is flagged only when the second model's logit
 is >= tau as well. Printed per tau against no gate, at the main model's calibrated cut and at the
 FPR-matched cut (the category counts there too).
@@ -100,9 +101,14 @@ def model_windows(text):
     return 1 if blocks <= 2 else blocks - 1
 
 
-def context_test(spec):
+def context_test(spec, logits=None):
     """The gate's document context: `oracle` (the two document categories, which the filter does
-    not know), `bytes:N` (model view of at least N bytes) or `windows:K` (at least K windows)."""
+    not know), `bytes:N` (model view of at least N bytes), `windows:K` (at least K windows) or
+    `model:KAPPA` (a context model's logit, from `logits` by id, at least KAPPA); several joined
+    by `&` must all hold."""
+    if "&" in spec:
+        tests = [context_test(part, logits) for part in spec.split("&")]
+        return lambda d: all(t(d) for t in tests)
     if spec == "oracle":
         return lambda d: d["category"] in ("benign_document", "prompt_injection_indirect")
     kind, _, value = spec.partition(":")
@@ -110,7 +116,9 @@ def context_test(spec):
         return lambda d: view_bytes(d["text"]) >= int(value)
     if kind == "windows":
         return lambda d: model_windows(d["text"]) >= int(value)
-    raise SystemExit(f"unknown --context {spec!r} (oracle, bytes:N, windows:K)")
+    if kind == "model" and logits is not None:
+        return lambda d: logits[d["id"]]["logit"] >= float(value)
+    raise SystemExit(f"unknown --context {spec!r} (oracle, bytes:N, windows:K, model:KAPPA with --context-model)")
 
 
 def gated(d, rules_score, crit, gate):
@@ -219,12 +227,15 @@ def paired(runs, base, keys):
 def gate_runs(args, dev, rules):
     """The OOF files without the gate, then with it at every --tau: one summary line per tau
     (mean over assignments), the by-category table and the paired differences against no gate."""
-    in_context = context_test(args.context)
+    ctx_files = [{d["id"]: d for d in load(p)} for p in args.context_model or []] or [None] * len(args.oof)
+    ctx_docs = [{d["id"]: d for d in load(p)} for p in args.context_model_docs or []] or [None] * len(args.oof)
+    in_ctx = [context_test(args.context, c) for c in ctx_files]
+    in_ctx_docs = [context_test(args.context, c) for c in ctx_docs]
     n_ctx = {}
     for d in dev:
-        if in_context(d):
+        if in_ctx[0](d):
             n_ctx[d["category"]] = n_ctx.get(d["category"], 0) + 1
-    print(f"context {args.context}: " + ", ".join(f"{k} {v}" for k, v in sorted(n_ctx.items())))
+    print(f"context {args.context} (first assignment): " + ", ".join(f"{k} {v}" for k, v in sorted(n_ctx.items())))
     base = [estimate(dev, rules, p, args.target_fpr, args.at) for p in args.oof]
     base_docs = [clean_docs(dev, rules, p, r["cut"]) for p, r in zip(args.docs or [], base)]
     show("no gate", base, args.at)
@@ -238,20 +249,20 @@ def gate_runs(args, dev, rules):
     for tau in args.tau:
         # The calibrated cut stays the main model's: the gate only takes model-alone flags away.
         runs = [
-            estimate(dev, rules, p, args.target_fpr, args.at, b["cut"], (g, tau, in_context, args.margin))
-            for p, b, g in zip(args.oof, base, gates)
+            estimate(dev, rules, p, args.target_fpr, args.at, b["cut"], (g, tau, c, args.margin))
+            for p, b, g, c in zip(args.oof, base, gates, in_ctx)
         ]
         docs = [
-            clean_docs(dev, rules, p, b["cut"], (g, tau, in_context, args.margin))
-            for p, b, g in zip(args.docs or [], base, gate_docs)
+            clean_docs(dev, rules, p, b["cut"], (g, tau, c, args.margin))
+            for p, b, g, c in zip(args.docs or [], base, gate_docs, in_ctx_docs)
         ]
         print()
         show(f"gate tau {tau}", runs, args.at)
         if docs:
             show_sources("clean documents held out alone, by source", docs)
             recut = [
-                clean_docs(dev, rules, p, r["recut"], (g, tau, in_context, args.margin), strict=True)
-                for p, r, g in zip(args.docs, runs, gate_docs)
+                clean_docs(dev, rules, p, r["recut"], (g, tau, c, args.margin), strict=True)
+                for p, r, g, c in zip(args.docs, runs, gate_docs, in_ctx_docs)
             ]
             show_sources(f"the same at the FPR <= {args.at[0]} cut", recut)
         paired(runs, base, keys)
@@ -272,6 +283,9 @@ def main():
                     "gate the model-alone flags of items in --context on the document model's logit >= --tau")
     ap.add_argument("--gate-docs", nargs="*", help="the document model's --clean-docs files, same order as --docs")
     ap.add_argument("--tau", type=float, nargs="*", default=[0.0], help="gate thresholds (one line each)")
+    ap.add_argument("--context-model", nargs="*", help="a context model's --oof files (trainer --positive), "
+                    "same order as OOF, for --context model:KAPPA")
+    ap.add_argument("--context-model-docs", nargs="*", help="the context model's --clean-docs files, same order")
     ap.add_argument("--margin", type=float, default=math.inf,
                     help="an item the gate holds is still flagged when the main logit clears the cut by this much")
     ap.add_argument("--context", default="oracle", help="oracle, bytes:N or windows:K (see context_test)")
