@@ -23,7 +23,14 @@ pure Rust. Deterministic: same input, same output (seeded shuffles).
 Usage:
     scripts/train-injection-model.py [--dev PATH] [--readme PATH] [--out DIR] [--folds N]
                                       [--per-item] [--oof FILE [--fold-seed N] [--oof-only]]
+                                      [--only CATEGORY...] [--positive CATEGORY...] [--whole-text]
                                       [--print-vectors]
+
+`--only` trains a specialist on some categories only (every item is still scored out of fold,
+with the same families and fold assignment): round 7's document model, whose out-of-fold logits
+gate the main model's document flags in `scripts/injection-oof-screen.py --gate`. `--positive`
+makes those categories the positive class instead of the attacks: round 7's context model (is
+this text a document, clean or injected?), which decides where the gate applies.
 """
 
 import argparse
@@ -197,11 +204,11 @@ def features_at(text, bits=BITS):
 BLOCK = 256
 
 
-def windows(text, bits=BITS):
+def windows(text, bits=BITS, whole=False):
     """Sparse rows (one per window) of the windows the screen scores: the padded view is cut into
     blocks of BLOCK bytes and every window is two consecutive blocks (one window when there are at
     most two blocks); a row holds feature counts divided by the root of the window's feature
-    count. Mirrors `Model::logit`."""
+    count. Mirrors `Model::logit`. `whole`: one row for the whole text (`--whole-text`)."""
     import numpy as np
     import scipy.sparse as sp
 
@@ -209,7 +216,7 @@ def windows(text, bits=BITS):
     for pos, f in features_at(text, bits):
         blocks.setdefault(pos // BLOCK, []).append(f)
     n = max(blocks) + 1 if blocks else 1
-    spans = [(0, n)] if n <= 2 else [(k, k + 2) for k in range(n - 1)]
+    spans = [(0, n)] if n <= 2 or whole else [(k, k + 2) for k in range(n - 1)]
     rows, cols, vals = [], [], []
     for r, (a, b) in enumerate(spans):
         feats = [f for k in range(a, b) for f in blocks.get(k, ())]
@@ -424,6 +431,8 @@ def fit(rows, y, sw, l2=L2, epochs=EPOCHS, lr=LR, seed=SEED, members=ENSEMBLE):
 
 # The bucket count of the run (set in main before training).
 BITS_IN_USE = [BITS]
+# The label of the derived clean documents (1 when `--positive` names benign_document).
+DERIVED_LABEL = [0]
 
 
 def sigmoid(z):
@@ -501,22 +510,26 @@ def training_set(rows, wins, derived, derived_wins, keep):
     (benign documents)."""
     idx = [i for i in range(len(rows)) if keep(i)]
     w = [wins[i] for i in idx] + [dw for (i, _), dw in zip(derived, derived_wins) if keep(i)]
-    y = [rows[i].y for i in idx] + [0 for i, _ in derived if keep(i)]
-    keys = [(rows[i].y, rows[i].category) for i in idx] + [(0, "benign_document") for i, _ in derived if keep(i)]
+    dy = DERIVED_LABEL[0]
+    y = [rows[i].y for i in idx] + [dy for i, _ in derived if keep(i)]
+    keys = [(rows[i].y, rows[i].category) for i in idx] + [(dy, "benign_document") for i, _ in derived if keep(i)]
     return w, y, keys
 
 
-def cross_validate(rows, wins, derived, derived_wins, folds, fold_of, extra=((), ())):
+def cross_validate(rows, wins, derived, derived_wins, folds, fold_of, extra=((), ()), train=lambda i: True):
     """Out-of-fold logits for every corpus row (quantised like the shipped model); team-written
     rows train in every fold and are never scored (they are not the corpus being estimated); a
     derived clean copy trains only in the folds where its attack trains. `extra` is (windows,
     fold) of texts never trained on (the share-alike items): each is scored by the model of its
-    fold, so they count in the estimate as one fold model sees them."""
+    fold, so they count in the estimate as one fold model sees them. `train(i)`: row i may train
+    at all (`--only`); every row is scored all the same."""
     oof = [0.0] * len(rows)
     extra_wins, extra_fold = extra
     extra_oof = [0.0] * len(extra_wins)
     for k in range(folds):
-        w, y, keys = training_set(rows, wins, derived, derived_wins, lambda i: fold_of[i] != k or rows[i].team)
+        w, y, keys = training_set(
+            rows, wins, derived, derived_wins, lambda i: (fold_of[i] != k or rows[i].team) and train(i)
+        )
         model = train_mil(w, y, keys)
         for i in range(len(rows)):
             if fold_of[i] == k and not rows[i].team:
@@ -570,6 +583,16 @@ def main():
                     "documents only (the situation of a clean document whose injected copies are known)")
     ap.add_argument("--oof-only", action="store_true",
                     help="stop after the out-of-fold estimate (no final model, nothing written to --out)")
+    ap.add_argument("--only", nargs="*", metavar="CATEGORY",
+                    help="train only on items of these categories (their derived clean copies too), still "
+                    "scoring every item: a specialist model, e.g. the round-7 document model (--bits 15 --only "
+                    "prompt_injection_indirect benign_document); `attack` stands for every attack category; "
+                    "needs --oof-only or a non-default --out")
+    ap.add_argument("--positive", nargs="*", metavar="CATEGORY",
+                    help="the positive class is these categories instead of the attacks: a context model "
+                    "(round 7: is this text a document?); needs --oof-only or a non-default --out")
+    ap.add_argument("--whole-text", action="store_true",
+                    help="one window per text (the features of the whole text) instead of two-block windows")
     ap.add_argument("--print-vectors", action="store_true", help="print feature test vectors and exit")
     args = ap.parse_args()
 
@@ -586,15 +609,25 @@ def main():
         return
     ensure_deps()
     BITS_IN_USE[0] = args.bits
+    if (args.only or args.whole_text or args.positive) and not args.oof_only and (
+        os.path.abspath(args.out) == os.path.abspath(OUT)
+    ):
+        sys.exit("--only / --positive / --whole-text would overwrite the shipped weights: add --oof-only or --out DIR")
 
     rows, digest, dropped, held_out = load(args.dev, args.readme, args.augment)
     print(f"training data: {args.dev}")
     print(f"  dropped share-alike sources: {', '.join(dropped)} ({len(held_out)} items)")
     print(f"  kept {len(rows)} items, sha256 of kept JSONL lines: {digest}")
-    wins = [windows(r.text, args.bits) for r in rows]
+    whole = args.whole_text
+    wins = [windows(r.text, args.bits, whole) for r in rows]
     groups = families([r.text for r in rows])
     derived = [] if args.no_derive else derive_clean(rows, groups, pairs=tuple(args.derive_pairs))
-    derived_wins = [windows(t, args.bits) for _, t in derived]
+    derived_wins = [windows(t, args.bits, whole) for _, t in derived]
+    if args.positive:
+        # After derive_clean, which picks the attacks to derive from by their attack label.
+        for r in rows + held_out:
+            r.y = int(r.category in args.positive)
+        DERIVED_LABEL[0] = int("benign_document" in args.positive)
     print(f"  {len(set(groups))} near-duplicate families; {len(derived)} clean documents derived from dev attacks")
 
     if args.clean_docs:
@@ -625,13 +658,20 @@ def main():
     if args.oof:
         if args.clean_docs:
             held_out = [r for r in held_out if r.category == "benign_document"]
-        extra_wins = [windows(r.text, args.bits) for r in held_out]
+        extra_wins = [windows(r.text, args.bits, whole) for r in held_out]
         deal = list(range(len(held_out)))
         random.Random(args.fold_seed or 0).shuffle(deal)
         extra_fold = [0] * len(held_out)
         for n, j in enumerate(deal):
             extra_fold[j] = n % args.folds
-    oof, extra_oof = cross_validate(rows, wins, derived, derived_wins, args.folds, fold_of, (extra_wins, extra_fold))
+    only = set(args.only or ())
+    train = (lambda i: rows[i].category in only or ("attack" in only and rows[i].y)) if only else (lambda i: True)
+    if args.only:
+        n = sum(1 for i in range(len(rows)) if train(i))
+        print(f"  training only on {', '.join(args.only)}: {n} items (and their derived copies)")
+    oof, extra_oof = cross_validate(
+        rows, wins, derived, derived_wins, args.folds, fold_of, (extra_wins, extra_fold), train
+    )
     if args.oof:
         with open(args.oof, "w", encoding="utf-8") as f:
             for r, z, fold in zip(rows, oof, fold_of):
@@ -652,7 +692,7 @@ def main():
         return
 
     print("training on all kept items")
-    w, y, keys = training_set(rows, wins, derived, derived_wins, lambda i: True)
+    w, y, keys = training_set(rows, wins, derived, derived_wins, train)
     q, scale, bias = train_mil(w, y, keys)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "weights.bin"), "wb") as f:
@@ -698,12 +738,12 @@ pub const BIAS: f32 = {f32(bias)};
 pub const OFFSET: f32 = {f32(cut)};
 """
         )
-    held = [score_doc((q, scale, bias), windows(r.text, args.bits)) for r in held_out]
+    held = [score_doc((q, scale, bias), windows(r.text, args.bits, whole)) for r in held_out]
     print("  information only, never used for training or calibration: dropped share-alike dev items")
     report(held_out, held, cut)
     if args.probe:
         probe = [Row(json.loads(line)) for line in open(args.probe, encoding="utf-8")]
-        hits = sum(1 for r in probe if score_doc((q, scale, bias), windows(r.text, args.bits)) >= cut)
+        hits = sum(1 for r in probe if score_doc((q, scale, bias), windows(r.text, args.bits, whole)) >= cut)
         print(f"  information only: {os.path.relpath(args.probe, ROOT)} (never trained on): "
               f"the model alone flags {hits} of {len(probe)} at the cut")
     print(f"wrote {args.out}/weights.bin ({len(q)} bytes, {nonzero} non-zero) and weights.rs")
