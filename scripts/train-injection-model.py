@@ -84,10 +84,13 @@ AUGMENT = [
     os.path.join(ROOT, "testdata/injection/team-augment.jsonl"),
 ]
 
-# Team-written benign requests never trained on (see testdata/injection/README.md): how often
-# the model alone flags instruction-like text of families neither the corpus nor the training
-# set holds. Reported for information, never used for training or calibration.
-PROBE = os.path.join(ROOT, "testdata/injection/instruction-probe.jsonl")
+# Team-written benign texts never trained on (see testdata/injection/README.md): how often the
+# model alone flags requests and security-guidance paragraphs of families neither the corpus nor
+# the training set holds. Reported for information, never used for training or calibration.
+PROBES = [
+    os.path.join(ROOT, "testdata/injection/instruction-probe.jsonl"),
+    os.path.join(ROOT, "testdata/injection/security-probe.jsonl"),
+]
 
 BITS = 18
 # AdaGrad: epochs, learning rate, lazy L2 per update, shuffling seed. AdaGrad rather than a
@@ -563,7 +566,7 @@ def main():
     ap.add_argument("--readme", default=README)
     ap.add_argument("--augment", nargs="*", default=AUGMENT, help="team-written items added to training")
     ap.add_argument("--out", default=OUT)
-    ap.add_argument("--probe", default=PROBE, help="benign texts scored for information only ('' for none)")
+    ap.add_argument("--probe", nargs="*", default=PROBES, help="benign texts scored for information only (none: no files)")
     ap.add_argument("--bits", type=int, default=BITS)
     ap.add_argument("--folds", type=int, default=FOLDS)
     ap.add_argument("--per-item", action="store_true",
@@ -741,10 +744,10 @@ pub const OFFSET: f32 = {f32(cut)};
     held = [score_doc((q, scale, bias), windows(r.text, args.bits, whole)) for r in held_out]
     print("  information only, never used for training or calibration: dropped share-alike dev items")
     report(held_out, held, cut)
-    if args.probe:
-        probe = [Row(json.loads(line)) for line in open(args.probe, encoding="utf-8")]
+    for path in args.probe or ():
+        probe = [Row(json.loads(line)) for line in open(path, encoding="utf-8")]
         hits = sum(1 for r in probe if score_doc((q, scale, bias), windows(r.text, args.bits, whole)) >= cut)
-        print(f"  information only: {os.path.relpath(args.probe, ROOT)} (never trained on): "
+        print(f"  information only: {os.path.relpath(path, ROOT)} (never trained on): "
               f"the model alone flags {hits} of {len(probe)} at the cut")
     print(f"wrote {args.out}/weights.bin ({len(q)} bytes, {nonzero} non-zero) and weights.rs")
     print(f"scale={scale} bias={bias} offset={cut}")
