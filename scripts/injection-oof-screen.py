@@ -128,10 +128,14 @@ def gated(d, rules_score, crit, gate):
     margin; otherwise no model cut flags it."""
     if gate is None or rules_score >= THRESHOLD:
         return crit
-    doc, tau, in_context, margin = gate
+    doc, tau, in_context, margin = gate[:4]
+    assist = gate[4] if len(gate) > 4 else 0.0
     if in_context(d) and doc[d["id"]]["logit"] < tau:
         # Flagged only if the model's signal clears the cut by `margin` logits (inf: never).
         return crit - margin
+    if in_context(d):
+        # `--assist`: both models agree, so the main model may fall short of the cut by this much.
+        return crit + assist
     return crit
 
 
@@ -249,11 +253,11 @@ def gate_runs(args, dev, rules):
     for tau in args.tau:
         # The calibrated cut stays the main model's: the gate only takes model-alone flags away.
         runs = [
-            estimate(dev, rules, p, args.target_fpr, args.at, b["cut"], (g, tau, c, args.margin))
+            estimate(dev, rules, p, args.target_fpr, args.at, b["cut"], (g, tau, c, args.margin, args.assist))
             for p, b, g, c in zip(args.oof, base, gates, in_ctx)
         ]
         docs = [
-            clean_docs(dev, rules, p, b["cut"], (g, tau, c, args.margin))
+            clean_docs(dev, rules, p, b["cut"], (g, tau, c, args.margin, args.assist))
             for p, b, g, c in zip(args.docs or [], base, gate_docs, in_ctx_docs)
         ]
         print()
@@ -261,7 +265,7 @@ def gate_runs(args, dev, rules):
         if docs:
             show_sources("clean documents held out alone, by source", docs)
             recut = [
-                clean_docs(dev, rules, p, r["recut"], (g, tau, c, args.margin), strict=True)
+                clean_docs(dev, rules, p, r["recut"], (g, tau, c, args.margin, args.assist), strict=True)
                 for p, r, g, c in zip(args.docs, runs, gate_docs, in_ctx_docs)
             ]
             show_sources(f"the same at the FPR <= {args.at[0]} cut", recut)
@@ -288,6 +292,9 @@ def main():
     ap.add_argument("--context-model-docs", nargs="*", help="the context model's --clean-docs files, same order")
     ap.add_argument("--margin", type=float, default=math.inf,
                     help="an item the gate holds is still flagged when the main logit clears the cut by this much")
+    ap.add_argument("--assist", type=float, default=0.0,
+                    help="an item in context that the document model confirms (>= tau) is flagged when the main "
+                    "logit is within this much under the cut (both models agree)")
     ap.add_argument("--context", default="oracle", help="oracle, bytes:N or windows:K (see context_test)")
     ap.add_argument("--preds", help="write the first file's flags here (score_injection.py input)")
     args = ap.parse_args()
