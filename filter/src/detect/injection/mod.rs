@@ -43,6 +43,7 @@ mod native;
 mod normalise;
 mod phrases;
 mod soup;
+mod split;
 mod structure;
 #[cfg(test)]
 mod tests;
@@ -75,6 +76,7 @@ pub const RULE_SPACED: &str = "injection.evasion.spaced_phrase";
 pub const RULE_ROT13: &str = "injection.evasion.rot13_phrase";
 pub const RULE_ENCODED: &str = "injection.evasion.encoded_text";
 pub const RULE_SUFFIX: &str = "injection.adversarial.token_soup";
+pub const RULE_SPLIT: &str = "injection.evasion.payload_split";
 
 /// What kind of attack a signal points to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -467,6 +469,12 @@ impl InjectionScreen {
             // 0.4: soup plus a model score of 0.17 flags (dev: GCG caught 0.32 -> 0.58 at equal
             // overall FPR; the soup rule alone never flags).
             out.add(RULE_SUFFIX, Category::AdversarialSuffix, 0.4, at(offset));
+        }
+
+        // Payload splitting: prose fragments in one-letter variables, joined again. 0.4, like the
+        // soup: code joins strings too, so it flags with a model score of 0.17, not alone.
+        if let Some(offset) = split::payload_split(text) {
+            out.add(RULE_SPLIT, Category::Evasion, 0.4, at(offset));
         }
 
         // Model. Its view is usually exactly the `fold` view (both lower-case and fold
