@@ -121,6 +121,12 @@ pub const PHRASES: &[Phrase] = &[
         0.6,
     ),
     p("debug mode enabled", FAKE_MODE, InstructionOverride, 0.5),
+    p(
+        "debugging mode enabled",
+        FAKE_MODE,
+        InstructionOverride,
+        0.5,
+    ),
     p("god mode", FAKE_MODE, InstructionOverride, 0.4),
     p("sudo mode", FAKE_MODE, InstructionOverride, 0.5),
     p("system mode", FAKE_MODE, InstructionOverride, 0.45),
@@ -531,6 +537,18 @@ pub const PHRASES: &[Phrase] = &[
     p("no ethical or moral", PERSONA, Jailbreak, 0.6),
     p("without any moral", PERSONA, Jailbreak, 0.5),
     p("unfiltered and amoral", PERSONA, Jailbreak, 0.9),
+    p("amoral unfiltered", PERSONA, Jailbreak, 0.7),
+    // Not "no morals", "no ethics", "without any remorse": creative-writing requests say them of
+    // a villain, and with the model's weak score on such requests they flagged.
+    p(
+        "without any consideration for ethics",
+        PERSONA,
+        Jailbreak,
+        0.4,
+    ),
+    // Named templates that circulate with small edits.
+    p("neurosemantical inversitis", PERSONA, Jailbreak, 0.8),
+    p("boolean opposite machine", PERSONA, Jailbreak, 0.7),
     p(
         "always intelligent and machiavellian",
         PERSONA,
