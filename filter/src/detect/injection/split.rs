@@ -72,7 +72,9 @@ fn join_continues(bytes: &[u8], mut at: usize) -> Option<u32> {
     while bytes.get(at) == Some(&b' ') {
         at += 1;
     }
-    (bytes.get(at) == Some(&b'+')).then_some(())?;
+    if bytes.get(at) != Some(&b'+') {
+        return None;
+    }
     variable_after(bytes, at + 1)
 }
 
