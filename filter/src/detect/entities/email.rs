@@ -34,11 +34,9 @@ fn domain_end(text: &str, from: usize) -> usize {
 
 /// Whether the token that ends at `start` (at most 96 bytes back) holds a URL's `://`, or the
 /// replacement of a credentials URL that held one: a redacted URL before the address must
-/// decide as the URL did (redaction is idempotent). A window cutting through a replacement
-/// takes it whole (`util::label_window`).
+/// decide as the URL did (redaction is idempotent).
 fn after_scheme(text: &str, start: usize) -> bool {
-    let window = super::util::label_window(text, start, 96);
-    let token = window.rsplit(char::is_whitespace).next().unwrap_or("");
+    let token = super::util::token_before(text, start, 96);
     token.contains("://")
         || holds_replacement_of(token.as_bytes(), EntityType::UrlCredentials.name())
 }

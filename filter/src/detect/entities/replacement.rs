@@ -40,12 +40,13 @@ fn name_len(bytes: &[u8]) -> usize {
     }
 }
 
-/// The length of the replacement that `bytes` opens with (`bytes[0] == b'['`), if it does.
-pub fn replacement_len(bytes: &[u8]) -> Option<usize> {
+/// The replacement `bytes` opens with (`bytes[0] == b'['`), if it does: its length and its
+/// type name.
+fn parse(bytes: &[u8]) -> Option<(usize, &[u8])> {
     if let Some(rest) = bytes.strip_prefix(LABEL_PREFIX.as_bytes()) {
         let n = name_len(rest);
         if n > 0 && rest.get(n) == Some(&b']') {
-            return Some(LABEL_PREFIX.len() + n + 1);
+            return Some((LABEL_PREFIX.len() + n + 1, rest.get(..n)?));
         }
     }
     let rest = bytes.strip_prefix(b"[")?;
@@ -58,7 +59,13 @@ pub fn replacement_len(bytes: &[u8]) -> Option<usize> {
         .iter()
         .take_while(|b| b.is_ascii_hexdigit())
         .count();
-    (hex > 0 && rest.get(n + 1 + hex) == Some(&b']')).then_some(1 + n + 1 + hex + 1)
+    (hex > 0 && rest.get(n + 1 + hex) == Some(&b']'))
+        .then_some((1 + n + 1 + hex + 1, rest.get(..n)?))
+}
+
+/// The length of the replacement that `bytes` opens with (`bytes[0] == b'['`), if it does.
+pub fn replacement_len(bytes: &[u8]) -> Option<usize> {
+    parse(bytes).map(|(len, _)| len)
 }
 
 /// The span of the replacement of ours that holds byte `at` of `text`, if one does.
@@ -79,28 +86,23 @@ pub fn within_replacement(text: &[u8], start: usize, end: usize) -> bool {
     holding(text, start).is_some_and(|span| end <= span.end)
 }
 
-/// Whether `bytes` holds one of our replacements anywhere.
-pub fn holds_replacement(bytes: &[u8]) -> bool {
+/// The type names of our replacements in `bytes`, in order.
+fn names(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     bytes
         .iter()
         .enumerate()
-        .any(|(i, &b)| b == b'[' && bytes.get(i..).and_then(replacement_len).is_some())
+        .filter(|&(_, &b)| b == b'[')
+        .filter_map(|(i, _)| bytes.get(i..).and_then(parse).map(|(_, name)| name))
+}
+
+/// Whether `bytes` holds one of our replacements anywhere.
+pub fn holds_replacement(bytes: &[u8]) -> bool {
+    names(bytes).next().is_some()
 }
 
 /// Whether `bytes` holds one of our replacements of the type named `name` (`URL_CREDENTIALS`).
 pub fn holds_replacement_of(bytes: &[u8], name: &str) -> bool {
-    let named = |rest: &[u8]| {
-        // `[REDACTED:<NAME>]` or `[<NAME>:<hex>]`: the name follows the prefix or the `[`.
-        rest.strip_prefix(LABEL_PREFIX.as_bytes())
-            .or_else(|| rest.strip_prefix(b"["))
-            .and_then(|r| r.strip_prefix(name.as_bytes()))
-            .is_some_and(|after| matches!(after.first(), Some(b']' | b':')))
-            && replacement_len(rest).is_some()
-    };
-    bytes
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'[' && bytes.get(i..).is_some_and(named))
+    names(bytes).any(|n| n == name.as_bytes())
 }
 
 /// `text` without our replacements: their type names are not words of the text.

@@ -52,11 +52,9 @@ fn is_cjk(c: char) -> bool {
 /// `@`: a scheme right after a non-ASCII letter there is glued to an e-mail domain
 /// (`a@p.tӿnt://…`, one domain run for the e-mail rule), not a URL of its own. A replacement
 /// of an address or a credentials URL stands for the `@` it took away, so a second scan of the
-/// redacted text decides as the first did (found by fuzzing); a window cutting through a
-/// replacement takes it whole (`util::label_window`).
+/// redacted text decides as the first did (found by fuzzing).
 fn after_a_domain(text: &str, start: usize) -> bool {
-    let window = super::util::label_window(text, start, 256);
-    let run = window.rsplit(char::is_whitespace).next().unwrap_or("");
+    let run = super::util::token_before(text, start, 256);
     run.contains('@')
         || [EntityType::Email, EntityType::UrlCredentials]
             .iter()

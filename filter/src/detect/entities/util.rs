@@ -143,6 +143,13 @@ pub fn label_window(text: &str, at: usize, limit: usize) -> &str {
     }
 }
 
+/// The run of non-space characters that ends at `at`, at most `limit` bytes back; a replacement
+/// of ours the window cuts through is taken whole (`label_window`).
+pub fn token_before(text: &str, at: usize, limit: usize) -> &str {
+    let window = label_window(text, at, limit);
+    window.rsplit(char::is_whitespace).next().unwrap_or("")
+}
+
 /// The text of the current line from `at`, at most `limit` bytes (on a char boundary).
 pub fn line_after(text: &str, at: usize, limit: usize) -> &str {
     let to = floor_boundary(text, at.saturating_add(limit));
