@@ -57,7 +57,7 @@ use phrases::{
     OVERRIDE_REDIRECTS, OVERRIDE_WEAK, PHRASES,
 };
 use std::fmt;
-use structure::{marker_windows, MARKDOWN_EXFIL, MARKERS};
+use structure::{marker_windows, FORGED_EXCHANGE, MARKDOWN_EXFIL, MARKERS};
 
 /// Total decoded bytes screened per request (base64, hex, escapes).
 const DECODE_BUDGET: usize = 64 * 1024;
@@ -457,6 +457,15 @@ impl InjectionScreen {
                     let sig = (mk.rule, mk.category, mk.weight);
                     out.add_in_view(sig, job, ViewKind::Fold, from + m.start);
                 }
+            }
+        }
+        // A forged exchange: only where the fold view names an assistant turn at all.
+        if structure::names_assistant_turn(folded, hints) {
+            if let Some(offset) = structure::forged_exchange(text) {
+                // 0.4: with a model score of 0.17 it flags (dev: 26 garak documents carry it,
+                // no benign text); a single exchange after a document is rare in pasted text,
+                // but not impossible, so it does not flag alone.
+                out.add(FORGED_EXCHANGE, Category::RoleHijack, 0.4, at(offset));
             }
         }
         if let Some(i) = structure::markdown_image_exfil(folded, &views.marks.image_links) {
