@@ -19,6 +19,9 @@ import record_parts as W
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(os.path.dirname(HERE), "team-augment.jsonl")
 SEED = 20261204
+# Planted copies per round-8 mail or error report, like the earlier parts (three measured too:
+# README, round 8).
+PLANTED_NEW = 6
 
 
 def position(n, where):
@@ -33,12 +36,12 @@ def insert_at(text, line, where):
     return "\n".join(lines[:k] + [line] + lines[k:])
 
 
-def code_family(rng, contexts, group):
+def code_family(rng, contexts, group, copies=6):
     """Each (question, answer): six copies with a planted directive and harmful snippet, two
     clean copies and two with a harmless snippet an answer might add."""
     out = []
     for ci, (question, answer) in enumerate(contexts):
-        for rep in range(6):
+        for rep in range(copies):
             frame = C.FRAMES[(ci + rep) % len(C.FRAMES)]
             directive = rng.choice(C.DIRECTIVES)
             snippet = rng.choice(C.HARMFUL)
@@ -63,12 +66,12 @@ def code_items(rng):
     return code_family(rng, C.CONTEXTS, "team_code")
 
 
-def doc_family(rng, docs, group, put=insert_at):
+def doc_family(rng, docs, group, put=insert_at, copies=6):
     """Each (document, question): six copies with a planted instruction, two clean copies and
     two with a request meant for the human reader; `put` places a line in the document."""
     out = []
     for di, (doc, question) in enumerate(docs):
-        for rep in range(6):
+        for rep in range(copies):
             frame = D.FRAMES[(di + rep) % len(D.FRAMES)]
             planted = rng.choice(D.PLANTED)
             where = ("start", "middle", "end")[(di + rep) % 3]
@@ -107,9 +110,9 @@ def mail_items(rng):
     """Round 8: transactional mails and error reports, planted and clean like the documents and
     code answers above, so the layouts and words of automated mail and of warnings appear on
     both sides."""
-    return (doc_family(rng, D.ONELINE_MAILS, "team_mail", put=insert_in_body)
-            + doc_family(rng, D.MAILS, "team_mail")
-            + code_family(rng, C.REPORTS, "team_report"))
+    return (doc_family(rng, D.ONELINE_MAILS, "team_mail", put=insert_in_body, copies=PLANTED_NEW)
+            + doc_family(rng, D.MAILS, "team_mail", copies=PLANTED_NEW)
+            + code_family(rng, C.REPORTS, "team_report", copies=PLANTED_NEW))
 
 
 def record(rng, domain):
