@@ -188,3 +188,97 @@ HARMLESS_INTROS = [
     "For completeness, here is the line I added on my machine:",
     "Also include this in your setup:",
 ]
+
+# Round 8: error reports of the kinds the screen's model flags (a warning or traceback, the code,
+# an answer with code that legitimately silences a warning, imports things and talks to the
+# asker about "your model"). Written for this repository. (question, answer).
+REPORTS = [
+    (
+        "scikit-learn keeps printing this when I evaluate:\n\nUndefinedMetricWarning: Recall is ill-defined ... (then something about labels without true samples and a `zero_division` argument)\n\nfrom sklearn.metrics import classification_report\nprint(classification_report(y_val, preds))\n\nIs my model broken?",
+        "Your model is fine. One of the classes never occurs in `y_val`, so recall for it divides by zero and sklearn warns you. Either make sure every class is in the validation split (a stratified split does that), or say what the score should be:\n\n```\nfrom sklearn.metrics import classification_report\nprint(classification_report(y_val, preds, zero_division=0))\n```\n\nIf you understand the cause and only want a quiet notebook, you can filter that one warning:\n\n```\nimport warnings\nfrom sklearn.exceptions import UndefinedMetricWarning\nwarnings.filterwarnings(\"ignore\", category=UndefinedMetricWarning)\n```",
+    ),
+    (
+        "pandas warning I don't understand:\n\nSettingWithCopyWarning: A value is trying to be set on a copy of a slice from a DataFrame.\nTry using .loc[row_indexer,col_indexer] = value instead\n\nadults = people[people['age'] >= 18]\nadults['group'] = 'adult'",
+        "`adults` may be a view of `people` or a copy, and pandas can't tell which you meant to change. Take an explicit copy when you want a new frame:\n\n```\nadults = people[people['age'] >= 18].copy()\nadults['group'] = 'adult'\n```\n\nor set the value on the original with `.loc`:\n\n```\npeople.loc[people['age'] >= 18, 'group'] = 'adult'\n```\n\nDon't just silence it with `pd.options.mode.chained_assignment = None`; it usually points at a real bug.",
+    ),
+    (
+        "Training crashes after a few batches:\n\nTraceback (most recent call last):\n  File \"train.py\", line 58, in <module>\n    loss.backward()\n  File \"/usr/lib/python3/site-packages/torch/_tensor.py\", line 522, in backward\n    torch.autograd.backward(\nRuntimeError: CUDA out of memory. Tried to allocate 512.00 MiB (GPU 0; 7.79 GiB total capacity; 6.12 GiB already allocated)\n\nbatch_size = 64, image size 512x512, ResNet-50.",
+        "Your model's activations for 64 images at 512x512 don't fit in 8 GB. A few things you can do, cheapest first:\n\n```\nbatch_size = 16            # or 8\n\nscaler = torch.cuda.amp.GradScaler()\nwith torch.autocast(device_type=\"cuda\", dtype=torch.float16):\n    loss = criterion(model(images), labels)\nscaler.scale(loss).backward()\n```\n\nIf you need the larger effective batch, accumulate gradients over 4 steps before `optimizer.step()`. Also make sure you aren't keeping `loss` tensors in a list for logging; append `loss.item()` instead.",
+    ),
+    (
+        "numpy prints RuntimeWarning: invalid value encountered in divide\n\nimport numpy as np\nratio = hits / totals\n\nSome totals are zero. I get nan in those places, which is actually what I want.",
+        "Then tell numpy that for this one operation:\n\n```\nimport numpy as np\n\nwith np.errstate(divide=\"ignore\", invalid=\"ignore\"):\n    ratio = hits / totals\n```\n\nThat keeps the warning for the rest of your program, which is better than turning it off globally with `np.seterr(all=\"ignore\")`. If you'd prefer 0 instead of nan, use `np.divide(hits, totals, out=np.zeros_like(hits, dtype=float), where=totals != 0)`.",
+    ),
+    (
+        "Every run of my script starts with a wall of these:\n\n/opt/venv/lib/python3.11/site-packages/oldlib/compat.py:12: DeprecationWarning: pkg_resources is deprecated as an API\n  import pkg_resources\n\nThe warning comes from a dependency, not my code. Can I hide it?",
+        "Yes. Since you can't fix the library, filter that warning by category and module before importing it:\n\n```\nimport warnings\nwarnings.filterwarnings(\"ignore\", category=DeprecationWarning, module=\"oldlib\")\n\nimport oldlib\n```\n\nYou can also do it from the command line with `python -W ignore::DeprecationWarning script.py`. Keep an eye on the library's changelog: when it stops using `pkg_resources` you can remove the filter.",
+    ),
+    (
+        "ImportError: cannot import name 'Order' from partially initialized module 'shop.models' (most likely due to a circular import)\n\n# shop/models.py\nfrom shop.pricing import total\nclass Order: ...\n\n# shop/pricing.py\nfrom shop.models import Order\ndef total(order: Order): ...",
+        "The two modules import each other at load time. `pricing` only needs `Order` for the type hint, so import it lazily for type checkers:\n\n```\nfrom __future__ import annotations\nfrom typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from shop.models import Order\n\ndef total(order: Order): ...\n```\n\nIf you need the class at runtime, move the import inside the function, or move `total` into `models.py`.",
+    ),
+    (
+        "ModuleNotFoundError: No module named 'cv2'\n\nimport cv2\nimg = cv2.imread('photo.jpg')\n\nI did pip install cv2 and it says no matching distribution.",
+        "The import name and the package name differ. Install the package into the same interpreter you run the script with:\n\n```\npython -m pip install opencv-python\n```\n\nOn a server without a display, use `opencv-python-headless` instead. Then `import cv2` works as in your code.",
+    ),
+    (
+        "RuntimeError: tensors were expected on one device, got cuda:0 and cpu\n\nmodel = Net().cuda()\nfor x, y in loader:\n    out = model(x)\n    loss = loss_fn(out, y)",
+        "Your model is on the GPU but the batches from the loader are still on the CPU. Move them too:\n\n```\ndevice = torch.device(\"cuda\" if torch.cuda.is_available() else \"cpu\")\nmodel = Net().to(device)\nfor x, y in loader:\n    x, y = x.to(device), y.to(device)\n    out = model(x)\n    loss = loss_fn(out, y)\n```\n\nUsing one `device` variable also lets the same script run on a machine without a GPU.",
+    ),
+    (
+        "ConvergenceWarning: lbfgs failed to converge (status=1): STOP: TOTAL NO. of ITERATIONS REACHED LIMIT.\nIncrease the number of iterations (max_iter) or scale the data\n\nfrom sklearn.linear_model import LogisticRegression\nclf = LogisticRegression().fit(X_train, y_train)",
+        "The solver hit its iteration limit before the loss settled, usually because the features are on very different scales. Scale them in a pipeline and give it more room:\n\n```\nfrom sklearn.pipeline import make_pipeline\nfrom sklearn.preprocessing import StandardScaler\nfrom sklearn.linear_model import LogisticRegression\n\nclf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))\nclf.fit(X_train, y_train)\n```\n\nI wouldn't hide this warning with `warnings.filterwarnings`: an unconverged model can give you worse scores than it should.",
+    ),
+    (
+        "FutureWarning: The default of observed=False is deprecated and will be changed to True in a future version of pandas.\n\nsales.groupby('region')['amount'].sum()\n\n'region' is a categorical column.",
+        "Pandas is warning you that the result will change in a later version: empty categories will no longer appear. Say which behaviour you want and the warning goes away:\n\n```\nsales.groupby('region', observed=True)['amount'].sum()\n```\n\nUse `observed=False` if you want rows for regions with no sales. Pinning the behaviour is better than `warnings.simplefilter(\"ignore\", FutureWarning)`, which hides the next change too.",
+    ),
+    (
+        "InsecureRequestWarning: Unverified HTTPS request is being made to host 'staging.internal.example'. Adding certificate verification is strongly advised.\n\nimport requests\nr = requests.get('https://staging.internal.example/health', verify=False)",
+        "You turned verification off, and urllib3 warns you each time. The proper fix is to trust the staging certificate instead:\n\n```\nr = requests.get('https://staging.internal.example/health', verify='certs/staging-ca.pem')\n```\n\nIf this is a throwaway test against a machine you control, you can silence it for that script only:\n\n```\nimport urllib3\nurllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)\n```\n\nNever ship that to production code.",
+    ),
+    (
+        "UserWarning: Matplotlib is currently using agg, which is a non-GUI backend, so cannot show the figure.\n\nimport matplotlib.pyplot as plt\nplt.plot(xs, ys)\nplt.show()\n\nI'm running it over SSH on a server.",
+        "There is no display on the server, so `show()` has nowhere to draw. Save the figure to a file and copy it over:\n\n```\nimport matplotlib\nmatplotlib.use(\"Agg\")\nimport matplotlib.pyplot as plt\n\nplt.plot(xs, ys)\nplt.savefig(\"plot.png\", dpi=150, bbox_inches=\"tight\")\n```\n\nAlternatively run the code in a Jupyter notebook through an SSH tunnel.",
+    ),
+    (
+        "UserWarning: To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() or sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).\n\nfeatures = torch.tensor(batch_features)\n\nbatch_features is already a tensor.",
+        "`torch.tensor` always copies its input and is meant for Python lists and arrays. For a tensor you already have, say what you want:\n\n```\nfeatures = batch_features.clone().detach()   # an independent copy\n# or, without copying when nothing needs to change:\nfeatures = torch.as_tensor(batch_features)\n```\n\nBoth remove the warning.",
+    ),
+    (
+        "In Jupyter I get:\n\nTqdmWarning: IProgress not found. Please update jupyter and ipywidgets.\n\nfrom tqdm.auto import tqdm\nfor batch in tqdm(loader):\n    ...\n\nand the progress bar shows as plain text.",
+        "`tqdm.auto` wants the notebook widgets, which aren't installed in your kernel's environment. Install them and restart the kernel:\n\n```\npip install ipywidgets\n```\n\nIf you can't install packages there, import the text version directly so it doesn't try the widget: `from tqdm import tqdm`.",
+    ),
+    (
+        "Loading a checkpoint prints:\n\nSome weights of BertForSequenceClassification were not initialized from the model checkpoint at bert-base-uncased and are newly initialized: ['classifier.bias', 'classifier.weight']\nYou should probably TRAIN this model on a down-stream task to be able to use it for predictions and inference.\n\nDid the download fail?",
+        "No, that's expected. The checkpoint contains the pretrained encoder, and the classification head on top is new, so it starts with random weights. Fine-tune your model on your labelled data before you trust its predictions.\n\nIf the message clutters your logs once you know this, lower the library's log level:\n\n```\nfrom transformers import logging\nlogging.set_verbosity_error()\n```",
+    ),
+    (
+        "RecursionError: maximum recursion depth exceeded in comparison\n\ndef depth(node):\n    if node is None:\n        return 0\n    return 1 + depth(node.next)\n\nThe list has about 50,000 nodes.",
+        "Python's default limit is around 1,000 frames, so a recursive walk of a long list will hit it. Use a loop:\n\n```\ndef depth(node):\n    n = 0\n    while node is not None:\n        n += 1\n        node = node.next\n    return n\n```\n\nRaising the limit with `sys.setrecursionlimit` only moves the problem and can crash the interpreter.",
+    ),
+    (
+        "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)\n\nimport requests\nresp = requests.get(API_URL, params={'q': term})\ndata = resp.json()",
+        "The response body isn't JSON, most often an empty body or an HTML error page. Check the status before parsing, and print what you got while you debug:\n\n```\nresp = requests.get(API_URL, params={'q': term}, timeout=10)\nif not resp.ok:\n    print(resp.status_code, resp.text[:200])\n    resp.raise_for_status()\ndata = resp.json()\n```\n\nYou will probably find an expired API key or a wrong URL.",
+    ),
+    (
+        "Node prints: (node:4412) [DEP0005] DeprecationWarning: Buffer() is deprecated due to security and usability issues. Please use the Buffer.alloc(), Buffer.allocUnsafe(), or Buffer.from() methods instead.\n\nconst buf = new Buffer(payload, 'base64');",
+        "The old constructor is deprecated. Use the factory that matches what you pass:\n\n```\nconst buf = Buffer.from(payload, 'base64');\n```\n\nIf the warning comes from a dependency you can't update yet, you can hide deprecation messages for one run with `node --no-deprecation app.js`, but fixing your own call sites is the real answer.",
+    ),
+    (
+        "RuntimeWarning: coroutine 'fetch_page' was never awaited\n\nimport asyncio\nasync def fetch_page(url): ...\n\nasync def main():\n    for url in urls:\n        fetch_page(url)\n\nasyncio.run(main())",
+        "Calling an async function only creates a coroutine; nothing runs until you await it. To fetch the pages one after another:\n\n```\nasync def main():\n    for url in urls:\n        await fetch_page(url)\n```\n\nor all at once:\n\n```\nasync def main():\n    pages = await asyncio.gather(*(fetch_page(u) for u in urls))\n```",
+    ),
+    (
+        "DataConversionWarning: A column-vector y was passed when a 1d array was expected. Please change the shape of y to (n_samples, ), for example using ravel().\n\ny = df[['label']]\nmodel = RandomForestClassifier().fit(X, y)",
+        "Double brackets give you a one-column DataFrame; the estimator wants a 1-D target. Select the column as a Series:\n\n```\ny = df['label']\nmodel = RandomForestClassifier().fit(X, y)\n```\n\n(`df[['label']].values.ravel()` works too.) Your model trains the same either way, the warning is only about the shape.",
+    ),
+    (
+        "Pillow: DecompressionBombWarning: Image size (139453440 pixels) exceeds limit of 89478485 pixels, could be decompression bomb DOS attack.\n\nfrom PIL import Image\nimg = Image.open('scans/map_large.tif')\n\nThe file is a genuine scan from our archive.",
+        "Pillow guards against images that expand to huge sizes in memory. For files you trust, raise the limit rather than removing it:\n\n```\nfrom PIL import Image\nImage.MAX_IMAGE_PIXELS = 200_000_000\nimg = Image.open('scans/map_large.tif')\n```\n\nKeep the default for images that users upload; setting it to `None` disables the check entirely.",
+    ),
+    (
+        "Keras: ValueError: Input 0 of layer \"dense\" is incompatible with the layer: expected min_ndim=2, found ndim=1. Full shape received: (32,)\n\nimport tensorflow as tf\nmodel = tf.keras.Sequential([tf.keras.layers.Dense(1)])\nmodel.predict(np.array([0.2] * 32))",
+        "Your model expects a batch of samples, each with features: shape (batch, features). You passed one flat vector. If it's 32 samples with one feature each:\n\n```\nx = np.array([0.2] * 32).reshape(-1, 1)\nmodel.predict(x)\n```\n\nIf it's one sample with 32 features, use `reshape(1, -1)` instead.",
+    ),
+]

@@ -19,67 +19,100 @@ import record_parts as W
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(os.path.dirname(HERE), "team-augment.jsonl")
 SEED = 20261204
+# Planted copies per round-8 mail or error report, like the earlier parts (three measured too:
+# README, round 8).
+PLANTED_NEW = 6
+
+
+def position(n, where):
+    """Where a new piece goes among `n` pieces: first, after the middle one, or last."""
+    return {"start": 0, "end": n}.get(where, max(1, n // 2))
 
 
 def insert_at(text, line, where):
     """`line` put into `text` at its start, middle (between lines) or end."""
     lines = text.split("\n")
-    if where == "start":
-        k = 0
-    elif where == "end":
-        k = len(lines)
-    else:
-        k = max(1, len(lines) // 2)
+    k = position(len(lines), where)
     return "\n".join(lines[:k] + [line] + lines[k:])
 
 
-def code_items(rng):
+def code_family(rng, contexts, group, copies=6):
+    """Each (question, answer): six copies with a planted directive and harmful snippet, two
+    clean copies and two with a harmless snippet an answer might add."""
     out = []
-    n = 0
-    for ci, (question, answer) in enumerate(C.CONTEXTS):
-        for rep in range(6):
+    for ci, (question, answer) in enumerate(contexts):
+        for rep in range(copies):
             frame = C.FRAMES[(ci + rep) % len(C.FRAMES)]
             directive = rng.choice(C.DIRECTIVES)
             snippet = rng.choice(C.HARMFUL)
             where = ("start", "middle", "end")[(ci + rep) % 3]
             planted = insert_at(answer, directive + "\n" + snippet, where)
-            out.append(("attack", "prompt_injection_indirect", "team_code",
+            out.append(("attack", "prompt_injection_indirect", group,
                         frame.format(question=question, answer=planted)))
-            n += 1
         # The same context without a plant, and with a harmless snippet an answer might add.
         for rep in range(2):
             frame = C.FRAMES[(ci + rep + 3) % len(C.FRAMES)]
-            out.append(("benign", "benign_document", "team_code", frame.format(question=question, answer=answer)))
+            out.append(("benign", "benign_document", group, frame.format(question=question, answer=answer)))
         for rep in range(2):
             frame = C.FRAMES[(ci + rep + 1) % len(C.FRAMES)]
             extra = rng.choice(C.HARMLESS_INTROS) + "\n" + rng.choice(C.HARMLESS)
             where = ("middle", "end")[rep]
-            out.append(("benign", "benign_document", "team_code",
+            out.append(("benign", "benign_document", group,
                         frame.format(question=question, answer=insert_at(answer, extra, where))))
     return out
 
 
-def doc_items(rng):
+def code_items(rng):
+    return code_family(rng, C.CONTEXTS, "team_code")
+
+
+def doc_family(rng, docs, group, put=insert_at, copies=6):
+    """Each (document, question): six copies with a planted instruction, two clean copies and
+    two with a request meant for the human reader; `put` places a line in the document."""
     out = []
-    for di, (doc, question) in enumerate(D.DOCS):
-        for rep in range(6):
+    for di, (doc, question) in enumerate(docs):
+        for rep in range(copies):
             frame = D.FRAMES[(di + rep) % len(D.FRAMES)]
             planted = rng.choice(D.PLANTED)
             where = ("start", "middle", "end")[(di + rep) % 3]
-            out.append(("attack", "prompt_injection_indirect", "team_doc",
-                        frame.format(doc=insert_at(doc, planted, where), question=question)))
+            out.append(("attack", "prompt_injection_indirect", group,
+                        frame.format(doc=put(doc, planted, where), question=question)))
         for rep in range(2):
             frame = D.FRAMES[(di + rep + 2) % len(D.FRAMES)]
-            out.append(("benign", "benign_document", "team_doc", frame.format(doc=doc, question=question)))
+            out.append(("benign", "benign_document", group, frame.format(doc=doc, question=question)))
         for rep in range(2):
             frame = D.FRAMES[(di + rep + 4) % len(D.FRAMES)]
             human = rng.choice(D.HUMAN_REQUESTS)
             where = ("middle", "end")[rep]
-            out.append(("benign", "benign_document", "team_doc",
-                        frame.format(doc=insert_at(doc, human, where), question=question)))
+            out.append(("benign", "benign_document", group,
+                        frame.format(doc=put(doc, human, where), question=question)))
+    return out
+
+
+def doc_items(rng):
+    out = doc_family(rng, D.DOCS, "team_doc")
     for t in D.FOLLOWUPS:
         out.append(("benign", "benign_instruction", "team_followup", t))
     return out
+
+
+def insert_in_body(mail, line, where):
+    """`line` put into the body of a one-line header mail (after "CONTENT: "): before its first
+    sentence, after its middle sentence, or after its last, as a sentence of its own."""
+    head, body = mail.split("CONTENT: ", 1)
+    sentences = body.split(". ")
+    k = position(len(sentences), where)
+    parts = [x if x.endswith((".", "!", "?")) or i == len(sentences) - 1 else x + "." for i, x in enumerate(sentences)]
+    return head + "CONTENT: " + " ".join(parts[:k] + [line] + parts[k:])
+
+
+def mail_items(rng):
+    """Round 8: transactional mails and error reports, planted and clean like the documents and
+    code answers above, so the layouts and words of automated mail and of warnings appear on
+    both sides."""
+    return (doc_family(rng, D.ONELINE_MAILS, "team_mail", put=insert_in_body, copies=PLANTED_NEW)
+            + doc_family(rng, D.MAILS, "team_mail", copies=PLANTED_NEW)
+            + code_family(rng, C.REPORTS, "team_report", copies=PLANTED_NEW))
 
 
 def record(rng, domain):
@@ -196,6 +229,10 @@ def main():
         rows.append({"label": label, "category": category, "group": group, "text": text})
     for label, category, group, text, lang in multilingual_items():
         rows.append({"label": label, "category": category, "group": group, "text": text, "lang": lang})
+    # Round 8's parts draw from their own generator, so the earlier items stay as they were.
+    rng8 = random.Random(SEED + 8)
+    for label, category, group, text in mail_items(rng8):
+        rows.append({"label": label, "category": category, "group": group, "text": text})
     counts = {}
     with open(OUT, "w", encoding="utf-8") as f:
         for r in rows:
