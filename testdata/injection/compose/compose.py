@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Composes testdata/injection/team-augment.jsonl from the team-written parts in this directory:
 code-answer and document texts with and without a planted instruction, and the multilingual
-attack/benign texts. Deterministic (seeded); run it again after editing a parts file:
+attack/benign texts; and team-augment-r8.jsonl from round 8's mails and error reports (not in
+the default training set). Deterministic (seeded); run it again after editing a parts file:
 
     python3 testdata/injection/compose/compose.py
 
@@ -18,6 +19,7 @@ import record_parts as W
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(os.path.dirname(HERE), "team-augment.jsonl")
+OUT8 = os.path.join(os.path.dirname(HERE), "team-augment-r8.jsonl")
 SEED = 20261204
 # Planted copies per round-8 mail or error report, like the earlier parts (three measured too:
 # README, round 8).
@@ -229,18 +231,22 @@ def main():
         rows.append({"label": label, "category": category, "group": group, "text": text})
     for label, category, group, text, lang in multilingual_items():
         rows.append({"label": label, "category": category, "group": group, "text": text, "lang": lang})
-    # Round 8's parts draw from their own generator, so the earlier items stay as they were.
+    # Round 8's parts draw from their own generator and go to their own file, which the trainer
+    # reads only when asked (`--augment`; measured and not shipped, testdata/injection/README.md).
     rng8 = random.Random(SEED + 8)
+    rows8 = []
     for label, category, group, text in mail_items(rng8):
-        rows.append({"label": label, "category": category, "group": group, "text": text})
+        rows8.append({"label": label, "category": category, "group": group, "text": text})
     counts = {}
-    with open(OUT, "w", encoding="utf-8") as f:
-        for r in rows:
-            key = f"{r['group']}-{r['label'][0]}"
-            counts[key] = counts.get(key, 0) + 1
-            item = {"id": f"{key}-{counts[key]:03d}", **r}
-            f.write(json.dumps(item, ensure_ascii=False) + "\n")
-    print(f"wrote {OUT}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    for path, items in ((OUT, rows), (OUT8, rows8)):
+        with open(path, "w", encoding="utf-8") as f:
+            for r in items:
+                key = f"{r['group']}-{r['label'][0]}"
+                counts[key] = counts.get(key, 0) + 1
+                item = {"id": f"{key}-{counts[key]:03d}", **r}
+                f.write(json.dumps(item, ensure_ascii=False) + "\n")
+        print(f"wrote {path}: {len(items)} items")
+    print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 
 if __name__ == "__main__":
