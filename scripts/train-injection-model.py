@@ -78,12 +78,10 @@ DEV = "/work/shared/eval/injection/dev.jsonl"
 README = "/work/shared/eval/injection/README.md"
 OUT = os.path.join(ROOT, "filter/src/detect/injection/model")
 # Team-written items (see testdata/injection/README.md): benign texts, then attack/benign pairs
-# composed from hand-written parts by testdata/injection/compose/compose.py (round 8's mails and
-# error reports in their own file).
+# composed from hand-written parts by testdata/injection/compose/compose.py.
 AUGMENT = [
     os.path.join(ROOT, "testdata/injection/benign-augment.jsonl"),
     os.path.join(ROOT, "testdata/injection/team-augment.jsonl"),
-    os.path.join(ROOT, "testdata/injection/team-augment-r8.jsonl"),
 ]
 
 # Team-written benign texts never trained on (see testdata/injection/README.md): how often the
@@ -174,22 +172,18 @@ HIGHS = 0x8080808080808080
 
 
 def features(text, bits=BITS):
-    """Bucket ids of every feature occurrence (with repeats), in emission order, without the
-    long-text copies (the test vectors of `features::tests::matches_the_trainer`)."""
-    return [f for _, f in features_at(text, bits, context=False)]
+    """Bucket ids of every feature occurrence (with repeats), in emission order."""
+    return [f for _, f in features_at(text, bits)]
 
 
-def features_at(text, bits=BITS, context=True):
+def features_at(text, bits=BITS):
     """(position, bucket) of every feature occurrence of the padded view (one space each side).
     Everything comes from one 64-bit register of the last eight bytes (spaces before the start):
     at every byte, the n-gram of the last NGRAM bytes; at every space that ends a word, the
     word's unigram and its bigram with the word before (the first word's with zero). A word is
     the bytes since the previous space, at most its last eight, found in the register without a
-    loop (the lowest space byte). In a long text (padded view over CONTEXT_BYTES; `context`
-    False: never) each word feature also counts in its long-text bucket. Mirrors
-    `features::block_sums`."""
+    loop (the lowest space byte). Mirrors `features::block_sums`."""
     b = b" " + model_view(text).encode("utf-8") + b" "
-    mask = CONTEXT_MASK & ((1 << bits) - 1) if context and len(b) > CONTEXT_BYTES else 0
     out = []
     reg = SPACE_BYTES
     prev = 0
@@ -201,14 +195,9 @@ def features_at(text, bits=BITS, context=True):
             if word:
                 h = (word * GOLDEN64) & M64
                 h ^= h >> 29
-                uni = ((h * WORD_UNI) & M64) >> (64 - bits)
+                out.append((j, ((h * WORD_UNI) & M64) >> (64 - bits)))
                 rot = ((prev << 17) | (prev >> 47)) & M64
-                bi = (((rot ^ h) * WORD_BI) & M64) >> (64 - bits)
-                out.append((j, uni))
-                out.append((j, bi))
-                if mask:
-                    out.append((j, uni ^ mask))
-                    out.append((j, bi ^ mask))
+                out.append((j, (((rot ^ h) * WORD_BI) & M64) >> (64 - bits)))
                 prev = h
         reg = ((reg << 8) | c) & M64
         out.append((j, ((((reg << (64 - 8 * NGRAM)) & M64) * GOLDEN64) & M64) >> (64 - bits)))
@@ -216,13 +205,6 @@ def features_at(text, bits=BITS, context=True):
 
 
 BLOCK = 256
-# Long texts (padded model view over CONTEXT_BYTES: documents, templates, pasted answers) count
-# every word feature twice, in its bucket and in its long-text bucket (bucket ^ CONTEXT_MASK),
-# so one table holds a second weight per word for long texts: "your response" is an everyday
-# request on its own and a planted task inside a document. Round 8 (testdata/injection/README.md):
-# TPR at FPR <= 0.005 +0.015 on dev, most of it indirect attacks. Mirrors `model::CONTEXT_BYTES`.
-CONTEXT_BYTES = 400
-CONTEXT_MASK = 0x2B5A5
 
 
 def windows(text, bits=BITS, whole=False):
@@ -739,8 +721,7 @@ def main():
 // plus the team-written {", ".join(os.path.relpath(a, ROOT) for a in args.augment)};
 // augmentation: {derived_note}.
 // Kept {len(rows)} items; sha256 of the kept JSONL lines (in file order, dev then augment): {digest}
-// Model: logistic regression, 2^{args.bits} hashed buckets (byte {NGRAM}-grams, word 1/2-grams, the word
-// features of texts over {CONTEXT_BYTES} bytes also in a long-text bucket),
+// Model: logistic regression, 2^{args.bits} hashed buckets (byte {NGRAM}-grams, word 1/2-grams),
 // scored on windows of two {BLOCK}-byte blocks (max over windows), multiple-instance training
 // ({ROUNDS} rounds), AdaGrad {EPOCHS} epochs, lr={LR}, l2={L2}, seed={SEED},
 // weights averaged over {ENSEMBLE} shuffle seeds, then quantised to i8.

@@ -121,24 +121,6 @@ pub fn block_sums(
     weights: &[u8],
     bits: u32,
     block: usize,
-    context: Option<usize>,
-    out: &mut Vec<(i32, u32)>,
-) {
-    // Two copies of the loop, so the short-text path carries no test for the context.
-    match context {
-        None => block_sums_in::<false>(padded, weights, bits, block, 0, out),
-        Some(mask) => block_sums_in::<true>(padded, weights, bits, block, mask, out),
-    }
-}
-
-/// `block_sums`, with (`CONTEXT`) or without the long-text copy of every word feature.
-#[inline(always)]
-fn block_sums_in<const CONTEXT: bool>(
-    padded: &[u8],
-    weights: &[u8],
-    bits: u32,
-    block: usize,
-    mask: usize,
     out: &mut Vec<(i32, u32)>,
 ) {
     let mut run = Running {
@@ -153,21 +135,20 @@ fn block_sums_in<const CONTEXT: bool>(
         let mut rounds = chunk.chunks_exact(8);
         for round in &mut rounds {
             if let &[b0, b1, b2, b3, b4, b5, b6, b7] = round {
-                run.step::<CONTEXT>(b0, weights, bits, mask);
-                run.step::<CONTEXT>(b1, weights, bits, mask);
-                run.step::<CONTEXT>(b2, weights, bits, mask);
-                run.step::<CONTEXT>(b3, weights, bits, mask);
-                run.step::<CONTEXT>(b4, weights, bits, mask);
-                run.step::<CONTEXT>(b5, weights, bits, mask);
-                run.step::<CONTEXT>(b6, weights, bits, mask);
-                run.step::<CONTEXT>(b7, weights, bits, mask);
+                run.step(b0, weights, bits);
+                run.step(b1, weights, bits);
+                run.step(b2, weights, bits);
+                run.step(b3, weights, bits);
+                run.step(b4, weights, bits);
+                run.step(b5, weights, bits);
+                run.step(b6, weights, bits);
+                run.step(b7, weights, bits);
             }
         }
         for &b in rounds.remainder() {
-            run.step::<CONTEXT>(b, weights, bits, mask);
+            run.step(b, weights, bits);
         }
-        let per_word = if CONTEXT { 4 } else { 2 };
-        out.push((run.sum, chunk.len() as u32 + per_word * run.words));
+        out.push((run.sum, chunk.len() as u32 + 2 * run.words));
     }
 }
 
@@ -181,22 +162,17 @@ struct Running {
 }
 
 impl Running {
-    /// One byte: the word features when it is a space that ends a word (with `CONTEXT`, each
-    /// also in its long-text bucket, `bucket ^ mask`), then its n-gram.
+    /// One byte: the word features when it is a space that ends a word, then its n-gram.
     #[inline(always)]
-    fn step<const CONTEXT: bool>(&mut self, b: u8, weights: &[u8], bits: u32, mask: usize) {
+    fn step(&mut self, b: u8, weights: &[u8], bits: u32) {
         // A missing bucket (never: `weights` has 2^bits entries) weighs nothing.
         let weight = |k: usize| i32::from(weights.get(k).copied().unwrap_or(0) as i8);
         if b == b' ' {
             let word = last_word(self.reg);
             if word != 0 {
                 let h = word_hash(word);
-                let uni = bucket(h, WORD_UNI, bits);
-                let bi = bucket(self.prev.rotate_left(17) ^ h, WORD_BI, bits);
-                self.sum += weight(uni) + weight(bi);
-                if CONTEXT {
-                    self.sum += weight(uni ^ mask) + weight(bi ^ mask);
-                }
+                self.sum += weight(bucket(h, WORD_UNI, bits));
+                self.sum += weight(bucket(self.prev.rotate_left(17) ^ h, WORD_BI, bits));
                 self.prev = h;
                 self.words += 1;
             }
@@ -209,12 +185,7 @@ impl Running {
 /// Calls `emit(position, bucket)` for every feature of `padded`, the same features as
 /// `block_sums` one at a time (for tests).
 #[cfg(test)]
-pub fn for_each(
-    padded: &[u8],
-    bits: u32,
-    context: Option<usize>,
-    mut emit: impl FnMut(usize, usize),
-) {
+pub fn for_each(padded: &[u8], bits: u32, mut emit: impl FnMut(usize, usize)) {
     let mut reg = SPACES;
     let mut prev = 0u64;
     for (j, &b) in padded.iter().enumerate() {
@@ -222,14 +193,8 @@ pub fn for_each(
             let word = last_word(reg);
             if word != 0 {
                 let h = word_hash(word);
-                let uni = bucket(h, WORD_UNI, bits);
-                let bi = bucket(prev.rotate_left(17) ^ h, WORD_BI, bits);
-                emit(j, uni);
-                emit(j, bi);
-                if let Some(mask) = context {
-                    emit(j, uni ^ mask);
-                    emit(j, bi ^ mask);
-                }
+                emit(j, bucket(h, WORD_UNI, bits));
+                emit(j, bucket(prev.rotate_left(17) ^ h, WORD_BI, bits));
                 prev = h;
             }
         }
@@ -261,7 +226,7 @@ mod tests {
         let mut sum = 0u64;
         let mut padded = Vec::new();
         pad(&view(text), &mut padded);
-        for_each(&padded, 18, None, |_, b| sum += b as u64);
+        for_each(&padded, 18, |_, b| sum += b as u64);
         sum % 1_000_003
     }
 
@@ -322,18 +287,16 @@ mod tests {
         for (name, text) in cases {
             let mut padded = Vec::new();
             pad(&view(text), &mut padded);
-            for context in [None, Some(0x5A5)] {
-                for block in [1, 7, 8, 13, 256] {
-                    let mut expected: Vec<(i32, u32)> = vec![(0, 0); padded.len().div_ceil(block)];
-                    for_each(&padded, 12, context, |pos, b| {
-                        let e = &mut expected[pos / block];
-                        e.0 += i32::from(weights[b] as i8);
-                        e.1 += 1;
-                    });
-                    let mut got = Vec::new();
-                    block_sums(&padded, &weights, 12, block, context, &mut got);
-                    assert_eq!(got, expected, "{name}, block {block}, context {context:?}");
-                }
+            for block in [1, 7, 8, 13, 256] {
+                let mut expected: Vec<(i32, u32)> = vec![(0, 0); padded.len().div_ceil(block)];
+                for_each(&padded, 12, |pos, b| {
+                    let e = &mut expected[pos / block];
+                    e.0 += i32::from(weights[b] as i8);
+                    e.1 += 1;
+                });
+                let mut got = Vec::new();
+                block_sums(&padded, &weights, 12, block, &mut got);
+                assert_eq!(got, expected, "{name}, block {block}");
             }
         }
     }

@@ -20,14 +20,6 @@ pub use features::model_view;
 /// Bytes per block of the padded model view; a window is two consecutive blocks.
 pub const BLOCK: usize = 256;
 
-/// A padded model view longer than this is a long text (a document, a template, a pasted
-/// answer): its word features count twice, once in their own bucket and once in a long-text
-/// bucket (`bucket ^ CONTEXT_MASK`), so one table holds a second weight per word for long texts
-/// ("your response" is an everyday request alone and a planted task inside a document).
-/// Mirrors `CONTEXT_BYTES` and `CONTEXT_MASK` in `scripts/train-injection-model.py`.
-pub const CONTEXT_BYTES: usize = 400;
-const CONTEXT_MASK: usize = 0x2B5A5;
-
 /// Scratch space for scoring, reused across texts.
 #[derive(Debug, Default)]
 pub struct Buffers {
@@ -62,15 +54,7 @@ impl Model {
         let Buffers { padded, blocks } = buffers;
         features::pad(view, padded);
         blocks.clear();
-        let context = (padded.len() > CONTEXT_BYTES).then_some(CONTEXT_MASK);
-        features::block_sums(
-            padded,
-            weights::WEIGHTS,
-            weights::BITS,
-            BLOCK,
-            context,
-            blocks,
-        );
+        features::block_sums(padded, weights::WEIGHTS, weights::BITS, BLOCK, blocks);
         let window = |blocks: &[(i32, u32)]| {
             let (sum, count) = blocks
                 .iter()

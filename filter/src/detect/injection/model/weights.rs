@@ -2,25 +2,24 @@
 //
 // Training data: dev.jsonl of the shared injection corpus (DEV split only), items
 // from permissive sources only; dropped share-alike sources: bipia:code, bipia:code-clean, owasp-llm-top10, xquad;
-// plus the team-written testdata/injection/benign-augment.jsonl, testdata/injection/team-augment.jsonl, testdata/injection/team-augment-r8.jsonl;
+// plus the team-written testdata/injection/benign-augment.jsonl, testdata/injection/team-augment.jsonl;
 // augmentation: 196 clean documents derived from dev attacks.
-// Kept 5795 items; sha256 of the kept JSONL lines (in file order, dev then augment): a76a68682b10e97fd6d1b00d9340325a734e8e4a4a82f52b45f1a4c2e439894e
-// Model: logistic regression, 2^18 hashed buckets (byte 6-grams, word 1/2-grams, the word
-// features of texts over 400 bytes also in a long-text bucket),
+// Kept 5139 items; sha256 of the kept JSONL lines (in file order, dev then augment): d1597b2f5b7c8a64d1fca9785b934fe78ba706e308b954a57f10ae37a412f8bf
+// Model: logistic regression, 2^18 hashed buckets (byte 6-grams, word 1/2-grams),
 // scored on windows of two 256-byte blocks (max over windows), multiple-instance training
 // (2 rounds), AdaGrad 12 epochs, lr=0.2, l2=2e-07, seed=20261126,
 // weights averaged over 3 shuffle seeds, then quantised to i8.
 // Calibration: OFFSET puts the decision point at 3-fold family-grouped out-of-fold benign FPR 0.003
 // of the model alone on the corpus items.
-// Non-zero weights: 213984 of 262144.
+// Non-zero weights: 198200 of 262144.
 
 /// log2 of the number of hashed feature buckets.
 pub const BITS: u32 = 18;
 /// One i8 weight per bucket.
 pub static WEIGHTS: &[u8; 262144] = include_bytes!("weights.bin");
 /// Multiplier turning an i8 weight into a logit contribution.
-pub const SCALE: f32 = 0.04205315;
+pub const SCALE: f32 = 0.03912371;
 /// Intercept of the logistic regression.
-pub const BIAS: f32 = 0.3175986;
+pub const BIAS: f32 = 0.2931069;
 /// Logit at which the model alone reaches the calibrated false-positive rate.
-pub const OFFSET: f32 = 1.1604724;
+pub const OFFSET: f32 = 1.3604531;
