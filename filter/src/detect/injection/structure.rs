@@ -4,6 +4,7 @@
 
 use super::Category;
 use super::Category::*;
+use crate::detect::entities::util::starts_with_ci;
 
 pub struct Marker {
     pub text: &'static str,
@@ -189,15 +190,15 @@ pub fn forged_exchange(text: &str) -> Option<usize> {
     let mut user = false;
     let mut line_start = 0usize;
     for (n, line) in text.split('\n').enumerate() {
-        let body = line.trim_start_matches([' ', '\t', '>']);
+        let body = line.trim_start_matches([' ', '\t', '>']).as_bytes();
         let offset = line_start + (line.len() - body.len());
         line_start += line.len() + 1;
-        if opens_with(body, "assistant:") {
+        if starts_with_ci(body, b"assistant:") {
             if assistant.is_some() {
                 return None;
             }
             assistant = Some((offset, n));
-        } else if opens_with(body, "user:") || opens_with(body, "human:") {
+        } else if starts_with_ci(body, b"user:") || starts_with_ci(body, b"human:") {
             // A user turn before the assistant's, a second one, or one too far away.
             let (_, at_line) = assistant?;
             if user || n - at_line > EXCHANGE_SPAN {
@@ -208,13 +209,6 @@ pub fn forged_exchange(text: &str) -> Option<usize> {
     }
     let (offset, _) = assistant?;
     (user && offset >= EXCHANGE_AFTER).then_some(offset)
-}
-
-/// Whether `line` starts with `prefix` (ASCII, any case).
-fn opens_with(line: &str, prefix: &str) -> bool {
-    line.as_bytes()
-        .get(..prefix.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 #[cfg(test)]
