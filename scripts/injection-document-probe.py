@@ -28,8 +28,6 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 PROBE = os.path.join(ROOT, "testdata/injection/team-augment-r8.jsonl")
-# This checkout's training venv (the trainer creates it on its first run).
-VENV = os.path.join(ROOT, "target", "injection-train-venv")
 BASE_AUGMENT = [os.path.join(ROOT, "testdata/injection/benign-augment.jsonl"),
                 os.path.join(ROOT, "testdata/injection/team-augment.jsonl")]
 
@@ -57,14 +55,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--trainer", default=os.path.join(HERE, "train-injection-model.py"))
     args = ap.parse_args()
+    # This checkout's venv, whichever recipe is scored.
+    load_module(os.path.join(HERE, "train-injection-model.py")).ensure_deps(__file__)
+    import numpy as np
+
     t = load_module(args.trainer)
-    try:
-        import numpy as np
-    except ImportError:
-        python = os.path.join(VENV, "bin", "python")
-        if not os.path.exists(python) or os.path.realpath(sys.prefix) == os.path.realpath(VENV):
-            sys.exit(f"numpy missing: run python3 scripts/train-injection-model.py once to create {VENV}")
-        os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
 
     rows = [json.loads(line) for line in open(PROBE, encoding="utf-8") if line.strip()]
     fams = t.families([r["text"] for r in rows])

@@ -23,27 +23,11 @@ import importlib.util
 import os
 import random
 import statistics
-import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("trainer", os.path.join(HERE, "train-injection-model.py"))
 t = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(t)
-
-
-def numpy_or_reexec():
-    """numpy (and numba, which the trainer's fit needs), or this script again under the trainer's
-    venv (created by the trainer's first run, `python3 scripts/train-injection-model.py --help`)."""
-    try:
-        import numba  # noqa: F401
-        import numpy
-
-        return numpy
-    except ImportError:
-        python = os.path.join(t.VENV, "bin", "python")
-        if not os.path.exists(python) or os.path.realpath(sys.prefix) == os.path.realpath(t.VENV):
-            sys.exit(f"numpy/numba missing: run python3 scripts/train-injection-model.py once to create {t.VENV}")
-        os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
 
 
 def main():
@@ -52,7 +36,8 @@ def main():
     ap.add_argument("--augment", nargs="*", default=t.AUGMENT)
     ap.add_argument("--target-fpr", type=float, default=t.TARGET_FPR)
     args = ap.parse_args()
-    np = numpy_or_reexec()
+    t.ensure_deps(__file__)
+    import numpy as np
 
     rows, _, _, held = t.load(t.DEV, t.README, args.augment)
     wins = [t.windows(r.text) for r in rows]

@@ -55,8 +55,9 @@ VENV = os.path.join(ROOT, "target", "injection-train-venv")
 PINS = ["numpy==2.2.6", "scipy==1.17.1", "llvmlite==0.50.0", "numba==0.68.1"]
 
 
-def ensure_deps():
-    """Re-runs this script under its own venv (created on first use) when a pinned module is missing."""
+def ensure_deps(script=None):
+    """Re-runs this script (or `script`, another script that imports this one) under the training
+    venv (created on first use) when a pinned module is missing."""
     try:
         import numba  # noqa: F401
         import numpy  # noqa: F401
@@ -73,7 +74,7 @@ def ensure_deps():
         subprocess.check_call([sys.executable, "-m", "venv", VENV])
     print(f"+ pip install {' '.join(PINS)}", file=sys.stderr)
     subprocess.check_call([python, "-m", "pip", "install", "--quiet", *PINS])
-    os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
+    os.execv(python, [python, os.path.abspath(script or __file__), *sys.argv[1:]])
 DEV = "/work/shared/eval/injection/dev.jsonl"
 README = "/work/shared/eval/injection/README.md"
 OUT = os.path.join(ROOT, "filter/src/detect/injection/model")
