@@ -64,18 +64,21 @@ pub fn payload_split(text: &str) -> Option<usize> {
 }
 
 /// The variable joined by a second `+` after the operand that follows `at`, if any.
-fn join_continues(bytes: &[u8], mut at: usize) -> Option<u32> {
-    while bytes.get(at) == Some(&b' ') {
-        at += 1;
-    }
-    at += 1; // the operand itself (one letter, checked by the caller)
-    while bytes.get(at) == Some(&b' ') {
-        at += 1;
-    }
+fn join_continues(bytes: &[u8], at: usize) -> Option<u32> {
+    // Past the operand itself (one letter, checked by the caller).
+    let at = skip_spaces(bytes, skip_spaces(bytes, at) + 1);
     if bytes.get(at) != Some(&b'+') {
         return None;
     }
     variable_after(bytes, at + 1)
+}
+
+/// Where the spaces from `at` end.
+fn skip_spaces(bytes: &[u8], mut at: usize) -> usize {
+    while bytes.get(at) == Some(&b' ') {
+        at += 1;
+    }
+    at
 }
 
 /// Where the spaces before `at` start.
@@ -100,10 +103,8 @@ fn variable_before(bytes: &[u8], at: usize) -> Option<u32> {
 }
 
 /// The one-letter variable right after `at`, spaces skipped.
-fn variable_after(bytes: &[u8], mut at: usize) -> Option<u32> {
-    while bytes.get(at) == Some(&b' ') {
-        at += 1;
-    }
+fn variable_after(bytes: &[u8], at: usize) -> Option<u32> {
+    let at = skip_spaces(bytes, at);
     let letter = *bytes.get(at)?;
     let lone = !bytes.get(at + 1).copied().is_some_and(is_name_byte);
     (letter.is_ascii_alphabetic() && lone).then(|| u32::from(letter.to_ascii_lowercase() - b'a'))
